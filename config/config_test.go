@@ -1,0 +1,139 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ttp0/drone/config"
+	"github.com/ttp0/drone/configs"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestExampleIsValid(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("configs/drone.yaml", configs.Example, env(map[string]string{"DRONE_HIVE_API_KEY": "k"}))
+	if err != nil {
+		t.Fatalf("example configuration has problems:\n%v", err)
+	}
+	if got := c.Framework.BusinessUnits; got[len(got)-1] != "VARIOUS" {
+		t.Errorf("business units %v should end with VARIOUS", got)
+	}
+	if len(c.Framework.Categories) != 10 {
+		t.Errorf("got %d categories, want the 10 defaults", len(c.Framework.Categories))
+	}
+}
+
+func TestDefaultsNeedNoFile(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("", nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database != "data/drone.db" || c.HTTP.Addr != "127.0.0.1:8080" {
+		t.Errorf("defaults: database %q addr %q", c.Database, c.HTTP.Addr)
+	}
+}
+
+func TestEveryProblemWithItsLine(t *testing.T) {
+	t.Parallel()
+	file := `organisation: X
+zones: [A, B, a]
+bussiness_units: [S]
+framework:
+  categories:
+    - {code: CAT1, name: Intrusion, subcontexts: [Phishing]}
+    - {code: cat1, name: Again}
+roles:
+  - name: responders
+    permissions: [acknowledge, fly]
+    members: []
+internal:
+  cidrs: [10.0.0.0/33]
+defaults:
+  tlp: PURPLE
+http:
+  addr: nope
+`
+	_, err := config.Parse("drone.yaml", []byte(file), env(nil))
+	var probs config.Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want Problems, got %v", err)
+	}
+	want := map[int]string{
+		2:  `duplicate zone "a"`,
+		3:  `unknown setting "bussiness_units"`,
+		7:  `duplicate category "cat1"`,
+		10: `unknown permission "fly"`,
+		11: `role "responders" has no members`,
+		13: `"10.0.0.0/33" is not a CIDR`,
+		15: `unknown TLP "PURPLE"`,
+		17: `must be HOST:PORT`,
+	}
+	for line, msg := range want {
+		found := false
+		for _, p := range probs {
+			found = found || (p.Line == line && strings.Contains(p.Message, msg))
+		}
+		if !found {
+			t.Errorf("no problem %q at line %d; got:\n%v", msg, line, err)
+		}
+	}
+}
+
+func TestBrokenYAML(t *testing.T) {
+	t.Parallel()
+	_, err := config.Parse("drone.yaml", []byte("zones: [A\nfoo: : bar"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "drone.yaml:") || !strings.Contains(err.Error(), "not valid YAML") {
+		t.Fatalf("want a located YAML error, got %v", err)
+	}
+}
+
+func TestEnvironmentAndSecrets(t *testing.T) {
+	t.Parallel()
+	secret := t.TempDir() + "/key"
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := "hive:\n  url: http://127.0.0.1:1\n  api_key: ${file:" + secret + "}\n  organisation: ${ORG}\n"
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{
+		"ORG": "acme", "DRONE_DB": "/tmp/x.db", "DRONE_HTTP_ADDR": "127.0.0.1:9999", "DRONE_QUEUE_WORKERS": "7",
+		"DRONE_HIVE_URL": "http://127.0.0.1:2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hive.APIKey != "s3cret" || c.Hive.Organisation != "acme" || c.Hive.URL != "http://127.0.0.1:2" {
+		t.Errorf("hive: %+v", c.Hive)
+	}
+	if c.Database != "/tmp/x.db" || c.HTTP.Addr != "127.0.0.1:9999" || c.Queue.Workers != 7 {
+		t.Errorf("env overrides not applied: %q %q %d", c.Database, c.HTTP.Addr, c.Queue.Workers)
+	}
+	_, err = config.Parse("f.yaml", []byte("hive:\n  api_key: ${MISSING}\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:2: environment variable MISSING is not set") {
+		t.Errorf("want missing variable at line 2, got %v", err)
+	}
+	_, err = config.Parse("f.yaml", nil, env(map[string]string{"DRONE_QUEUE_WORKERS": "many"}))
+	if err == nil || !strings.Contains(err.Error(), "DRONE_QUEUE_WORKERS") {
+		t.Errorf("want a bad environment value reported, got %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(configs.Example)
+	f.Add([]byte("zones: [A, B]\nroles: [{name: x, permissions: [close], members: ['*']}]"))
+	f.Add([]byte("framework: {categories: [{code: C, name: N, subcontexts: [a, a]}]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := config.Parse("f.yaml", data, env(nil))
+		var probs config.Problems
+		if err != nil && !errors.As(err, &probs) {
+			t.Fatalf("non-Problems error: %v", err)
+		}
+		if err == nil && c == nil {
+			t.Fatal("nil configuration without error")
+		}
+	})
+}

@@ -1,0 +1,532 @@
+package ioc
+
+import (
+	"strconv"
+	"strings"
+)
+
+// classify types t[a:b], a piece of the current (refanged) token, and
+// splits it where it holds several candidates ("src:10.0.0.1",
+// "C:\Users\x\evil.exe", "evil.com/gate.php").
+func (sc *scanner) classify(a, b int) {
+	t := sc.t
+	if k := strings.Index(t[a:b], "://"); k >= 0 {
+		sc.url(a, b, a+k)
+		return
+	}
+	a, b = trimPiece(t, a, b)
+	if b-a < 2 {
+		return
+	}
+	p := t[a:b]
+	switch {
+	case hiveLen(p, 0, len(p)) > 0:
+		if v, ok := normRegistry(p); ok {
+			sc.emit(Registry, v, a, b)
+		}
+	case strings.ContainsAny(p, ".:/") && sc.avName(a, b):
+	case strings.IndexByte(p, ':') >= 0 && sc.ipv6(a, b):
+	case strings.ContainsAny(p, "/\\"):
+		if !sc.cidr4(a, b) {
+			sc.splitPath(a, b)
+		}
+	case strings.IndexByte(p, ':') >= 0:
+		sc.split(a, b, ":")
+	case strings.IndexByte(p, '@') >= 0:
+		sc.email(a, b)
+	case strings.IndexByte(p, '+') >= 0:
+		if riskyExt[lowerASCII(p[strings.LastIndexByte(p, '.')+1:])] { // notepad++.exe
+			sc.name(a, b)
+		} else {
+			sc.split(a, b, "+")
+		}
+	case strings.IndexByte(p, '.') >= 0:
+		sc.dotted(a, b)
+	default:
+		sc.word(a, b)
+	}
+}
+
+// trimPiece drops the punctuation around a piece, keeping the "::" of an
+// IPv6 address.
+func trimPiece(t string, a, b int) (int, int) {
+	const edge = ".-_@/\\+:"
+	for a < b && strings.IndexByte(edge, t[a]) >= 0 && !(t[a] == ':' && a+1 < b && t[a+1] == ':') {
+		a++
+	}
+	for b > a && strings.IndexByte(edge, t[b-1]) >= 0 && !(t[b-1] == ':' && b-2 >= a && t[b-2] == ':') {
+		b--
+	}
+	return a, b
+}
+
+// split classifies the parts of t[a:b] between the bytes in seps.
+func (sc *scanner) split(a, b int, seps string) {
+	i := a
+	for j := a; j <= b; j++ {
+		if j == b || strings.IndexByte(seps, sc.t[j]) >= 0 {
+			if j > i {
+				sc.classify(i, j)
+			}
+			i = j + 1
+		}
+	}
+}
+
+// splitPath classifies the segments of a path: a schemeless URL's host,
+// a file at the end, and a user agent's Product/version pairs.
+func (sc *scanner) splitPath(a, b int) {
+	t := sc.t
+	i, product := a, false
+	for j := a; j <= b; j++ {
+		if j < b && t[j] != '/' && t[j] != '\\' {
+			continue
+		}
+		if j > i {
+			sc.afterProduct = product
+			sc.classify(i, j)
+			sc.afterProduct = false
+			product = j < b && t[j] == '/' && allLetters(t[i:j]) && ('A' <= t[i] && t[i] <= 'Z' || inSet(productWords, t[i:j]))
+		} else {
+			product = false
+		}
+		i = j + 1
+	}
+}
+
+// url handles a piece holding "://" at k.
+func (sc *scanner) url(a, b, k int) {
+	t := sc.t
+	ss := k
+	for ss > a && k-ss < 32 && isAlnum(t[ss-1]) {
+		ss--
+	}
+	for ss < k && !isLetter(t[ss]) {
+		ss++
+	}
+	if ss == k { // "://" with no scheme
+		sc.classify(a, k)
+		sc.classify(k+3, b)
+		return
+	}
+	if ss > a {
+		sc.classify(a, ss)
+	}
+	end := trimURL(t, ss, b)
+	norm, host, reason := sc.e.checkURL(t[ss:end])
+	sc.lastURL, sc.lastHost = norm, host
+	if reason != "" {
+		sc.reject(ss, end, reason)
+		return
+	}
+	sc.emit(URL, norm, ss, end)
+}
+
+// trimURL drops what ends a URL in prose but is not part of it: trailing
+// punctuation and quotes, closing brackets without an opening one inside
+// the URL, and an HTML-escaped '>' or quote.
+func trimURL(t string, ss, b int) int {
+	var opens, closes [3]int
+	for i := ss; i < b; i++ {
+		if k := strings.IndexByte("([{", t[i]); k >= 0 {
+			opens[k]++
+		} else if k := strings.IndexByte(")]}", t[i]); k >= 0 {
+			closes[k]++
+		}
+	}
+	for b > ss {
+		c := t[b-1]
+		if strings.IndexByte(".,;:!?*_~'", c) >= 0 {
+			b--
+			continue
+		}
+		if k := strings.IndexByte(")]}", c); k >= 0 && closes[k] > opens[k] {
+			closes[k]--
+			b--
+			continue
+		}
+		if c == ';' || strings.HasSuffix(t[ss:b], "&gt") || strings.HasSuffix(t[ss:b], "&quot") {
+			b = ss + strings.LastIndexByte(t[ss:b], '&')
+			continue
+		}
+		return b
+	}
+	return b
+}
+
+// email handles a piece holding '@': the address, and what is around it.
+func (sc *scanner) email(a, b int) {
+	t := sc.t
+	at := a + strings.IndexByte(t[a:b], '@')
+	ls := at
+	for ls > a && class[t[ls-1]]&clsLocal != 0 {
+		ls--
+	}
+	for ls < at && t[ls] == '.' {
+		ls++
+	}
+	de := at + 1
+	for de < b && class[t[de]]&clsHost != 0 {
+		de++
+	}
+	for de > at+1 && (t[de-1] == '.' || t[de-1] == '-') {
+		de--
+	}
+	if ls > a {
+		sc.classify(a, ls)
+	}
+	switch {
+	case ls == at:
+		sc.classify(at+1, de)
+	case de > at+1 && isDottedNumber(t[at+1:de]): // user@10.0.0.5: the address matters
+		sc.classify(at+1, de)
+	case de > at+1:
+		v, reason := sc.e.checkEmail(t[ls:at], lowerASCII(t[at+1:de]))
+		if reason != "" {
+			sc.reject(ls, de, reason)
+		} else {
+			sc.emit(Email, v, ls, de)
+		}
+	}
+	if de < b {
+		sc.classify(de, b)
+	}
+}
+
+// ipv6 handles a piece that may be an IPv6 address or network; it reports
+// whether it did. Times (12:30:45) and MAC addresses are left to split.
+func (sc *scanner) ipv6(a, b int) bool {
+	p := sc.t[a:b]
+	colons, digit, slash := 0, false, -1
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == ':':
+			colons++
+		case isDigit(c):
+			digit = true
+		case class[c]&clsHex != 0 || c == '.':
+		case c == '/' && slash < 0:
+			slash = i
+		default:
+			return false
+		}
+	}
+	if colons < 2 || !digit || !(colons >= 7 || strings.Contains(p, "::")) || macLike(p) {
+		return false
+	}
+	v, typ, reason := checkIP6(p)
+	if reason == "" && strings.Trim(v, "0123456789") == v {
+		// Its normal form (abcd::ef, ::) would not be taken for an address.
+		reason = "IPv6 address without digits, too like a word"
+	}
+	if reason != "" {
+		sc.reject(a, b, reason)
+	} else {
+		sc.emit(typ, v, a, b)
+	}
+	return true
+}
+
+// macLike reports whether p is colon-separated pairs of hex digits, as MAC
+// addresses and iptables' MAC= fields are.
+func macLike(p string) bool {
+	for g := range strings.SplitSeq(p, ":") {
+		if len(g) != 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// cidr4 handles an IPv4 network ("10.0.0.0/8"); it reports whether it did.
+func (sc *scanner) cidr4(a, b int) bool {
+	p := sc.t[a:b]
+	i := strings.IndexByte(p, '/')
+	if i < 0 || !isDottedNumber(p[:i]) || i+1 == len(p) || len(p)-i > 3 || !allDigits(p[i+1:]) {
+		return false
+	}
+	v, reason := checkCIDR4(p)
+	if reason != "" {
+		return false
+	}
+	sc.emit(CIDR, v, a, b)
+	return true
+}
+
+// dotted handles a piece of letters, digits, '.', '-' and '_' with a dot.
+func (sc *scanner) dotted(a, b int) {
+	p := sc.t[a:b]
+	switch {
+	case isDottedNumber(p):
+		sc.dottedNumber(a, b)
+		return
+	case (p[0] == 'v' || p[0] == 'V') && isDottedNumber(p[1:]) && strings.Count(p, ".") >= 3:
+		sc.reject(a, b, "version number, not an IP")
+		return
+	}
+	if v, ok := parseTechnique(p); ok {
+		sc.emit(Technique, v, a, b)
+		return
+	}
+	if strings.IndexByte(p, '-') >= 0 && strings.Trim(p, "0123456789.-") == "" { // 10.0.0.1-10.0.0.9
+		sc.split(a, b, "-")
+		return
+	}
+	if i := strings.IndexByte(p, '.'); hashType(p[:i]) != "" { // <sha256>.exe
+		sc.word(a, a+i)
+	}
+	sc.name(a, b)
+}
+
+// dottedNumber handles digits and dots: an IPv4 address, a version, an OID.
+func (sc *scanner) dottedNumber(a, b int) {
+	p := sc.t[a:b]
+	n := strings.Count(p, ".") + 1
+	if n < 4 || strings.Contains(p, "..") || p[0] == '.' || p[len(p)-1] == '.' {
+		return
+	}
+	if n > 4 {
+		sc.reject(a, b, "dotted number with "+strconv.Itoa(n)+" parts (version or OID), not an IP")
+		return
+	}
+	v, reason := checkIPv4(p)
+	switch {
+	case reason != "":
+		sc.reject(a, b, reason)
+	case sc.afterProduct || sc.versionBefore(a):
+		sc.reject(a, b, "version number, not an IP")
+	default:
+		sc.emit(IPv4, v, a, b)
+	}
+}
+
+// versionBefore reports whether the word before t[a] names a version
+// ("version 1.2.3.4", "build=10.0.0.1").
+func (sc *scanner) versionBefore(a int) bool {
+	s, k := sc.s, sc.rawOff(a)
+	for range 2 { // "version 1.2.3.4", "upgrade to 10.4.2.1"
+		e := k
+		for k > 0 && e-k < 3 && strings.IndexByte(" \t:=#", s[k-1]) >= 0 {
+			k--
+		}
+		if k == e {
+			return false
+		}
+		e = k
+		for k > 0 && e-k < 12 && isLetter(s[k-1]) {
+			k--
+		}
+		if k == e || k > 0 && isAlnum(s[k-1]) {
+			return false
+		}
+		if inSet(versionWords, s[k:e]) {
+			return true
+		}
+	}
+	return false
+}
+
+// name handles a dotted word with letters: a file name with a risky
+// extension, or a domain, or a rejection saying which it is not.
+func (sc *scanner) name(a, b int) {
+	p := sc.t[a:b]
+	low := lowerASCII(p)
+	ext := low[strings.LastIndexByte(low, '.')+1:]
+	switch {
+	case techNames[low]:
+		sc.reject(a, b, "software name, not a domain")
+		return
+	case strings.Count(low, ".") >= 2 && inSet(javaRoots, low[:strings.IndexByte(low, '.')]):
+		sc.reject(a, b, "Java package or class name (reverse DNS), not a domain")
+		return
+	}
+	// .zip, .sh, .py, .one and .cab are TLDs too: name.zip is a file,
+	// www.name.zip a domain.
+	if riskyExt[ext] && (!suffixExt[ext] || strings.Count(low, ".") == 1) {
+		if isFileName(p) {
+			sc.emit(File, p, a, b)
+		}
+		return
+	}
+	reason := sc.e.checkDomain(low)
+	twoLabels := strings.Count(low, ".") == 1
+	switch {
+	case reason == "" && (codeLike(p) || twoLabels && codeSuffixes[ext]):
+		sc.reject(a, b, "code identifier, not a domain")
+	case reason == "" && twoLabels && fileExt[ext]: // README.md, Main.java
+		sc.reject(a, b, "file name, not a domain: ."+ext+" is a file extension")
+	case reason == "":
+		sc.emit(Domain, low, a, b)
+	case !reportable(low):
+	case fileExt[ext]:
+		sc.reject(a, b, "file name, not a domain: "+reason)
+	default:
+		sc.reject(a, b, "not a domain: "+reason)
+	}
+}
+
+// reportable reports whether a rejected dotted word is worth telling the
+// analyst about: abbreviations such as "e.g" and "U.S" are not.
+func reportable(low string) bool {
+	tld := low[strings.LastIndexByte(low, '.')+1:]
+	first := low[:strings.IndexByte(low, '.')]
+	return len(tld) >= 2 && len(first) >= 2 && strings.Trim(tld, "0123456789") != ""
+}
+
+// codeLike reports whether a dotted name reads as code: an upper-case
+// last label after labels in lower case (System.IO), or a capitalised one
+// (WScript.Shell, Main.Run). Domains are written in lower or upper case.
+func codeLike(p string) bool {
+	tld := p[strings.LastIndexByte(p, '.')+1:]
+	switch {
+	case len(tld) < 2 || tld[0] < 'A' || tld[0] > 'Z':
+		return false
+	case strings.ToUpper(tld) == tld:
+		return strings.ToUpper(p) != p
+	}
+	return true
+}
+
+// word handles a piece of letters, digits, '-' and '_' without a dot.
+func (sc *scanner) word(a, b int) {
+	p := sc.t[a:b]
+	if len(p) >= 4 && strings.EqualFold(p[:4], "cve-") {
+		sc.cve(a, b)
+		return
+	}
+	if strings.IndexByte(p, '-') >= 0 {
+		sc.split(a, b, "-")
+		return
+	}
+	if v, ok := parseTechnique(p); ok {
+		sc.emit(Technique, v, a, b)
+		return
+	}
+	if p[0] == 'A' && len(p) >= 2 && p[1] == 'S' && sc.asn(a, b) {
+		return
+	}
+	if len(p) >= 25 {
+		sc.longWord(a, b)
+	}
+}
+
+func (sc *scanner) cve(a, b int) {
+	p := sc.t[a:b]
+	n := cveLen(p)
+	if n == 0 {
+		if len(p) > 8 {
+			sc.reject(a, b, "malformed CVE id (CVE-YYYY-NNNN)")
+		}
+		return
+	}
+	sc.emit(CVE, strings.ToUpper(p[:n]), a, a+n)
+}
+
+// asn handles "AS13335", "ASN13335" and "AS 13335"; it reports whether
+// the word was one.
+func (sc *scanner) asn(a, b int) bool {
+	p := sc.t[a:b]
+	digits := strings.TrimPrefix(strings.TrimPrefix(p, "AS"), "N")
+	ra, rb := sc.rawOff(a), sc.rawOff(b)
+	if digits == "" && sc.pos == nil && b == len(sc.t) { // "AS 13335"
+		s := sc.s
+		k := rb + 1
+		for k < len(s) && isDigit(s[k]) {
+			k++
+		}
+		if rb < len(s) && s[rb] == ' ' && k > rb+1 && (k == len(s) || !isAlnum(s[k]) && s[k] != '.') {
+			digits, rb = s[rb+1:k], k
+		}
+	}
+	v, ok := asnValue(digits)
+	if ok {
+		sc.emitAt(ASN, v, ra, rb)
+	}
+	return ok
+}
+
+// longWord handles a word of 25 characters or more: a hash, a bitcoin
+// address, or a hex run inside a longer word.
+func (sc *scanner) longWord(a, b int) {
+	p := sc.t[a:b]
+	if allHex(p) {
+		typ, v, reason := checkHash(p)
+		if reason != "" {
+			sc.reject(a, b, reason)
+		} else {
+			sc.emit(typ, v, a, b)
+		}
+		return
+	}
+	if v, reason, ok := checkBitcoin(p); ok {
+		if reason != "" {
+			sc.reject(a, b, reason)
+		} else {
+			sc.emit(Bitcoin, v, a, b)
+		}
+		return
+	}
+	if n := embeddedHashRun(p); n > 0 {
+		sc.reject(a, b, "hex run of "+strconv.Itoa(n)+" chars inside a longer word")
+	}
+}
+
+// avName rejects anti-virus signature names (Trojan.Win32.Emotet,
+// HEUR:Trojan.Script.Generic, Win32/Agent.ABC) that read as domains,
+// keeping any CVE id inside them; it reports whether the piece was one.
+func (sc *scanner) avName(a, b int) bool {
+	p := sc.t[a:b]
+	if !isAVName(p) {
+		return false
+	}
+	for i := 0; i < len(p); {
+		j := i + strings.IndexAny(p[i:]+".", ".:/!")
+		if n := cveLen(p[i:j]); n > 0 && j-i == n {
+			sc.emit(CVE, strings.ToUpper(p[i:j]), a+i, a+j)
+		}
+		i = j + 1
+	}
+	sc.reject(a, b, "anti-virus signature name, not a domain")
+	return true
+}
+
+// emit records an indicator found at t[a:b].
+func (sc *scanner) emit(typ Type, v string, a, b int) {
+	sc.emitAt(typ, v, sc.rawOff(a), sc.rawOff(b))
+}
+
+// emitAt records an indicator whose raw text is s[ra:rb], once per
+// (type, value); allow-listed values become rejections.
+func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
+	k := seenKey{typ, v}
+	if _, dup := sc.seen[k]; dup {
+		return
+	}
+	if sc.seen == nil {
+		sc.seen = make(map[seenKey]struct{}, 16)
+	}
+	sc.seen[k] = struct{}{}
+	g := &sc.e.org
+	if g.allowed(typ, v) {
+		sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra,
+			Reason: "allow-listed: known benign " + string(typ)})
+		return
+	}
+	sc.res.Indicators = append(sc.res.Indicators, Indicator{Type: typ, Value: v, Raw: sc.s[ra:rb],
+		Offset: ra, Internal: g.internal(typ, v)})
+}
+
+// reject records a candidate at t[a:b] that is not an indicator, once per
+// raw text.
+func (sc *scanner) reject(a, b int, reason string) {
+	ra, rb := sc.rawOff(a), sc.rawOff(b)
+	k := seenKey{"", sc.s[ra:rb]}
+	if _, dup := sc.seen[k]; dup {
+		return
+	}
+	if sc.seen == nil {
+		sc.seen = make(map[seenKey]struct{}, 16)
+	}
+	sc.seen[k] = struct{}{}
+	sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra, Reason: reason})
+}

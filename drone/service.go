@@ -1,0 +1,559 @@
+package drone
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ttp0/drone/drone/ioc"
+)
+
+// Service performs the operations responders take on incidents. Each
+// operation validates its input against the Framework, checks the actor's
+// role, and writes the change, its timeline entries and the jobs planners
+// derive from it in one store transaction.
+type Service struct {
+	Store     Store
+	Framework Framework
+	Roles     Roles
+	Targets   Targets
+	Extractor Extractor // defaults to an ioc.Extractor with no options
+	Planners  []Planner
+	// DefaultTLP and DefaultPAP apply when a declaration names none.
+	// Default to AMBER, as TheHive does.
+	DefaultTLP, DefaultPAP string
+	Now                    Clock // defaults to time.Now
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) extractor() Extractor {
+	if s.Extractor == nil {
+		return &ioc.Extractor{}
+	}
+	return s.Extractor
+}
+
+// DeclareInput describes a new incident. Names match the framework ignoring
+// case; Category, Severity and Overview are required.
+type DeclareInput struct {
+	Title        string // built in the DRONE format when empty
+	Category     string
+	SubContext   string
+	Severity     string // "3" or "high"
+	Tier         string
+	Zone         string
+	BusinessUnit string
+	TLP          string
+	PAP          string
+	Overview     string
+	Observables  ObservableInput
+}
+
+// Declare creates an incident with its first observables.
+func (s *Service) Declare(ctx context.Context, a Actor, o Origin, in DeclareInput) (*Incident, AddResult, error) {
+	if !s.Roles.Allows(a, PermDeclare) {
+		return nil, AddResult{}, s.forbidden(PermDeclare)
+	}
+	inc, err := s.newIncident(a, in)
+	if err != nil {
+		return nil, AddResult{}, err
+	}
+	obs, rejected := s.observables(inc, a, o, in.Observables)
+	res := AddResult{Rejected: rejected}
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		n, err := tx.NextNumber(ctx)
+		if err != nil {
+			return err
+		}
+		inc.Number = n
+		if inc.Title == "" {
+			inc.Title = inc.DroneTitle()
+		}
+		if err := tx.CreateIncident(ctx, inc); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("%s declared %s: %s", a, inc.Ref(), inc.Title)
+		if err := s.record(ctx, tx, inc, a, o, EntryDeclared, text, inc, nil); err != nil {
+			return err
+		}
+		res.Added, res.Known, err = s.addObservables(ctx, tx, inc, a, o, obs)
+		return err
+	})
+	if err != nil {
+		return nil, AddResult{}, fmt.Errorf("declaring incident: %w", err)
+	}
+	return inc, res, nil
+}
+
+func (s *Service) newIncident(a Actor, in DeclareInput) (*Incident, error) {
+	f := &s.Framework
+	cat, err := f.Category(in.Category)
+	if err != nil {
+		return nil, err
+	}
+	inc := &Incident{Category: cat.Code, CategoryName: cat.Name, Reporter: a, Status: StatusOpen,
+		Title: normalise(in.Title), Overview: strings.TrimSpace(in.Overview)}
+	if in.SubContext != "" {
+		if inc.SubContext, err = cat.SubContext(in.SubContext); err != nil {
+			return nil, err
+		}
+	}
+	sev, err := f.Severity(in.Severity)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Sscan(sev.Code, &inc.Severity)
+	inc.SeverityName = sev.Name
+	if in.Tier != "" {
+		t, err := f.Tier(in.Tier)
+		if err != nil {
+			return nil, err
+		}
+		inc.Tier = t.Code
+	}
+	if in.Zone != "" {
+		if inc.Zone, err = f.Zone(in.Zone); err != nil {
+			return nil, err
+		}
+	}
+	if in.BusinessUnit != "" {
+		if inc.BusinessUnit, err = f.BusinessUnit(in.BusinessUnit); err != nil {
+			return nil, err
+		}
+	}
+	if inc.TLP, err = f.TLPLevel(orDefault(in.TLP, s.DefaultTLP, "AMBER")); err != nil {
+		return nil, err
+	}
+	if inc.PAP, err = f.PAPLevel(orDefault(in.PAP, s.DefaultPAP, "AMBER")); err != nil {
+		return nil, err
+	}
+	if inc.Overview == "" {
+		return nil, Errorf(EINVALID, "an overview is required: say in a sentence what happened")
+	}
+	if len(inc.Title) > 512 {
+		return nil, Errorf(EINVALID, "the title is %d characters long; at most 512 are allowed", len(inc.Title))
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, fmt.Errorf("making incident id: %w", err)
+	}
+	inc.ID = id.String()
+	inc.DeclaredAt = s.now()
+	inc.UpdatedAt = inc.DeclaredAt
+	inc.Tags = inc.DroneTags()
+	return inc, nil
+}
+
+func orDefault(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// AddObservables extracts and validates indicators and adds the new ones to
+// an incident.
+func (s *Service) AddObservables(ctx context.Context, a Actor, o Origin, number int64, in ObservableInput) (AddResult, error) {
+	var res AddResult
+	err := s.change(ctx, a, o, number, PermIOC, func(tx Tx, inc *Incident) error {
+		obs, rejected := s.observables(inc, a, o, in)
+		res.Rejected = rejected
+		var err error
+		res.Added, res.Known, err = s.addObservables(ctx, tx, inc, a, o, obs)
+		return err
+	})
+	if err != nil {
+		return AddResult{}, fmt.Errorf("adding observables to INC-%d: %w", number, err)
+	}
+	return res, nil
+}
+
+// observables turns input into candidate observables, extracting from text
+// and validating typed values.
+func (s *Service) observables(inc *Incident, a Actor, o Origin, in ObservableInput) ([]Observable, []ioc.Rejected) {
+	var found []ioc.Indicator
+	var rejected []ioc.Rejected
+	if strings.TrimSpace(in.Text) != "" {
+		r := s.extractor().Extract(in.Text)
+		found, rejected = r.Indicators, r.Rejected
+	}
+	for _, t := range in.Typed {
+		v, err := ioc.Validate(t.Type, t.Value)
+		if err != nil {
+			rejected = append(rejected, ioc.Rejected{Raw: t.Value, Reason: err.Error()})
+			continue
+		}
+		raw := t.Raw
+		if raw == "" {
+			raw = t.Value
+		}
+		found = append(found, ioc.Indicator{Type: t.Type, Value: v, Raw: raw, Internal: t.Internal || s.internal(t.Type, v)})
+	}
+	seen := map[string]bool{}
+	obs := make([]Observable, 0, len(found))
+	for _, f := range found {
+		k := string(f.Type) + "\x00" + f.Value
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		obs = append(obs, Observable{IncidentID: inc.ID, Type: f.Type, Value: f.Value, Raw: f.Raw, TLP: inc.TLP,
+			IOC: in.IOC, Internal: f.Internal, Tags: in.Tags, AddedBy: a, Origin: o})
+	}
+	return obs, rejected
+}
+
+// internal asks the extractor whether a typed value is internal.
+func (s *Service) internal(t ioc.Type, v string) bool {
+	for _, f := range s.extractor().Extract(v).Indicators {
+		if f.Type == t && f.Value == v {
+			return f.Internal
+		}
+	}
+	return false
+}
+
+func (s *Service) addObservables(ctx context.Context, tx Tx, inc *Incident, a Actor, o Origin, obs []Observable) (added, known []Observable, err error) {
+	if len(obs) == 0 {
+		return nil, nil, nil
+	}
+	now := s.now()
+	for i := range obs {
+		obs[i].FirstSeen = now
+	}
+	added, err = tx.AddObservables(ctx, obs)
+	if err != nil {
+		return nil, nil, err
+	}
+	isNew := map[string]bool{}
+	for _, ob := range added {
+		isNew[string(ob.Type)+"\x00"+ob.Value] = true
+	}
+	for _, ob := range obs {
+		if !isNew[string(ob.Type)+"\x00"+ob.Value] {
+			known = append(known, ob)
+		}
+	}
+	if len(added) == 0 {
+		return added, known, nil
+	}
+	text := fmt.Sprintf("%s added %d indicator(s)", a, len(added))
+	data := make([]map[string]string, len(added))
+	for i, ob := range added {
+		data[i] = map[string]string{"type": string(ob.Type), "value": ob.Value}
+	}
+	return added, known, s.record(ctx, tx, inc, a, o, EntryObservables, text, data, added)
+}
+
+// Acknowledge marks an incident acknowledged and, when it has no lead yet,
+// makes the actor its lead.
+func (s *Service) Acknowledge(ctx context.Context, a Actor, o Origin, number int64) (*Incident, error) {
+	return s.transition(ctx, a, o, number, PermAcknowledge, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		if inc.Status != StatusOpen {
+			return "", "", Errorf(ECONFLICT, "%s is already %s", inc.Ref(), inc.Status)
+		}
+		s.advance(inc, StatusAcknowledged, now)
+		if inc.Lead == "" {
+			inc.Lead = a.Identity()
+		}
+		return EntryAcknowledged, fmt.Sprintf("%s acknowledged %s", a, inc.Ref()), nil
+	})
+}
+
+// SetLead names the incident lead, an identity "platform:id".
+func (s *Service) SetLead(ctx context.Context, a Actor, o Origin, number int64, lead string) (*Incident, error) {
+	lead = strings.TrimSpace(lead)
+	if lead == "" {
+		return nil, Errorf(EINVALID, "name the lead (a user of this chat)")
+	}
+	return s.transition(ctx, a, o, number, PermLead, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		inc.Lead = lead
+		return EntryLead, fmt.Sprintf("%s made %s the lead of %s", a, lead, inc.Ref()), nil
+	})
+}
+
+// UpdateInput is a status update: a summary, optionally a new status, and
+// when the next update is due (defaults to the severity's update target).
+type UpdateInput struct {
+	Status       Status // "" keeps the status
+	Summary      string
+	NextUpdateIn time.Duration
+}
+
+// PostUpdate records a status update and, when asked, moves the incident
+// forward (acknowledged, contained, resolved). Closing goes through Close.
+func (s *Service) PostUpdate(ctx context.Context, a Actor, o Origin, number int64, in UpdateInput) (*Incident, error) {
+	if strings.TrimSpace(in.Summary) == "" && in.Status == "" {
+		return nil, Errorf(EINVALID, "a status update needs a summary or a new status")
+	}
+	if in.Status == StatusClosed {
+		return nil, Errorf(EINVALID, "use close to close an incident: it asks for the resolution and impact")
+	}
+	if in.Status == StatusOpen {
+		return nil, Errorf(EINVALID, "use reopen to reopen an incident")
+	}
+	return s.transition(ctx, a, o, number, PermUpdate, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		if inc.Status == StatusClosed {
+			return "", "", Errorf(ECONFLICT, "%s is closed; reopen it first", inc.Ref())
+		}
+		kind, text := EntryUpdate, fmt.Sprintf("%s posted an update on %s", a, inc.Ref())
+		if in.Status != "" && in.Status != inc.Status {
+			if in.Status.rank() < inc.Status.rank() {
+				return "", "", Errorf(ECONFLICT, "%s is already %s; it cannot go back to %s (reopen it instead)", inc.Ref(), inc.Status, in.Status)
+			}
+			s.advance(inc, in.Status, now)
+			kind, text = EntryStatus, fmt.Sprintf("%s marked %s %s", a, inc.Ref(), in.Status)
+		}
+		if sum := strings.TrimSpace(in.Summary); sum != "" {
+			inc.Summary = sum
+			text += ": " + sum
+		}
+		next := in.NextUpdateIn
+		if next <= 0 {
+			next = s.Targets[inc.Severity].Update
+		}
+		if next > 0 && inc.Open() {
+			due := now.Add(next)
+			inc.NextUpdateDue = &due
+		}
+		return kind, text, nil
+	})
+}
+
+// CloseInput says how an incident ended.
+type CloseInput struct {
+	Resolution string // one of Resolutions
+	Impact     string // one of Impacts
+	Summary    string
+}
+
+// Close closes an incident with its resolution, impact and summary.
+func (s *Service) Close(ctx context.Context, a Actor, o Origin, number int64, in CloseInput) (*Incident, error) {
+	res, ok := matchName(Resolutions, in.Resolution)
+	if !ok {
+		return nil, invalidChoice("resolution", in.Resolution, Resolutions)
+	}
+	imp, ok := matchName(Impacts, orDefault(in.Impact, "NotApplicable"))
+	if !ok {
+		return nil, invalidChoice("impact", in.Impact, Impacts)
+	}
+	if strings.TrimSpace(in.Summary) == "" {
+		return nil, Errorf(EINVALID, "a closing summary is required: say how the incident ended")
+	}
+	return s.transition(ctx, a, o, number, PermClose, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		if inc.Status == StatusClosed {
+			return "", "", Errorf(ECONFLICT, "%s is already closed", inc.Ref())
+		}
+		s.advance(inc, StatusClosed, now)
+		inc.Resolution, inc.Impact, inc.Summary = res, imp, strings.TrimSpace(in.Summary)
+		inc.NextUpdateDue = nil
+		return EntryStatus, fmt.Sprintf("%s closed %s as %s (%s): %s", a, inc.Ref(), res, imp, inc.Summary), nil
+	})
+}
+
+// Reopen reopens a resolved or closed incident.
+func (s *Service) Reopen(ctx context.Context, a Actor, o Origin, number int64, reason string) (*Incident, error) {
+	return s.transition(ctx, a, o, number, PermClose, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		if inc.Open() {
+			return "", "", Errorf(ECONFLICT, "%s is %s, not resolved or closed", inc.Ref(), inc.Status)
+		}
+		inc.Status = StatusOpen
+		if inc.AcknowledgedAt != nil {
+			inc.Status = StatusAcknowledged
+		}
+		if inc.ContainedAt != nil {
+			inc.Status = StatusContained
+		}
+		inc.ResolvedAt, inc.ClosedAt, inc.Resolution, inc.Impact = nil, nil, "", ""
+		text := fmt.Sprintf("%s reopened %s", a, inc.Ref())
+		if r := strings.TrimSpace(reason); r != "" {
+			text += ": " + r
+		}
+		return EntryReopened, text, nil
+	})
+}
+
+// SetExternal records a reference kept by an integration (a TheHive case id,
+// a chat channel) on the incident, with a timeline entry saying so.
+func (s *Service) SetExternal(ctx context.Context, a Actor, incidentID string, values map[string]string, text string) error {
+	inc, err := s.Store.IncidentByID(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	_, err = s.transition(ctx, a, Origin{Channel: a.Platform}, inc.Number, "", func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		if inc.External == nil {
+			inc.External = map[string]string{}
+		}
+		for k, v := range values {
+			inc.External[k] = v
+		}
+		return EntryExternal, text, nil
+	})
+	return err
+}
+
+// advance moves an incident forward to status to, stamping every status it
+// passes, so that skipping a step still yields every measure.
+func (s *Service) advance(inc *Incident, to Status, now time.Time) {
+	stamp := func(p **time.Time) {
+		if *p == nil {
+			t := now
+			*p = &t
+		}
+	}
+	r := to.rank()
+	if r >= StatusAcknowledged.rank() {
+		stamp(&inc.AcknowledgedAt)
+	}
+	if r >= StatusContained.rank() && to != StatusClosed {
+		stamp(&inc.ContainedAt)
+	}
+	if r >= StatusResolved.rank() {
+		stamp(&inc.ResolvedAt)
+		inc.NextUpdateDue = nil
+	}
+	if to == StatusClosed {
+		stamp(&inc.ClosedAt)
+	}
+	inc.Status = to
+}
+
+// transition runs a change that edits the incident itself and records it.
+func (s *Service) transition(ctx context.Context, a Actor, o Origin, number int64, p Permission,
+	fn func(tx Tx, inc *Incident, now time.Time) (kind, text string, err error)) (*Incident, error) {
+	var out *Incident
+	err := s.change(ctx, a, o, number, p, func(tx Tx, inc *Incident) error {
+		now := s.now()
+		before := *inc
+		kind, text, err := fn(tx, inc, now)
+		if err != nil {
+			return err
+		}
+		inc.UpdatedAt = now
+		if err := tx.SaveIncident(ctx, inc); err != nil {
+			return err
+		}
+		out = inc
+		return s.record(ctx, tx, inc, a, o, kind, text, diff(&before, inc), nil)
+	})
+	return out, err
+}
+
+// change loads an incident in a transaction, checks the permission (an empty
+// one is an internal change) and runs fn. A refused attempt is itself
+// recorded on the timeline.
+func (s *Service) change(ctx context.Context, a Actor, o Origin, number int64, p Permission, fn func(Tx, *Incident) error) error {
+	denied := false
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		inc, err := tx.Incident(ctx, number)
+		if err != nil {
+			return err
+		}
+		if p != "" && !s.Roles.Allows(a, p) {
+			denied = true
+			text := fmt.Sprintf("%s tried to %s %s without a role that allows it", a, p, inc.Ref())
+			return s.record(ctx, tx, inc, a, o, EntryDenied, text, map[string]string{"permission": string(p)}, nil)
+		}
+		return fn(tx, inc)
+	})
+	if err == nil && denied {
+		return s.forbidden(p)
+	}
+	return err
+}
+
+func (s *Service) forbidden(p Permission) error {
+	holders := s.Roles.Holders(p)
+	if len(holders) == 0 {
+		return Errorf(EFORBIDDEN, "nobody may %s here yet: ask an administrator to give the permission to a role", p)
+	}
+	return Errorf(EFORBIDDEN, "you may not %s incidents: that needs the role %s", p, strings.Join(holders, " or "))
+}
+
+// record appends a timeline entry chained to the previous one and enqueues
+// the jobs the planners derive from it.
+func (s *Service) record(ctx context.Context, tx Tx, inc *Incident, a Actor, o Origin, kind, text string, data any, obs []Observable) error {
+	seq, prev, err := tx.LastEntry(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encoding timeline data: %w", err)
+	}
+	e := Entry{IncidentID: inc.ID, Seq: seq + 1, At: s.now(), Actor: a, Origin: o, Kind: kind, Text: text,
+		Data: raw, PrevHash: prev}
+	e.Hash = e.ComputeHash()
+	if err := tx.AppendEntry(ctx, &e); err != nil {
+		return err
+	}
+	var jobs []Job
+	for _, p := range s.Planners {
+		jobs = append(jobs, p.Plan(Event{Kind: kind, Incident: inc, Entry: e, Observables: obs})...)
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	return tx.Enqueue(ctx, jobs)
+}
+
+// diff returns the fields of an incident that a change altered, for the
+// timeline's machine-readable data.
+func diff(before, after *Incident) map[string]any {
+	b, _ := json.Marshal(before)
+	a, _ := json.Marshal(after)
+	var mb, ma map[string]any
+	_ = json.Unmarshal(b, &mb)
+	_ = json.Unmarshal(a, &ma)
+	out := map[string]any{}
+	for k, v := range ma {
+		if k == "updated_at" {
+			continue
+		}
+		if fmt.Sprint(mb[k]) != fmt.Sprint(v) {
+			out[k] = v
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			out[k] = nil
+		}
+	}
+	return out
+}
+
+// Record is an incident with everything attached to it.
+type Record struct {
+	Incident    *Incident    `json:"incident"`
+	Observables []Observable `json:"observables"`
+	Timeline    []Entry      `json:"timeline"`
+}
+
+// Get returns an incident with its observables and timeline.
+func (s *Service) Get(ctx context.Context, number int64) (*Record, error) {
+	inc, err := s.Store.Incident(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := s.Store.Observables(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := s.Store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Record{Incident: inc, Observables: obs, Timeline: tl}, nil
+}

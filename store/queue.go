@@ -1,0 +1,270 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ttp0/drone/drone"
+)
+
+// queuedJob carries a drone.Job into River: its kind, its JSON arguments, and
+// the unique key River de-duplicates on (the only field tagged unique).
+type queuedJob struct {
+	kind      string
+	UniqueKey string `json:"unique_key,omitempty" river:"unique"`
+	args      json.RawMessage
+}
+
+func (j queuedJob) Kind() string { return j.kind }
+
+// MarshalJSON merges the unique key into the job's own argument object, so
+// that a worker decodes its typed arguments from the same JSON.
+func (j queuedJob) MarshalJSON() ([]byte, error) {
+	if j.UniqueKey == "" {
+		return j.args, nil
+	}
+	key, err := json.Marshal(j.UniqueKey)
+	if err != nil {
+		return nil, err
+	}
+	body := bytes.TrimSpace(j.args)
+	if len(body) < 2 || body[0] != '{' {
+		return nil, fmt.Errorf("job %s: arguments must be a JSON object", j.kind)
+	}
+	out := append([]byte(`{"unique_key":`), key...)
+	if inner := bytes.TrimSpace(body[1 : len(body)-1]); len(inner) > 0 {
+		out = append(append(out, ','), inner...)
+	}
+	return append(out, '}'), nil
+}
+
+// Enqueue adds jobs to the transaction; a job whose unique key is already
+// queued, running or recently completed is skipped. They are inserted
+// together when the transaction ends, in one statement.
+func (t *Tx) Enqueue(ctx context.Context, jobs []drone.Job) error {
+	for _, j := range jobs {
+		args, err := json.Marshal(j.Args)
+		if err != nil {
+			return fmt.Errorf("encoding %s job: %w", j.Kind, err)
+		}
+		opts := &river.InsertOpts{Queue: j.Queue, MaxAttempts: j.MaxAttempts}
+		if !j.RunAt.IsZero() {
+			opts.ScheduledAt = j.RunAt
+		}
+		if j.UniqueKey != "" {
+			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+		}
+		t.jobs = append(t.jobs, river.InsertManyParams{Args: queuedJob{kind: j.Kind, UniqueKey: j.UniqueKey, args: args}, InsertOpts: opts})
+	}
+	return nil
+}
+
+// QueueConfig tunes the workers. With SQLite's single connection, many
+// workers and a short fetch cooldown keep throughput high: the workers spend
+// their time waiting on other systems, not on the database.
+type QueueConfig struct {
+	// Workers is how many jobs run at once. Defaults to 50.
+	Workers int `yaml:"workers" json:"workers"`
+	// MaxAttempts is how many times a job is tried before it is dead.
+	// Defaults to 10.
+	MaxAttempts int `yaml:"max_attempts" json:"max_attempts"`
+	// BackoffBase is the delay before the first retry; each retry doubles
+	// it, with full jitter, up to BackoffMax. Defaults to 2s and 1h.
+	BackoffBase time.Duration `yaml:"backoff_base" json:"backoff_base"`
+	BackoffMax  time.Duration `yaml:"backoff_max" json:"backoff_max"`
+	// PollInterval is how often workers look for jobs that became due.
+	// Defaults to 200ms.
+	PollInterval time.Duration `yaml:"poll_interval" json:"poll_interval"`
+	// JobTimeout bounds one attempt. Defaults to 1 minute.
+	JobTimeout time.Duration `yaml:"job_timeout" json:"job_timeout"`
+}
+
+// WithDefaults returns c with every unset field at its default.
+func (c QueueConfig) WithDefaults() QueueConfig {
+	if c.Workers <= 0 {
+		c.Workers = 50
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 10
+	}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = 2 * time.Second
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 200 * time.Millisecond
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = time.Minute
+	}
+	return c
+}
+
+// backoff is an exponential retry policy with full jitter, so that jobs that
+// failed together (TheHive was down) do not all retry at the same instant.
+type backoff struct{ base, max time.Duration }
+
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	n := len(job.Errors) // snoozes do not count
+	ceiling := float64(b.base) * math.Pow(2, float64(max(n-1, 0)))
+	ceiling = math.Min(ceiling, float64(b.max))
+	d := time.Duration(ceiling/2 + rand.Float64()*ceiling/2)
+	return time.Now().UTC().Add(d)
+}
+
+// Queue works the jobs of a store.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+// NewQueue returns a Queue that runs jobs with the given workers.
+func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger) (*Queue, error) {
+	cfg = cfg.WithDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	client, err := river.NewClient(db.driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		MaxAttempts:       cfg.MaxAttempts,
+		RetryPolicy:       backoff{cfg.BackoffBase, cfg.BackoffMax},
+		FetchCooldown:     min(cfg.PollInterval, 5*time.Millisecond),
+		FetchPollInterval: cfg.PollInterval,
+		JobTimeout:        cfg.JobTimeout,
+		Logger:            log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating queue workers: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start starts working jobs in the background.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("starting queue: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones to finish until ctx is
+// done; jobs not started stay queued for the next start.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("stopping queue: %w", err)
+	}
+	return nil
+}
+
+// JobInfo describes a queued, running, finished or dead job.
+type JobInfo struct {
+	ID          int64           `json:"id"`
+	Kind        string          `json:"kind"`
+	State       string          `json:"state"` // available, scheduled, running, retryable, completed, discarded (dead), cancelled
+	Attempt     int             `json:"attempt"`
+	MaxAttempts int             `json:"max_attempts"`
+	Args        json.RawMessage `json:"args"`
+	LastError   string          `json:"last_error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ScheduledAt time.Time       `json:"scheduled_at"`
+}
+
+func jobInfo(r *rivertype.JobRow) JobInfo {
+	j := JobInfo{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
+		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt, ScheduledAt: r.ScheduledAt}
+	if n := len(r.Errors); n > 0 {
+		j.LastError = r.Errors[n-1].Error
+	}
+	return j
+}
+
+// Pending states are those of jobs not finished yet; Dead is River's
+// "discarded": out of attempts, or cancelled by its worker as hopeless.
+var (
+	Pending = []string{"available", "scheduled", "running", "retryable", "pending"}
+	Dead    = []string{"discarded", "cancelled"}
+)
+
+// Jobs lists jobs in the given states (all when none), oldest first, at most limit.
+func (db *DB) Jobs(ctx context.Context, limit int, states ...string) ([]JobInfo, error) {
+	p := river.NewJobListParams().First(max(limit, 1)).OrderBy(river.JobListOrderByID, river.SortOrderAsc)
+	if len(states) > 0 {
+		s := make([]rivertype.JobState, len(states))
+		for i, v := range states {
+			s[i] = rivertype.JobState(v)
+		}
+		p = p.States(s...)
+	}
+	res, err := db.river.JobList(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("listing jobs: %w", err)
+	}
+	out := make([]JobInfo, len(res.Jobs))
+	for i, r := range res.Jobs {
+		out[i] = jobInfo(r)
+	}
+	return out, nil
+}
+
+// RetryJob makes a dead or waiting job due now, with its attempts reset by
+// River so that it gets a full set again.
+func (db *DB) RetryJob(ctx context.Context, id int64) (JobInfo, error) {
+	r, err := db.river.JobRetry(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return JobInfo{}, drone.Errorf(drone.ENOTFOUND, "there is no job %d", id)
+	}
+	if err != nil {
+		return JobInfo{}, fmt.Errorf("retrying job %d: %w", id, err)
+	}
+	return jobInfo(r), nil
+}
+
+// Due counts the jobs that can run now (available or running); scheduled and
+// retryable jobs wait for their time.
+func (db *DB) Due(ctx context.Context) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running')
+		OR (state IN ('scheduled', 'retryable') AND scheduled_at <= datetime('now', 'subsec'))`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting due jobs: %w", err)
+	}
+	return n, nil
+}
+
+// Outcome is what became of one attempt at a job.
+type Outcome struct {
+	Job JobInfo
+	Err error // nil when the job completed
+}
+
+// Outcomes returns a channel of finished attempts (completed, failed,
+// dead) and a function that stops the subscription.
+func (q *Queue) Outcomes() (<-chan Outcome, func()) {
+	events, cancel := q.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled)
+	out := make(chan Outcome, 100)
+	go func() {
+		defer close(out)
+		for e := range events {
+			o := Outcome{Job: jobInfo(e.Job)}
+			if e.Kind != river.EventKindJobCompleted {
+				o.Err = errors.New(o.Job.LastError)
+			}
+			out <- o
+		}
+	}()
+	return out, cancel
+}
