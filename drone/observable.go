@@ -40,10 +40,17 @@ type Extractor interface {
 // ObservableInput is what an analyst submits: free text to extract from,
 // and values already typed (from a dialog's checkboxes or a typed section).
 type ObservableInput struct {
-	Text  string          // free text, extracted
-	Typed []ioc.Indicator // values with a known type, validated
-	IOC   bool            // mark them all as indicators of compromise
-	Tags  []string
+	Text  string       // free text, extracted
+	Typed []TypedValue // values with a known type, validated
+	IOC   bool         // mark them all as indicators of compromise
+	Tags  []string     // tags for all of them
+}
+
+// TypedValue is a value whose type the analyst stated ("source IPv4").
+type TypedValue struct {
+	Type  ioc.Type
+	Value string
+	Tags  []string // tags for this value besides the input's
 }
 
 // AddResult says what became of an ObservableInput.

@@ -23,6 +23,9 @@ type Service struct {
 	Targets   Targets
 	Extractor Extractor // defaults to an ioc.Extractor with no options
 	Planners  []Planner
+	// Extensions handle the commands whose logic lives outside the core,
+	// keyed by command name ("tds", "summary").
+	Extensions map[string]Extension
 	// DefaultTLP and DefaultPAP apply when a declaration names none.
 	// Default to AMBER, as TheHive does.
 	DefaultTLP, DefaultPAP string
@@ -57,9 +60,17 @@ type DeclareInput struct {
 	PAP          string
 	Overview     string
 	Observables  ObservableInput
+	// Key, when set, makes the declaration idempotent: declaring again with
+	// the same key (a double-clicked submit, a replayed interaction)
+	// returns the incident the first declaration made.
+	Key string
 }
 
-// Declare creates an incident with its first observables.
+// refDeclareKey is the reference key of a declaration's idempotency key.
+const refDeclareKey = "declare.key"
+
+// Declare creates an incident with its first observables. With in.Key set,
+// a repeated declaration returns the first one's incident and adds nothing.
 func (s *Service) Declare(ctx context.Context, a Actor, o Origin, in DeclareInput) (*Incident, AddResult, error) {
 	if !s.Roles.Allows(a, PermDeclare) {
 		return nil, AddResult{}, s.forbidden(PermDeclare)
@@ -71,6 +82,15 @@ func (s *Service) Declare(ctx context.Context, a Actor, o Origin, in DeclareInpu
 	obs, rejected := s.observables(inc, a, o, in.Observables)
 	res := AddResult{Rejected: rejected}
 	err = s.Store.Update(ctx, func(tx Tx) error {
+		if in.Key != "" {
+			if n, err := tx.FindRef(ctx, refDeclareKey, in.Key); err != nil || n != 0 {
+				if err == nil {
+					inc, err = tx.Incident(ctx, n)
+					res = AddResult{}
+				}
+				return err
+			}
+		}
 		n, err := tx.NextNumber(ctx)
 		if err != nil {
 			return err
@@ -81,6 +101,11 @@ func (s *Service) Declare(ctx context.Context, a Actor, o Origin, in DeclareInpu
 		}
 		if err := tx.CreateIncident(ctx, inc); err != nil {
 			return err
+		}
+		if in.Key != "" {
+			if err := tx.PutRef(ctx, inc.ID, refDeclareKey, in.Key); err != nil {
+				return err
+			}
 		}
 		text := fmt.Sprintf("%s declared %s: %s", a, inc.Ref(), inc.Title)
 		if err := s.record(ctx, tx, inc, a, o, EntryDeclared, text, inc, nil); err != nil {
@@ -189,28 +214,31 @@ func (s *Service) observables(inc *Incident, a Actor, o Origin, in ObservableInp
 		r := s.extractor().Extract(in.Text)
 		found, rejected = r.Indicators, r.Rejected
 	}
+	tags := map[int][]string{} // index in found -> the value's own tags
 	for _, t := range in.Typed {
 		v, err := ioc.Validate(t.Type, t.Value)
 		if err != nil {
 			rejected = append(rejected, ioc.Rejected{Raw: t.Value, Reason: err.Error()})
 			continue
 		}
-		raw := t.Raw
-		if raw == "" {
-			raw = t.Value
+		typ := t.Type
+		if g, gv, err := ioc.Guess(v); err == nil && gv == v && g.HiveDataType() == typ.HiveDataType() {
+			typ = g // "hash" given, SHA-256 found
 		}
-		found = append(found, ioc.Indicator{Type: t.Type, Value: v, Raw: raw, Internal: t.Internal || s.internal(t.Type, v)})
+		tags[len(found)] = t.Tags
+		found = append(found, ioc.Indicator{Type: typ, Value: v, Raw: t.Value, Internal: s.internal(typ, v)})
 	}
 	seen := map[string]bool{}
 	obs := make([]Observable, 0, len(found))
-	for _, f := range found {
+	for i, f := range found {
 		k := string(f.Type) + "\x00" + f.Value
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		obs = append(obs, Observable{IncidentID: inc.ID, Type: f.Type, Value: f.Value, Raw: f.Raw, TLP: inc.TLP,
-			IOC: in.IOC, Internal: f.Internal, Tags: in.Tags, AddedBy: a, Origin: o})
+			IOC: in.IOC, Internal: f.Internal, Tags: append(append([]string(nil), in.Tags...), tags[i]...),
+			AddedBy: a, Origin: o})
 	}
 	return obs, rejected
 }

@@ -24,6 +24,12 @@ type Store interface {
 	Timeline(ctx context.Context, incidentID string) ([]Entry, error)
 	// Sightings returns the incidents an indicator was seen in, newest first.
 	Sightings(ctx context.Context, typ, value string, limit int) ([]Sighting, error)
+	// IncidentByRef returns the incident an external reference names, such
+	// as its chat channel ("slack.channel", "C123"); ENOTFOUND if none.
+	IncidentByRef(ctx context.Context, key, value string) (*Incident, error)
+	// Claim records key and reports whether this is its first claim, so
+	// that a delivery a platform retries is handled once.
+	Claim(ctx context.Context, key string) (bool, error)
 }
 
 // Tx is what an operation may do inside one Store transaction.
@@ -41,6 +47,11 @@ type Tx interface {
 	// (0 and "" when it has none).
 	LastEntry(ctx context.Context, incidentID string) (int64, string, error)
 	AppendEntry(ctx context.Context, e *Entry) error
+	// PutRef records that (key, value) names the incident; a pair already
+	// taken keeps its incident. Every External entry is also a reference.
+	PutRef(ctx context.Context, incidentID, key, value string) error
+	// FindRef returns the number of the incident (key, value) names, or 0.
+	FindRef(ctx context.Context, key, value string) (int64, error)
 	// Enqueue adds jobs to the durable queue; a job whose UniqueKey is
 	// already queued or running is skipped.
 	Enqueue(ctx context.Context, jobs []Job) error

@@ -85,7 +85,7 @@ func (t *Tx) CreateIncident(ctx context.Context, inc *drone.Incident) error {
 	if err != nil {
 		return fmt.Errorf("inserting %s: %w", inc.Ref(), err)
 	}
-	return nil
+	return t.putRefs(ctx, inc)
 }
 
 // SaveIncident writes every field of an existing incident.
@@ -102,7 +102,7 @@ func (t *Tx) SaveIncident(ctx context.Context, inc *drone.Incident) error {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("saving %s: %d rows changed (%v)", inc.Ref(), n, err)
 	}
-	return nil
+	return t.putRefs(ctx, inc)
 }
 
 func incidentArgs(inc *drone.Incident) ([]any, error) {

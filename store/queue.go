@@ -2,8 +2,8 @@ package store
 
 import (
 	"bytes"
-	"database/sql"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,7 +144,10 @@ func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger
 		FetchCooldown:     min(cfg.PollInterval, 5*time.Millisecond),
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,
-		Logger:            log,
+		// Jobs of an integration turned off stay queued, untouched, until it
+		// is turned on again.
+		FetchOnlyKnownKinds: true,
+		Logger:              log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating queue workers: %w", err)
@@ -267,4 +270,44 @@ func (q *Queue) Outcomes() (<-chan Outcome, func()) {
 		}
 	}()
 	return out, cancel
+}
+
+// Counts are the numbers /metrics reports.
+type Counts struct {
+	Incidents map[string]int // by status
+	Jobs      map[string]int // by River state
+}
+
+// Counts counts incidents by status and jobs by state.
+func (db *DB) Counts(ctx context.Context) (Counts, error) {
+	c := Counts{Incidents: map[string]int{}, Jobs: map[string]int{}}
+	for _, q := range []struct {
+		sql string
+		dst map[string]int
+	}{
+		{`SELECT status, COUNT(*) FROM incident GROUP BY status`, c.Incidents},
+		{`SELECT state, COUNT(*) FROM river_job GROUP BY state`, c.Jobs},
+	} {
+		if err := countInto(ctx, db, q.sql, q.dst); err != nil {
+			return Counts{}, err
+		}
+	}
+	return c, nil
+}
+
+func countInto(ctx context.Context, db *DB, query string, dst map[string]int) error {
+	rows, err := db.sql.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("counting: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return fmt.Errorf("counting: %w", err)
+		}
+		dst[k] = n
+	}
+	return rows.Err()
 }

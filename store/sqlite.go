@@ -106,7 +106,8 @@ func (db *DB) Close() error {
 // txQueries are the statements transactions run, prepared once at Open:
 // they cannot be prepared later, inside a transaction, because the pool's
 // only connection is then taken.
-var txQueries = []string{qNextNumber, qInsertIncident, qUpdateIncident, qLastEntry, qAppendEntry, qInsertObservable}
+var txQueries = []string{qNextNumber, qInsertIncident, qUpdateIncident, qLastEntry, qAppendEntry, qInsertObservable,
+	qPutRef, qFindRef, qClaim, qForgetClaims}
 
 func (db *DB) prepare(ctx context.Context) error {
 	for _, q := range txQueries {

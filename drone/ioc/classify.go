@@ -19,52 +19,70 @@ func (sc *scanner) classify(a, b int) {
 		return
 	}
 	p := t[a:b]
+	var has punct // which punctuation the piece holds, found in one pass
+	for i := 0; i < len(p); i++ {
+		has |= punctBits[p[i]]
+	}
 	switch {
 	case hiveLen(p, 0, len(p)) > 0:
 		if v, ok := normRegistry(p); ok {
 			sc.emit(Registry, v, a, b)
 		}
-	case strings.ContainsAny(p, ".:/") && sc.avName(a, b):
-	case strings.IndexByte(p, ':') >= 0 && sc.ipv6(a, b):
-	case strings.ContainsAny(p, "/\\"):
+	case has&(pDot|pColon|pSlash) != 0 && sc.avName(a, b):
+	case has&pColon != 0 && sc.ipv6(a, b):
+	case has&(pSlash|pBackslash) != 0:
 		if !sc.cidr4(a, b) {
 			sc.splitPath(a, b)
 		}
-	case strings.IndexByte(p, ':') >= 0:
-		sc.split(a, b, ":")
-	case strings.IndexByte(p, '@') >= 0:
+	case has&pColon != 0:
+		sc.split(a, b, ':')
+	case has&pAt != 0:
 		sc.email(a, b)
-	case strings.IndexByte(p, '+') >= 0:
+	case has&pPlus != 0:
 		if riskyExt[lowerASCII(p[strings.LastIndexByte(p, '.')+1:])] { // notepad++.exe
 			sc.name(a, b)
 		} else {
-			sc.split(a, b, "+")
+			sc.split(a, b, '+')
 		}
-	case strings.IndexByte(p, '.') >= 0:
+	case has&pDot != 0:
 		sc.dotted(a, b)
 	default:
 		sc.word(a, b)
 	}
 }
 
+// punct is a set of the punctuation bytes that steer classify.
+type punct uint8
+
+const (
+	pDot punct = 1 << iota
+	pColon
+	pSlash
+	pBackslash
+	pAt
+	pPlus
+)
+
+var punctBits = [256]punct{'.': pDot, ':': pColon, '/': pSlash, '\\': pBackslash, '@': pAt, '+': pPlus}
+
 // trimPiece drops the punctuation around a piece, keeping the "::" of an
 // IPv6 address.
 func trimPiece(t string, a, b int) (int, int) {
-	const edge = ".-_@/\\+:"
-	for a < b && strings.IndexByte(edge, t[a]) >= 0 && !(t[a] == ':' && a+1 < b && t[a+1] == ':') {
+	// The edge bytes are the token bytes that are not letters or digits.
+	for a < b && class[t[a]]&(clsTok|clsAlnum) == clsTok && !(t[a] == ':' && a+1 < b && t[a+1] == ':') {
 		a++
 	}
-	for b > a && strings.IndexByte(edge, t[b-1]) >= 0 && !(t[b-1] == ':' && b-2 >= a && t[b-2] == ':') {
+	for b > a && class[t[b-1]]&(clsTok|clsAlnum) == clsTok && !(t[b-1] == ':' && b-2 >= a && t[b-2] == ':') {
 		b--
 	}
 	return a, b
 }
 
-// split classifies the parts of t[a:b] between the bytes in seps.
-func (sc *scanner) split(a, b int, seps string) {
+// split classifies the parts of t[a:b] between the bytes sep.
+func (sc *scanner) split(a, b int, sep byte) {
 	i := a
 	for j := a; j <= b; j++ {
-		if j == b || strings.IndexByte(seps, sc.t[j]) >= 0 {
+		if j == b || sc.t[j] == sep {
 			if j > i {
 				sc.classify(i, j)
 			}
@@ -113,6 +131,10 @@ func (sc *scanner) url(a, b, k int) {
 		sc.classify(a, ss)
 	}
 	end := trimURL(t, ss, b)
+	if u := t[ss:end]; sc.seenBefore(seenKey{URL, u}) { // already normal and seen
+		sc.lastURL, sc.lastHost = u, urlHost(u)
+		return
+	}
 	norm, host, reason := sc.e.checkURL(t[ss:end])
 	sc.lastURL, sc.lastHost = norm, host
 	if reason != "" {
@@ -128,24 +150,40 @@ func (sc *scanner) url(a, b, k int) {
 func trimURL(t string, ss, b int) int {
 	var opens, closes [3]int
 	for i := ss; i < b; i++ {
-		if k := strings.IndexByte("([{", t[i]); k >= 0 {
-			opens[k]++
-		} else if k := strings.IndexByte(")]}", t[i]); k >= 0 {
-			closes[k]++
+		switch t[i] {
+		case '(':
+			opens[0]++
+		case '[':
+			opens[1]++
+		case '{':
+			opens[2]++
+		case ')':
+			closes[0]++
+		case ']':
+			closes[1]++
+		case '}':
+			closes[2]++
 		}
 	}
 	for b > ss {
-		c := t[b-1]
-		if strings.IndexByte(".,;:!?*_~'", c) >= 0 {
+		k := -1
+		switch t[b-1] {
+		case '.', ',', ';', ':', '!', '?', '*', '_', '~', '\'':
 			b--
 			continue
+		case ')':
+			k = 0
+		case ']':
+			k = 1
+		case '}':
+			k = 2
 		}
-		if k := strings.IndexByte(")]}", c); k >= 0 && closes[k] > opens[k] {
+		if k >= 0 && closes[k] > opens[k] {
 			closes[k]--
 			b--
 			continue
 		}
-		if c == ';' || strings.HasSuffix(t[ss:b], "&gt") || strings.HasSuffix(t[ss:b], "&quot") {
+		if strings.HasSuffix(t[ss:b], "&gt") || strings.HasSuffix(t[ss:b], "&quot") {
 			b = ss + strings.LastIndexByte(t[ss:b], '&')
 			continue
 		}
@@ -215,7 +253,7 @@ func (sc *scanner) ipv6(a, b int) bool {
 		return false
 	}
 	v, typ, reason := checkIP6(p)
-	if reason == "" && strings.Trim(v, "0123456789") == v {
+	if reason == "" && !strings.ContainsAny(v, "0123456789") {
 		// Its normal form (abcd::ef, ::) would not be taken for an address.
 		reason = "IPv6 address without digits, too like a word"
 	}
@@ -269,7 +307,7 @@ func (sc *scanner) dotted(a, b int) {
 		return
 	}
 	if strings.IndexByte(p, '-') >= 0 && strings.Trim(p, "0123456789.-") == "" { // 10.0.0.1-10.0.0.9
-		sc.split(a, b, "-")
+		sc.split(a, b, '-')
 		return
 	}
 	if i := strings.IndexByte(p, '.'); hashType(p[:i]) != "" { // <sha256>.exe
@@ -348,6 +386,9 @@ func (sc *scanner) name(a, b int) {
 		}
 		return
 	}
+	if sc.seenBefore(seenKey{Domain, low}) {
+		return
+	}
 	reason := sc.e.checkDomain(low)
 	twoLabels := strings.Count(low, ".") == 1
 	switch {
@@ -395,7 +436,7 @@ func (sc *scanner) word(a, b int) {
 		return
 	}
 	if strings.IndexByte(p, '-') >= 0 {
-		sc.split(a, b, "-")
+		sc.split(a, b, '-')
 		return
 	}
 	if v, ok := parseTechnique(p); ok {
@@ -428,7 +469,7 @@ func (sc *scanner) asn(a, b int) bool {
 	p := sc.t[a:b]
 	digits := strings.TrimPrefix(strings.TrimPrefix(p, "AS"), "N")
 	ra, rb := sc.rawOff(a), sc.rawOff(b)
-	if digits == "" && sc.pos == nil && b == len(sc.t) { // "AS 13335"
+	if digits == "" && !sc.mapped && b == len(sc.t) { // "AS 13335"
 		s := sc.s
 		k := rb + 1
 		for k < len(s) && isDigit(s[k]) {
@@ -480,7 +521,10 @@ func (sc *scanner) avName(a, b int) bool {
 		return false
 	}
 	for i := 0; i < len(p); {
-		j := i + strings.IndexAny(p[i:]+".", ".:/!")
+		j := i
+		for j < len(p) && p[j] != '.' && p[j] != ':' && p[j] != '/' {
+			j++
+		}
 		if n := cveLen(p[i:j]); n > 0 && j-i == n {
 			sc.emit(CVE, strings.ToUpper(p[i:j]), a+i, a+j)
 		}
@@ -498,14 +542,9 @@ func (sc *scanner) emit(typ Type, v string, a, b int) {
 // emitAt records an indicator whose raw text is s[ra:rb], once per
 // (type, value); allow-listed values become rejections.
 func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
-	k := seenKey{typ, v}
-	if _, dup := sc.seen[k]; dup {
+	if sc.dup(seenKey{typ, v}) {
 		return
 	}
-	if sc.seen == nil {
-		sc.seen = make(map[seenKey]struct{}, 16)
-	}
-	sc.seen[k] = struct{}{}
 	g := &sc.e.org
 	if g.allowed(typ, v) {
 		sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra,
@@ -520,13 +559,8 @@ func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
 // raw text.
 func (sc *scanner) reject(a, b int, reason string) {
 	ra, rb := sc.rawOff(a), sc.rawOff(b)
-	k := seenKey{"", sc.s[ra:rb]}
-	if _, dup := sc.seen[k]; dup {
+	if sc.dup(seenKey{"", sc.s[ra:rb]}) {
 		return
 	}
-	if sc.seen == nil {
-		sc.seen = make(map[seenKey]struct{}, 16)
-	}
-	sc.seen[k] = struct{}{}
 	sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra, Reason: reason})
 }

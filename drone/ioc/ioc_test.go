@@ -238,13 +238,13 @@ func TestOptions(t *testing.T) {
 func TestRefangDefang(t *testing.T) {
 	t.Parallel()
 	refang := map[string]string{
-		"hxxps://evil[.]com/a":        "https://evil.com/a",
-		"[https]://evil(.)com":        "https://evil.com",
-		"bob(at)evil{.}com":           "bob@evil.com",
+		"hxxps://evil[.]com/a":         "https://evil.com/a",
+		"[https]://evil(.)com":         "https://evil.com",
+		"bob(at)evil{.}com":            "bob@evil.com",
 		"bob at evil dot com, at noon": "bob@evil.com, at noon",
-		"meet at noon":                "meet at noon",
-		"1.2.3[.]4 and h__p://x[.]io": "1.2.3.4 and http://x.io",
-		`HKLM\Software\x\.y`:          `HKLM\Software\x\.y`,
+		"meet at noon":                 "meet at noon",
+		"1.2.3[.]4 and h__p://x[.]io":  "1.2.3.4 and http://x.io",
+		`HKLM\Software\x\.y`:           `HKLM\Software\x\.y`,
 	}
 	for in, want := range refang {
 		if got := ioc.Refang(in); got != want {
@@ -313,7 +313,7 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	bad := []struct {
-		t      ioc.Type
+		t       ioc.Type
 		in, in2 string // in2: a word the error must hold
 	}{
 		{ioc.IPv4, "1.2.3.4.5", "version or OID"},

@@ -108,7 +108,7 @@ func (sc *scanner) dropEcho(from, to int) {
 	for _, ind := range inds[from:to] {
 		// The label's copy of the URL stays: the target's was a duplicate.
 		if ind.Type != URL && (ind.Value == sc.lastURL || ind.Value == host) {
-			delete(sc.seen, seenKey{ind.Type, ind.Value})
+			sc.forget(seenKey{ind.Type, ind.Value})
 			continue
 		}
 		kept = append(kept, ind)

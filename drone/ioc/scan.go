@@ -51,18 +51,24 @@ func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // scanner is the state of one Extract (or Refang) call.
 type scanner struct {
-	e    *Extractor
-	s    string
-	res  Result
-	seen map[seenKey]struct{}
+	e   *Extractor
+	s   string
+	res Result
+	// What was emitted or rejected: the first few keys in an array (most
+	// texts are short), the rest in a map made when the array is full.
+	keys  [16]seenKey
+	nkeys int
+	seen  map[seenKey]struct{}
 
-	// The token being classified: t is its refanged text. When pos is nil, t
-	// is s[tb:tb+len(t)]; otherwise pos[i] is the offset in s of t[i], and
-	// pos[len(t)] the end of the token, so raw text maps back exactly.
-	t   string
-	tb  int
-	pos []int
-	buf []byte
+	// The token being classified: t is its refanged text. Unless mapped, t
+	// is s[tb:tb+len(t)]; if mapped, pos[i] is the offset in s of t[i], and
+	// pos[len(t)] the end of the token, so raw text maps back exactly. buf
+	// and pos are reused from token to token.
+	t      string
+	tb     int
+	mapped bool
+	pos    []int
+	buf    []byte
 
 	// afterProduct is set while classifying the part after "Product/" in a
 	// path-like token (a user agent's Chrome/120.0.0.0), where a dotted
@@ -82,6 +88,61 @@ type scanner struct {
 type seenKey struct {
 	t Type
 	v string
+}
+
+// dup reports whether k was seen before, and records it.
+func (sc *scanner) dup(k seenKey) bool {
+	if sc.seen == nil {
+		for _, o := range sc.keys[:sc.nkeys] {
+			if o == k {
+				return true
+			}
+		}
+		if sc.nkeys < len(sc.keys) {
+			sc.keys[sc.nkeys] = k
+			sc.nkeys++
+			return false
+		}
+		sc.seen = make(map[seenKey]struct{}, 4*len(sc.keys))
+		for _, o := range sc.keys {
+			sc.seen[o] = struct{}{}
+		}
+	}
+	if _, ok := sc.seen[k]; ok {
+		return true
+	}
+	sc.seen[k] = struct{}{}
+	return false
+}
+
+// seenBefore reports whether k was seen, without recording it: a value
+// seen already needs no validation.
+func (sc *scanner) seenBefore(k seenKey) bool {
+	if sc.seen != nil {
+		_, ok := sc.seen[k]
+		return ok
+	}
+	for _, o := range sc.keys[:sc.nkeys] {
+		if o == k {
+			return true
+		}
+	}
+	return false
+}
+
+// forget removes k from what was seen.
+func (sc *scanner) forget(k seenKey) {
+	if sc.seen != nil {
+		delete(sc.seen, k)
+		return
+	}
+	for i, o := range sc.keys[:sc.nkeys] {
+		if o == k {
+			sc.nkeys--
+			sc.keys[i] = sc.keys[sc.nkeys]
+			return
+		}
+	}
 }
 
 // run scans s[from:to]: each alphanumeric run starts a token; the few
@@ -192,12 +253,14 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
 	var joins [8]int
 	nj := 0
 	for j < to {
+		for j < to && class[s[j]]&clsAlnum != 0 { // the bulk of every token
+			j++
+		}
+		if j >= to {
+			break
+		}
 		c := s[j]
 		cl := class[c]
-		if cl&clsAlnum != 0 {
-			j++
-			continue
-		}
 		if (c == ':' || c == '[') && !url {
 			if n := colonSlashLen(s, j, to); n > 0 && j > start && (isLetter(s[j-1]) || s[j-1] == ']' && s[start] == '[') {
 				url, sep = true, true
@@ -223,7 +286,7 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
 			j++
 			continue
 		}
-		if c == ' ' && !url && nj < len(joins) && isAlnum(s[j-1]) {
+		if c == ' ' && !url && nj < len(joins) && j+1 < to && joinStart[s[j+1]] && isAlnum(s[j-1]) {
 			if n, _, _ := joinLen(s, j, to); n > 0 {
 				joins[nj] = j
 				nj++
@@ -244,6 +307,9 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
 	return end, marked, sep
 }
 
+// joinStart are the bytes that can follow the space of a join.
+var joinStart = [256]bool{'d': true, 'D': true, 'a': true, 'A': true, '[': true, '(': true, '{': true}
+
 // shortTrigger reports whether a plain word may be a CVE, an ATT&CK id or
 // an ASN, the only indicators short words without punctuation can be.
 func shortTrigger(w string) bool {
@@ -253,11 +319,11 @@ func shortTrigger(w string) bool {
 // load makes s[start:end] the current token, refanged if it needs to be.
 func (sc *scanner) load(start, end int, marked bool) {
 	if !marked {
-		sc.t, sc.tb, sc.pos = sc.s[start:end], start, nil
+		sc.t, sc.tb, sc.mapped = sc.s[start:end], start, false
 		return
 	}
 	sc.refangInto(start, end)
-	sc.t = string(sc.buf)
+	sc.t, sc.mapped = string(sc.buf), true
 }
 
 // refangInto writes the refanged form of s[start:end] into sc.buf and the
@@ -317,7 +383,7 @@ func appendAt(b []byte, p []int, out string, at int) ([]byte, []int) {
 
 // rawOff is the offset in s of byte i of the current token.
 func (sc *scanner) rawOff(i int) int {
-	if sc.pos == nil {
+	if !sc.mapped {
 		return sc.tb + i
 	}
 	return sc.pos[i]
@@ -390,7 +456,7 @@ func (sc *scanner) registryToken(start, to int) int {
 	end := trimRegistry(s, start, j)
 	v, ok := normRegistry(s[start:end])
 	if ok {
-		sc.t, sc.tb, sc.pos = s[start:end], start, nil
+		sc.t, sc.tb, sc.mapped = s[start:end], start, false
 		sc.emit(Registry, v, 0, end-start)
 	}
 	return j

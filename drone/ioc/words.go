@@ -84,34 +84,35 @@ var avPlatform = set(`win32 win64 w32 w64 msil linux unix osx macos android andr
 // category word first (Trojan.*, HEUR:*) or a platform word first followed
 // by '/' or ':' (Win32/Agent) or a category word (Win.Trojan.Agent).
 func isAVName(p string) bool {
-	var segs [8]string
-	var seps [8]byte
-	n := 0
-	for i := 0; i < len(p) && n < len(segs); {
-		j := i + strings.IndexAny(p[i:]+".", ".:/")
-		segs[n] = p[i:j]
-		if j < len(p) {
-			seps[n] = p[j]
-		}
-		n++
-		i = j + 1
-	}
-	if n < 2 || segs[1] == "" {
+	j := nextSep(p, 0)
+	if j < 2 || j > 18 || isDigit(p[0]) { // addresses, mostly
 		return false
 	}
+	lead, plat := inSet(avCategory, p[:j]), inSet(avPlatform, p[:j])
+	if !lead && !plat || j+1 >= len(p) {
+		return false
+	}
+	sep, next := p[j], p[j+1]
 	later := func(m map[string]bool) bool {
-		for _, s := range segs[1:n] {
-			if inSet(m, s) {
+		for i := j + 1; i < len(p); {
+			k := nextSep(p, i)
+			if inSet(m, p[i:k]) {
 				return true
 			}
+			i = k + 1
 		}
 		return false
 	}
-	switch {
-	case inSet(avCategory, segs[0]):
-		return seps[0] != '.' || 'A' <= p[0] && p[0] <= 'Z' || later(avPlatform) || later(avCategory)
-	case inSet(avPlatform, segs[0]):
-		return seps[0] == ':' || seps[0] == '/' && 'A' <= segs[1][0] && segs[1][0] <= 'Z' || later(avCategory)
+	if lead {
+		return sep != '.' || 'A' <= p[0] && p[0] <= 'Z' || later(avPlatform) || later(avCategory)
 	}
-	return false
+	return sep == ':' || sep == '/' && 'A' <= next && next <= 'Z' || later(avCategory)
+}
+
+// nextSep returns the index of the next '.', ':' or '/' in p from i, or len(p).
+func nextSep(p string, i int) int {
+	for i < len(p) && p[i] != '.' && p[i] != ':' && p[i] != '/' {
+		i++
+	}
+	return i
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/riverqueue/river"
+	"golang.org/x/term"
+
+	"github.com/ttp0/drone/config"
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/store"
+)
+
+// app is drone opened on its configuration and database.
+type app struct {
+	cfg          *config.Config
+	db           *store.DB
+	svc          *drone.Service
+	log          *slog.Logger
+	integrations []*integration
+}
+
+// integration is one system drone carries work to through the queue.
+type integration struct {
+	Name    string
+	Enabled bool
+	Hint    string // how to turn it on, said at start when it is off
+	Planner drone.Planner
+	// Register adds the integration's workers.
+	Register func(w *river.Workers)
+	// Extensions are commands of the grammar the integration handles.
+	Extensions map[string]drone.Extension
+	// Routes are HTTP handlers drone serve mounts, by pattern
+	// ("POST /slack/commands").
+	Routes map[string]http.Handler
+	// Run, when set, runs alongside drone serve until ctx is done (a chat
+	// gateway connection, an SMTP listener).
+	Run func(ctx context.Context) error
+}
+
+// open loads the configuration, opens the database and builds the service
+// with every enabled integration.
+func (c *cli) open(ctx context.Context) (*app, error) {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(c.Err, cfg.Log)
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", cfg.Database, err)
+	}
+	a := &app{cfg: cfg, db: db, log: log}
+	a.svc = &drone.Service{
+		Store:      db,
+		Framework:  cfg.Framework,
+		Roles:      cfg.Roles,
+		Targets:    cfg.TargetsBySeverity(),
+		Extractor:  ioc.New(cfg.ExtractorOptions()),
+		DefaultTLP: cfg.Defaults.TLP,
+		DefaultPAP: cfg.Defaults.PAP,
+		Extensions: map[string]drone.Extension{},
+	}
+	a.integrations, err = buildIntegrations(ctx, a)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, in := range a.integrations {
+		if !in.Enabled {
+			continue
+		}
+		if in.Planner != nil {
+			a.svc.Planners = append(a.svc.Planners, in.Planner)
+		}
+		for name, ext := range in.Extensions {
+			a.svc.Extensions[name] = ext
+		}
+	}
+	return a, nil
+}
+
+func (a *app) close() {
+	if err := a.db.Close(); err != nil {
+		a.log.Error("closing database", "err", err)
+	}
+}
+
+// queue returns the queue workers of the enabled integrations, or nil when
+// no integration is enabled (there is then nothing to work).
+func (a *app) queue() (*store.Queue, error) {
+	workers := river.NewWorkers()
+	n := 0
+	for _, in := range a.integrations {
+		if in.Enabled && in.Register != nil {
+			in.Register(workers)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return a.db.NewQueue(workers, a.cfg.Queue, a.log)
+}
+
+// describeIntegrations says which integrations are on and how to turn on the others.
+func (a *app) describeIntegrations() string {
+	var on, off []string
+	for _, in := range a.integrations {
+		if in.Enabled {
+			on = append(on, in.Name)
+		} else {
+			off = append(off, fmt.Sprintf("  %s is off: %s", in.Name, in.Hint))
+		}
+	}
+	s := "integrations on: " + orDefault(strings.Join(on, ", "), "none")
+	if len(off) > 0 {
+		s += "\n" + strings.Join(off, "\n")
+	}
+	return s
+}
+
+// newLogger logs as text on a terminal and as JSON otherwise.
+func newLogger(w io.Writer, cfg config.Log) *slog.Logger {
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(orDefault(cfg.Level, "info"))); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.Format
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

@@ -1,0 +1,239 @@
+package drone
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Command is one parsed line of drone's grammar, shared by every surface:
+// "/drone ioc INC-3 1.2.3.4" in Slack or Discord, "ioc INC-3 1.2.3.4" in
+// drone shell.
+type Command struct {
+	Name  string            // a name from Commands, or "" for an empty line
+	Ref   int64             // the incident named (INC-n), 0 when none
+	Args  []string          // the remaining words, quotes removed
+	Flags map[string]string // key=value and --key value pairs, keys lower-cased
+	Text  string            // everything after the name and reference, as typed
+}
+
+// CommandSpec describes one command for help and completion.
+type CommandSpec struct {
+	Name    string
+	Usage   string
+	Summary string
+	Aliases []string
+}
+
+// Commands is the grammar, in the order help lists it.
+var Commands = []CommandSpec{
+	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber overview=\"...\"]",
+		Summary: "declare an incident (without fields: open the declare dialog)"},
+	{Name: "ioc", Usage: "ioc [INC-n] TEXT", Summary: "add the indicators found in TEXT to an incident", Aliases: []string{"iocs", "add"}},
+	{Name: "ack", Usage: "ack [INC-n]", Summary: "acknowledge an incident (and lead it, if it has no lead)", Aliases: []string{"acknowledge"}},
+	{Name: "lead", Usage: "lead [INC-n] USER", Summary: "make USER the incident lead"},
+	{Name: "status", Usage: "status [INC-n] [contained|resolved] [SUMMARY]", Summary: "post a status update (without text: open the update dialog)", Aliases: []string{"update"}},
+	{Name: "close", Usage: "close [INC-n] [RESOLUTION] [IMPACT] [SUMMARY]", Summary: "close an incident (without text: open the close dialog)"},
+	{Name: "reopen", Usage: "reopen [INC-n] [REASON]", Summary: "reopen a resolved or closed incident"},
+	{Name: "list", Usage: "list [open|all]", Summary: "list incidents (open ones by default)", Aliases: []string{"ls"}},
+	{Name: "show", Usage: "show [INC-n]", Summary: "show an incident with its indicators and timeline"},
+	{Name: "summary", Usage: "summary", Summary: "post the SOC summary: open incidents and the DRONE measures"},
+	{Name: "tds", Usage: "tds [THREAT]", Summary: "could we see this threat, and how early? (Threat Driven Security)"},
+	{Name: "help", Usage: "help [COMMAND]", Summary: "list the commands, or explain one"},
+}
+
+// LookupCommand returns the spec of a command name or alias.
+func LookupCommand(name string) (CommandSpec, bool) {
+	name = strings.ToLower(name)
+	for _, c := range Commands {
+		if c.Name == name {
+			return c, true
+		}
+		for _, a := range c.Aliases {
+			if a == name {
+				return c, true
+			}
+		}
+	}
+	return CommandSpec{}, false
+}
+
+// ParseCommand parses a line of the grammar. The first word is the command;
+// an INC-n word anywhere among the leading words names the incident; words
+// of the form key=value (or --key value) are flags. Quotes group words.
+// An unknown command is an EINVALID error whose message lists the commands.
+func ParseCommand(line string) (Command, error) {
+	line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "/drone"))
+	if line == "" {
+		return Command{}, nil
+	}
+	name, rest := cutWord(line)
+	spec, ok := LookupCommand(name)
+	if !ok {
+		return Command{}, Errorf(EINVALID, "unknown command %q; commands: %s", name, commandNames())
+	}
+	cmd := Command{Name: spec.Name, Flags: map[string]string{}}
+	if w, after := cutWord(rest); IsRef(w) {
+		cmd.Ref, _ = ParseRef(w)
+		rest = after
+	}
+	cmd.Text = strings.TrimSpace(rest)
+	words, err := splitWords(cmd.Text)
+	if err != nil {
+		return Command{}, err
+	}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case cmd.Ref == 0 && IsRef(w):
+			cmd.Ref, _ = ParseRef(w)
+		case strings.HasPrefix(w, "--") && len(w) > 2:
+			k, v, has := strings.Cut(w[2:], "=")
+			if !has && i+1 < len(words) {
+				i++
+				v = words[i]
+			}
+			cmd.Flags[strings.ToLower(k)] = v
+		case isFlag(w):
+			k, v, _ := strings.Cut(w, "=")
+			cmd.Flags[strings.ToLower(k)] = v
+		default:
+			cmd.Args = append(cmd.Args, w)
+		}
+	}
+	return cmd, nil
+}
+
+// isFlag reports whether w reads as key=value with a plain key, so that a
+// URL with a query string ("http://x/?a=b") stays an argument.
+func isFlag(w string) bool {
+	k, _, ok := strings.Cut(w, "=")
+	if !ok || k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !unicode.IsLetter(r) && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func cutWord(s string) (string, string) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i:]
+}
+
+// splitWords splits on white space, keeping "quoted words" and 'quoted words'
+// together. Slack and Discord send typographic quotes; they count too.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range s {
+		switch {
+		case quote != 0 && closes(quote, r):
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'' || r == '“' || r == '‘':
+			quote, inWord = r, true
+		case unicode.IsSpace(r):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, Errorf(EINVALID, "a quote (%c) is not closed", quote)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+func closes(open, r rune) bool {
+	switch open {
+	case '“':
+		return r == '”' || r == '"'
+	case '‘':
+		return r == '’' || r == '\''
+	}
+	return r == open
+}
+
+func commandNames() string {
+	names := make([]string, len(Commands))
+	for i, c := range Commands {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Help returns the help text: every command, or one command in detail.
+func Help(topic string) string {
+	if topic != "" {
+		if c, ok := LookupCommand(topic); ok {
+			s := fmt.Sprintf("%s\n  %s", c.Usage, c.Summary)
+			if len(c.Aliases) > 0 {
+				s += "\n  also: " + strings.Join(c.Aliases, ", ")
+			}
+			return s
+		}
+	}
+	var b strings.Builder
+	b.WriteString("drone commands:\n")
+	w := 0
+	for _, c := range Commands {
+		w = max(w, len(c.Name))
+	}
+	for _, c := range Commands {
+		fmt.Fprintf(&b, "  %-*s  %s\n", w, c.Name, c.Summary)
+	}
+	b.WriteString("An incident is named INC-n; in an incident's channel it may be left out.")
+	return b.String()
+}
+
+// declareFlags maps the accepted spellings of declare's fields to DeclareInput.
+var declareFlags = map[string]string{
+	"category": "category", "cat": "category",
+	"subcontext": "subcontext", "sub": "subcontext", "sub-context": "subcontext", "type": "subcontext",
+	"severity": "severity", "sev": "severity",
+	"tier": "tier", "zone": "zone",
+	"bu": "business_unit", "business_unit": "business_unit", "business-unit": "business_unit", "unit": "business_unit",
+	"tlp": "tlp", "pap": "pap", "overview": "overview", "title": "title", "iocs": "iocs", "ioc": "iocs",
+}
+
+// DeclareInputFromFlags reads a declaration from command flags.
+func DeclareInputFromFlags(flags map[string]string) (DeclareInput, error) {
+	v := map[string]string{}
+	var unknown []string
+	for k, val := range flags {
+		f, ok := declareFlags[k]
+		if !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		v[f] = val
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return DeclareInput{}, Errorf(EINVALID, "unknown declare field(s) %s; fields: category, subcontext, severity, tier, zone, bu, tlp, pap, title, overview, iocs",
+			strings.Join(unknown, ", "))
+	}
+	return DeclareInput{Category: v["category"], SubContext: v["subcontext"], Severity: v["severity"], Tier: v["tier"],
+		Zone: v["zone"], BusinessUnit: v["business_unit"], TLP: v["tlp"], PAP: v["pap"], Title: v["title"],
+		Overview: v["overview"], Observables: ObservableInput{Text: v["iocs"]}}, nil
+}

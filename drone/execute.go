@@ -1,0 +1,309 @@
+package drone
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ttp0/drone/drone/ioc"
+)
+
+// Reply is the platform-neutral answer to a command. Adapters render it in
+// their own widgets; Text is always a complete plain-text rendering.
+type Reply struct {
+	Text      string
+	Incident  *Incident  // the incident the reply is about, if any
+	Record    *Record    // for show
+	Incidents []*Incident // for list
+	Added     *AddResult // for ioc and declare
+	// Dialog, when set, asks the adapter to open this dialog instead of
+	// answering: the command needs fields the user did not type.
+	Dialog *Dialog
+	// Public says the reply is meant for the whole channel; otherwise only
+	// the user who asked should see it.
+	Public bool
+}
+
+// Extension runs a command whose handling lives outside the core (tds,
+// summary), so that the grammar stays one while the core stays neutral.
+type Extension func(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error)
+
+// Execute runs a parsed command for an actor. here is the incident of the
+// channel the command came from (0 when none), used when the command names
+// no incident.
+func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, here int64) (*Reply, error) {
+	if cmd.Ref == 0 {
+		cmd.Ref = here
+	}
+	switch cmd.Name {
+	case "", "help":
+		topic := ""
+		if len(cmd.Args) > 0 {
+			topic = cmd.Args[0]
+		}
+		return &Reply{Text: Help(topic)}, nil
+	case "declare":
+		return s.execDeclare(ctx, a, o, cmd)
+	case "list":
+		return s.execList(ctx, cmd)
+	}
+	if ext, ok := s.Extensions[cmd.Name]; ok {
+		return ext(ctx, a, o, cmd)
+	}
+	if cmd.Name == "summary" || cmd.Name == "tds" {
+		return nil, Errorf(EINVALID, "%s is not available: it is not enabled in this drone", cmd.Name)
+	}
+	if cmd.Ref == 0 {
+		return nil, Errorf(EINVALID, "which incident? Name it (INC-n) or use the command in the incident's channel")
+	}
+	switch cmd.Name {
+	case "show":
+		rec, err := s.Get(ctx, cmd.Ref)
+		if err != nil {
+			return nil, err
+		}
+		return &Reply{Text: RenderRecord(rec), Incident: rec.Incident, Record: rec}, nil
+	case "ioc":
+		return s.execIOC(ctx, a, o, cmd)
+	case "ack":
+		inc, err := s.Acknowledge(ctx, a, o, cmd.Ref)
+		return changed(inc, err, func() string { return inc.Ref() + " acknowledged; lead: " + inc.Lead })
+	case "lead":
+		if len(cmd.Args) == 0 {
+			return nil, Errorf(EINVALID, "usage: lead [INC-n] USER")
+		}
+		inc, err := s.SetLead(ctx, a, o, cmd.Ref, cmd.Args[0])
+		return changed(inc, err, func() string { return inc.Ref() + " is now led by " + inc.Lead })
+	case "status":
+		return s.execStatus(ctx, a, o, cmd)
+	case "close":
+		return s.execClose(ctx, a, o, cmd)
+	case "reopen":
+		inc, err := s.Reopen(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " "))
+		return changed(inc, err, func() string { return inc.Ref() + " reopened; status " + string(inc.Status) })
+	}
+	return nil, Errorf(EINVALID, "unknown command %q; commands: %s", cmd.Name, commandNames())
+}
+
+// changed is the public reply to a change of an incident, or its error.
+func changed(inc *Incident, err error, text func() string) (*Reply, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: text(), Incident: inc, Public: true}, nil
+}
+
+func (s *Service) execDeclare(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	if len(cmd.Flags) == 0 {
+		if !s.Roles.Allows(a, PermDeclare) {
+			return nil, s.forbidden(PermDeclare)
+		}
+		d := s.DeclareDialog()
+		return &Reply{Text: "Opening the declare dialog.", Dialog: &d}, nil
+	}
+	in, err := DeclareInputFromFlags(cmd.Flags)
+	if err != nil {
+		return nil, err
+	}
+	if in.Overview == "" && len(cmd.Args) > 0 {
+		in.Overview = strings.Join(cmd.Args, " ")
+	}
+	inc, res, err := s.Declare(ctx, a, o, in)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("Declared %s: %s", inc.Ref(), inc.Title)
+	if n := len(res.Added) + len(res.Rejected); n > 0 {
+		text += "\n" + RenderAddResult(res)
+	}
+	return &Reply{Text: text, Incident: inc, Added: &res, Public: true}, nil
+}
+
+func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
+	f := IncidentFilter{Open: true, Limit: 25}
+	if len(cmd.Args) > 0 && strings.EqualFold(cmd.Args[0], "all") {
+		f.Open = false
+	}
+	incs, err := s.Store.Incidents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: RenderList(incs), Incidents: incs}, nil
+}
+
+func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	text := cmd.Text
+	if w, rest := cutWord(text); IsRef(w) {
+		text = rest
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, Errorf(EINVALID, "usage: ioc [INC-n] TEXT — paste the text that holds the indicators")
+	}
+	res, err := s.AddObservables(ctx, a, o, cmd.Ref, ObservableInput{Text: text})
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, RenderAddResult(res)), Added: &res}, nil
+}
+
+func (s *Service) execStatus(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	in := UpdateInput{}
+	args := cmd.Args
+	if len(args) > 0 {
+		if st, err := ParseStatus(args[0]); err == nil {
+			in.Status, args = st, args[1:]
+		}
+	}
+	if v, ok := cmd.Flags["status"]; ok {
+		st, err := ParseStatus(v)
+		if err != nil {
+			return nil, err
+		}
+		in.Status = st
+	}
+	if v, ok := cmd.Flags["next"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, Errorf(EINVALID, "next=%q is not a duration such as 30m or 4h", v)
+		}
+		in.NextUpdateIn = d
+	}
+	in.Summary = strings.Join(args, " ")
+	if in.Summary == "" && in.Status == "" {
+		inc, err := s.Store.Incident(ctx, cmd.Ref)
+		if err != nil {
+			return nil, err
+		}
+		d := s.StatusDialog(inc)
+		return &Reply{Text: "Opening the status dialog.", Dialog: &d, Incident: inc}, nil
+	}
+	inc, err := s.PostUpdate(ctx, a, o, cmd.Ref, in)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("%s is %s", inc.Ref(), inc.Status)
+	if inc.NextUpdateDue != nil {
+		text += "; next update due " + inc.NextUpdateDue.Format("2006-01-02 15:04 MST")
+	}
+	return &Reply{Text: text, Incident: inc, Public: true}, nil
+}
+
+func (s *Service) execClose(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	in := CloseInput{Resolution: cmd.Flags["resolution"], Impact: cmd.Flags["impact"], Summary: cmd.Flags["summary"]}
+	args := cmd.Args
+	if in.Resolution == "" && len(args) > 0 {
+		if r, ok := matchName(Resolutions, args[0]); ok {
+			in.Resolution, args = r, args[1:]
+		}
+	}
+	if in.Impact == "" && len(args) > 0 {
+		if i, ok := matchName(Impacts, args[0]); ok {
+			in.Impact, args = i, args[1:]
+		}
+	}
+	if in.Summary == "" {
+		in.Summary = strings.Join(args, " ")
+	}
+	if in.Resolution == "" && in.Summary == "" {
+		inc, err := s.Store.Incident(ctx, cmd.Ref)
+		if err != nil {
+			return nil, err
+		}
+		d := s.CloseDialog(inc)
+		return &Reply{Text: "Opening the close dialog.", Dialog: &d, Incident: inc}, nil
+	}
+	inc, err := s.Close(ctx, a, o, cmd.Ref, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: fmt.Sprintf("%s closed as %s (%s)", inc.Ref(), inc.Resolution, inc.Impact), Incident: inc, Public: true}, nil
+}
+
+// RenderAddResult says in a sentence or three what became of submitted
+// indicators: how many are new, already known, and what was rejected and why.
+func RenderAddResult(r AddResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d new, %d already known, %d rejected", len(r.Added), len(r.Known), len(r.Rejected))
+	for _, o := range r.Added {
+		fmt.Fprintf(&b, "\n  + %-9s %s%s", o.Type, ioc.Defang(o.Type, o.Value), internalMark(o.Internal))
+	}
+	for _, rj := range r.Rejected {
+		fmt.Fprintf(&b, "\n  - %q: %s", rj.Raw, rj.Reason)
+	}
+	return b.String()
+}
+
+func internalMark(internal bool) string {
+	if internal {
+		return " (internal)"
+	}
+	return ""
+}
+
+// RenderList is a plain-text table of incidents.
+func RenderList(incs []*Incident) string {
+	if len(incs) == 0 {
+		return "No incidents."
+	}
+	var b strings.Builder
+	for _, inc := range incs {
+		fmt.Fprintf(&b, "%-8s %-12s %-8s %s\n", inc.Ref(), inc.Status, inc.SeverityName, inc.Title)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// RenderRecord is a plain-text view of an incident with its indicators
+// (defanged) and timeline.
+func RenderRecord(r *Record) string {
+	inc := r.Incident
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s\n", inc.Ref(), inc.Title)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "  %-15s %s\n", k, v)
+		}
+	}
+	row("Status", string(inc.Status))
+	row("Category", inc.Category+" "+inc.CategoryName)
+	row("Type", inc.SubContext)
+	row("Severity", inc.SeverityName)
+	row("Tier", inc.Tier)
+	row("Zone", inc.Zone)
+	row("Business unit", inc.BusinessUnit)
+	row("TLP / PAP", inc.TLP+" / "+inc.PAP)
+	row("Reporter", inc.Reporter.String())
+	row("Lead", inc.Lead)
+	row("Declared", inc.DeclaredAt.Format(time.RFC3339))
+	row("Overview", inc.Overview)
+	if inc.Resolution != "" {
+		row("Resolution", inc.Resolution+" ("+inc.Impact+")")
+	}
+	row("Summary", inc.Summary)
+	for _, k := range sortedKeys(inc.External) {
+		row(k, inc.External[k])
+	}
+	if len(r.Observables) > 0 {
+		fmt.Fprintf(&b, "Indicators (%d):\n", len(r.Observables))
+		for _, o := range r.Observables {
+			fmt.Fprintf(&b, "  %-16s %s%s\n", o.Type, ioc.Defang(o.Type, o.Value), internalMark(o.Internal))
+		}
+	}
+	if len(r.Timeline) > 0 {
+		b.WriteString("Timeline:\n")
+		for _, e := range r.Timeline {
+			fmt.Fprintf(&b, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
