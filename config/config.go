@@ -6,15 +6,20 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
+	"github.com/ttp0/drone/tds"
 )
 
 // Config is drone's whole configuration.
@@ -56,6 +61,14 @@ type Config struct {
 	Queue store.QueueConfig `yaml:"queue"`
 	// Hive connects drone to TheHive.
 	Hive hive.Config `yaml:"hive"`
+	// Slack connects drone to a Slack workspace.
+	Slack slack.Config `yaml:"slack"`
+	// Discord connects drone to a Discord application.
+	Discord discord.Config `yaml:"discord"`
+	// Notify routes incident events to channels and e-mail.
+	Notify notify.Config `yaml:"notify"`
+	// TDS locates the threat library and the log-source inventory.
+	TDS tds.Config `yaml:"tds"`
 }
 
 // SOC names the security operations team.
@@ -211,10 +224,31 @@ func (c *Config) check() []drone.Problem {
 	if _, _, err := splitHostPort(c.HTTP.Addr); err != nil {
 		p = append(p, drone.Problem{Path: "http.addr", Message: err.Error()})
 	}
-	if err := c.Hive.Validate(); err != nil && c.Hive.Enabled() {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			p = append(p, drone.Problem{Path: "hive", Message: line})
-		}
+	if c.Hive.Enabled() {
+		p = append(p, sectionProblems("hive", c.Hive.Validate())...)
+	}
+	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
+	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
+	p = append(p, sectionProblems("notify", c.Notify.Validate())...)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		p = append(p, drone.Problem{Path: "log.level", Message: fmt.Sprintf("%q must be debug, info, warn or error", c.Log.Level)})
+	}
+	if f := c.Log.Format; f != "" && f != "text" && f != "json" {
+		p = append(p, drone.Problem{Path: "log.format", Message: fmt.Sprintf("%q must be text or json", f)})
+	}
+	return p
+}
+
+// sectionProblems turns a section's Validate error (one problem per line)
+// into problems located at the section.
+func sectionProblems(section string, err error) []drone.Problem {
+	if err == nil {
+		return nil
+	}
+	var p []drone.Problem
+	for _, line := range strings.Split(err.Error(), "\n") {
+		p = append(p, drone.Problem{Path: section, Message: line})
 	}
 	return p
 }

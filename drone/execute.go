@@ -14,10 +14,10 @@ import (
 // their own widgets; Text is always a complete plain-text rendering.
 type Reply struct {
 	Text      string
-	Incident  *Incident  // the incident the reply is about, if any
-	Record    *Record    // for show
+	Incident  *Incident   // the incident the reply is about, if any
+	Record    *Record     // for show
 	Incidents []*Incident // for list
-	Added     *AddResult // for ioc and declare
+	Added     *AddResult  // for ioc and declare
 	// Dialog, when set, asks the adapter to open this dialog instead of
 	// answering: the command needs fields the user did not type.
 	Dialog *Dialog

@@ -7,7 +7,7 @@ import "context"
 // file of its own (integration_*.go).
 func buildIntegrations(ctx context.Context, a *app) ([]*integration, error) {
 	builders := []func(context.Context, *app) (*integration, error){
-		hiveIntegration,
+		hiveIntegration, slackIntegration, discordIntegration, notifyIntegration, tdsIntegration,
 	}
 	var out []*integration
 	for _, build := range builders {
