@@ -29,6 +29,9 @@ type Notice struct {
 	Headline string    // one sentence: what happened now
 	Rows     []Row     // the header rows
 	Sections []Section // one per indicator type (responders only)
+	// BlindSpots are what the organisation cannot see of this kind of
+	// threat, from Threat Driven Security (responders only).
+	BlindSpots []string
 	// Actions are the buttons a responder may press; empty for leaders and
 	// closed incidents.
 	Actions []Action
@@ -96,6 +99,9 @@ func BuildNotice(rec *Record, kind, audience string, now time.Time) *Notice {
 		return n
 	}
 	n.Sections = Sections(rec.Observables)
+	if adv, ok := rec.Advice(); ok {
+		n.BlindSpots = adv.BlindSpots
+	}
 	if inc.Status != StatusClosed {
 		n.Actions = []Action{{"ack", "Acknowledge"}, {"ioc", "Add indicators"}, {"status", "Post update"}, {"close", "Close"}}
 		if inc.Status != StatusOpen {
@@ -217,6 +223,12 @@ func (n *Notice) Text() string {
 		}
 		if s.More > 0 {
 			fmt.Fprintf(&b, "  and %d more\n", s.More)
+		}
+	}
+	if len(n.BlindSpots) > 0 {
+		b.WriteString("\nBlind spots (Threat Driven Security)\n")
+		for _, s := range n.BlindSpots {
+			fmt.Fprintf(&b, "  - %s\n", s)
 		}
 	}
 	return b.String()

@@ -26,6 +26,8 @@ type Service struct {
 	// Extensions handle the commands whose logic lives outside the core,
 	// keyed by command name ("tds", "summary").
 	Extensions map[string]Extension
+	// Advisor, when set, advises on new incidents from the threat library.
+	Advisor Advisor
 	// DefaultTLP and DefaultPAP apply when a declaration names none.
 	// Default to AMBER, as TheHive does.
 	DefaultTLP, DefaultPAP string
@@ -109,6 +111,9 @@ func (s *Service) Declare(ctx context.Context, a Actor, o Origin, in DeclareInpu
 		}
 		text := fmt.Sprintf("%s declared %s: %s", a, inc.Ref(), inc.Title)
 		if err := s.record(ctx, tx, inc, a, o, EntryDeclared, text, inc, nil); err != nil {
+			return err
+		}
+		if err := s.advise(ctx, tx, inc, a, o); err != nil {
 			return err
 		}
 		res.Added, res.Known, err = s.addObservables(ctx, tx, inc, a, o, obs)

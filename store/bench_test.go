@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/store"
@@ -67,3 +69,49 @@ func declareOne(b *testing.B, svc *drone.Service, i int) {
 		b.Errorf("added %d observables, want 5: %+v", len(res.Added), res)
 	}
 }
+
+// BenchmarkSightings answers "was this indicator seen before?" across
+// 1,000,000 stored observables (10,000 incidents of 100) and reports the p99
+// latency of one look-up.
+func BenchmarkSightings(b *testing.B) {
+	_, db := benchService(b)
+	ctx := context.Background()
+	const incidents, per = 10_000, 100
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < incidents; i++ {
+		id := fmt.Sprintf("inc-%d", i)
+		if _, err := tx.Exec(`INSERT INTO incident (id, number, title, category, category_name, severity, severity_name,
+			tlp, pap, overview, reporter, status, declared_at, updated_at) VALUES (?, ?, 't', 'CAT1', 'Intrusion', 3, 'HIGH',
+			'AMBER', 'AMBER', 'o', '{}', 'open', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')`, id, i+1); err != nil {
+			b.Fatal(err)
+		}
+		for j := 0; j < per; j++ {
+			if _, err := tx.Exec(`INSERT INTO observable (incident_id, type, value, raw, tlp, added_by, origin, first_seen)
+				VALUES (?, 'domain', ?, ?, 'AMBER', '{}', '{}', '2026-01-01T00:00:00.000000Z')`, id, value(i*per+j), value(i*per+j)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		s, err := db.Sightings(ctx, "", value((i*7919)%(incidents*per)), 20)
+		lat = append(lat, time.Since(t0))
+		if err != nil || len(s) != 1 {
+			b.Fatalf("sightings %v %v", s, err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+}
+
+func value(n int) string { return fmt.Sprintf("host-%d.example-%d.com", n, n%977) }

@@ -1,6 +1,8 @@
 package tds
 
 import (
+	"github.com/ttp0/drone/drone"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -199,7 +201,7 @@ func parseCategories(a string) ([]CategoryMapping, error) {
 			return nil, fmt.Errorf("unknown DRONE category %q (known: %s)", fields[0], categoryList())
 		}
 		sub := strings.TrimSpace(strings.TrimLeft(strings.Join(fields[1:], " "), ":-"))
-		if sub != "" && !c.hasSubContext(sub) {
+		if sub != "" && !hasSubContext(c, sub) {
 			return nil, fmt.Errorf("%s %s has no sub-context %q (known: %s)", c.Code, c.Name, sub, strings.Join(c.SubContexts, "; "))
 		}
 		out = addMapping(out, c, sub)
@@ -207,7 +209,7 @@ func parseCategories(a string) ([]CategoryMapping, error) {
 	return out, nil
 }
 
-func addMapping(list []CategoryMapping, c Category, sub string) []CategoryMapping {
+func addMapping(list []CategoryMapping, c drone.Category, sub string) []CategoryMapping {
 	for i := range list {
 		if list[i].Category == c.Code {
 			if sub != "" {
@@ -224,7 +226,7 @@ func addMapping(list []CategoryMapping, c Category, sub string) []CategoryMappin
 }
 
 // canonicalSub returns the category's own spelling of a sub-context.
-func canonicalSub(c Category, sub string) string {
+func canonicalSub(c drone.Category, sub string) string {
 	for _, sc := range c.SubContexts {
 		if norm(sc) == norm(sub) {
 			return sc

@@ -231,7 +231,7 @@ func (d *decoder) categoryRef(at *yaml.Node, code string, subs *yaml.Node) Categ
 	}
 	m.Category = c.Code
 	for i, it := range items {
-		if !c.hasSubContext(it.val) {
+		if !hasSubContext(c, it.val) {
 			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf(
 				"%s %s has no sub-context %q (known: %s)", c.Code, c.Name, it.val, strings.Join(c.SubContexts, "; "))})
 			continue
@@ -243,7 +243,7 @@ func (d *decoder) categoryRef(at *yaml.Node, code string, subs *yaml.Node) Categ
 
 func categoryList() string {
 	var parts []string
-	for _, c := range DefaultCategories() {
+	for _, c := range categories {
 		parts = append(parts, c.Code+" "+c.Name)
 	}
 	return strings.Join(parts, ", ")

@@ -42,7 +42,6 @@ type cli struct {
 	env        func(string) (string, bool)
 	configPath string
 	dbPath     string
-	jsonOut    bool
 }
 
 // Run runs the drone command line and returns its exit code.
@@ -111,11 +110,17 @@ The command line acts as the local operator, who holds every role.`,
 	root.AddCommand(c.serveCommand(), c.shellCommand(), c.declareCommand(), c.incidentCommand(), c.iocCommand(),
 		c.ackCommand(), c.leadCommand(), c.statusCommand(), c.closeCommand(), c.reopenCommand(),
 		c.deliverCommand(), c.queueCommand(), c.configCommand(), c.configureCommand(), c.backupCommand(),
-		c.versionCommand())
-	for _, sub := range root.Commands() {
-		sub.Args = wrapArgs(sub.Args)
-	}
+		c.versionCommand(), c.tdsCommand())
+	wrapAllArgs(root)
 	return root
+}
+
+// wrapAllArgs makes every command's argument errors usage errors.
+func wrapAllArgs(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		sub.Args = wrapArgs(sub.Args)
+		wrapAllArgs(sub)
+	}
 }
 
 // wrapArgs turns cobra's argument errors into usage errors.
@@ -156,12 +161,11 @@ func (c *cli) loadConfig() (*config.Config, error) {
 
 // operator is the local user, who holds every role on the command line.
 func (c *cli) operator() drone.Actor {
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
+	name, _ := c.env("USER")
 	if name == "" {
-		name, _ = c.env("USER")
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
 	}
 	return drone.Actor{Platform: "local", ID: orDefault(name, "operator"), Name: orDefault(name, "operator")}
 }

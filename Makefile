@@ -1,0 +1,39 @@
+# drone: make build | test | run | lint | bench
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+STATICCHECK_VERSION ?= 2026.2.2
+
+.PHONY: build test run lint tools bench fuzz clean
+
+## build: write bin/drone
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/drone ./cmd/bot
+
+## test: every test with the race detector
+test:
+	$(GO) test -race -timeout 20m ./...
+
+## run: drone serve on the example configuration, its database under ./data/
+run: build
+	DRONE_DB=data/drone.db ./bin/drone serve --config configs/drone.yaml
+
+## lint: gofmt, go vet and staticcheck
+lint: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$$($(GO) env GOPATH)/bin/staticcheck ./...
+
+tools:
+	@test -x "$$($(GO) env GOPATH)/bin/staticcheck" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## bench: the store and core benchmarks quoted in the issues' notes
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3000x ./store/
+
+## fuzz: each parser's fuzzer for 30 seconds
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseCommand -fuzztime 30s ./drone/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config/
+
+clean:
+	rm -rf bin
