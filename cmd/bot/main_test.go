@@ -192,9 +192,9 @@ func TestShellWalksTheMenusAndDeclares(t *testing.T) {
 		"",         // TLP: default AMBER
 		"Phishing wave reported by users",
 		"203.0.113.7, 300.1.1.1", "done", // source IPv4, one rejected
-		"skip",                           // destination IPv4
-		"login-examp1e[.]com", "done",    // FQDN
-		"done",                           // URL
+		"skip",                        // destination IPv4
+		"login-examp1e[.]com", "done", // FQDN
+		"done",                                                                                        // URL
 		"d41d8cd98f00b204e9800998ecf8427e", "remove d41d8cd98f00b204e9800998ecf8427e", "show", "done", // hash added then removed
 		"jdoe", "done", // LDAP user
 		"attacker@evil-mail.com", "done",
