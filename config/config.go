@@ -174,10 +174,11 @@ func (c *Config) TargetsBySeverity() drone.Targets {
 	for name, v := range c.Targets {
 		sev, err := c.Framework.Severity(name)
 		if err != nil {
-			continue // reported by Check
+			continue // reported by check
 		}
-		n, _ := strconv.Atoi(sev.Code)
-		t[n] = drone.Target(v)
+		if n, err := strconv.Atoi(sev.Code); err == nil {
+			t[n] = drone.Target(v)
+		}
 	}
 	return t
 }

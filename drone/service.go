@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,7 +143,9 @@ func (s *Service) newIncident(a Actor, in DeclareInput) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Sscan(sev.Code, &inc.Severity)
+	if inc.Severity, err = strconv.Atoi(sev.Code); err != nil {
+		return nil, Errorf(EINVALID, "severity %q has no level from 1 to 4 in the configuration", sev.Code)
+	}
 	inc.SeverityName = sev.Name
 	if in.Tier != "" {
 		t, err := f.Tier(in.Tier)
@@ -479,7 +482,11 @@ func (s *Service) transition(ctx context.Context, a Actor, o Origin, number int6
 			return err
 		}
 		out = inc
-		return s.record(ctx, tx, inc, a, o, kind, text, diff(&before, inc), nil)
+		changes, err := diff(&before, inc)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, inc, a, o, kind, text, changes, nil)
 	})
 	return out, err
 }
@@ -544,12 +551,15 @@ func (s *Service) record(ctx context.Context, tx Tx, inc *Incident, a Actor, o O
 
 // diff returns the fields of an incident that a change altered, for the
 // timeline's machine-readable data.
-func diff(before, after *Incident) map[string]any {
-	b, _ := json.Marshal(before)
-	a, _ := json.Marshal(after)
-	var mb, ma map[string]any
-	_ = json.Unmarshal(b, &mb)
-	_ = json.Unmarshal(a, &ma)
+func diff(before, after *Incident) (map[string]any, error) {
+	mb, err := fields(before)
+	if err != nil {
+		return nil, err
+	}
+	ma, err := fields(after)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]any{}
 	for k, v := range ma {
 		if k == "updated_at" {
@@ -564,7 +574,20 @@ func diff(before, after *Incident) map[string]any {
 			out[k] = nil
 		}
 	}
-	return out
+	return out, nil
+}
+
+// fields returns an incident as its JSON fields.
+func fields(inc *Incident) (map[string]any, error) {
+	b, err := json.Marshal(inc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding incident: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decoding incident: %w", err)
+	}
+	return m, nil
 }
 
 // Record is an incident with everything attached to it.
