@@ -224,14 +224,10 @@ func (s *Service) observables(inc *Incident, a Actor, o Origin, in ObservableInp
 	}
 	tags := map[int][]string{} // index in found -> the value's own tags
 	for _, t := range in.Typed {
-		v, err := ioc.Validate(t.Type, t.Value)
+		typ, v, err := ioc.Resolve(t.Type, t.Value) // "hash" given, SHA-256 found
 		if err != nil {
 			rejected = append(rejected, ioc.Rejected{Raw: t.Value, Reason: err.Error()})
 			continue
-		}
-		typ := t.Type
-		if g, gv, err := ioc.Guess(v); err == nil && gv == v && g.HiveDataType() == typ.HiveDataType() {
-			typ = g // "hash" given, SHA-256 found
 		}
 		tags[len(found)] = t.Tags
 		found = append(found, ioc.Indicator{Type: typ, Value: v, Raw: t.Value, Internal: s.internal(typ, v)})

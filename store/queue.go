@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,7 +60,7 @@ func (t *Tx) Enqueue(ctx context.Context, jobs []drone.Job) error {
 		if err != nil {
 			return fmt.Errorf("encoding %s job: %w", j.Kind, err)
 		}
-		opts := &river.InsertOpts{Queue: j.Queue, MaxAttempts: j.MaxAttempts}
+		opts := &river.InsertOpts{Queue: j.Queue, MaxAttempts: cmp.Or(j.MaxAttempts, t.db.maxAttempts)}
 		if !j.RunAt.IsZero() {
 			opts.ScheduledAt = j.RunAt
 		}
@@ -189,7 +191,8 @@ func jobInfo(r *rivertype.JobRow) JobInfo {
 	j := JobInfo{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
 		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt, ScheduledAt: r.ScheduledAt}
 	if n := len(r.Errors); n > 0 {
-		j.LastError = r.Errors[n-1].Error
+		// A worker that gives up returns river.JobCancel(err); show err.
+		j.LastError = strings.TrimPrefix(r.Errors[n-1].Error, "JobCancelError: ")
 	}
 	return j
 }

@@ -44,6 +44,9 @@ type DB struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 
+	// maxAttempts is given to jobs that name none: queue.max_attempts.
+	maxAttempts int
+
 	commits   chan *commit // see Update
 	done      chan struct{}
 	closeOnce sync.Once
@@ -76,7 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// SQLite allows one writer; River's driver advises a single connection,
 	// which also keeps every transaction strictly serial.
 	sdb.SetMaxOpenConns(1)
-	db := &DB{sql: sdb, path: path, driver: riversqlite.New(sdb), stmts: map[string]*sql.Stmt{},
+	db := &DB{sql: sdb, path: path, driver: riversqlite.New(sdb), stmts: map[string]*sql.Stmt{}, maxAttempts: QueueConfig{}.WithDefaults().MaxAttempts,
 		commits: make(chan *commit), done: make(chan struct{})}
 	if err := errors.Join(db.migrate(ctx), db.prepare(ctx)); err != nil {
 		db.Close()
@@ -89,6 +92,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	go db.committer()
 	return db, nil
+}
+
+// SetMaxAttempts sets how many attempts jobs get when they name none
+// (queue.max_attempts); call it before the first Update.
+func (db *DB) SetMaxAttempts(n int) {
+	if n > 0 {
+		db.maxAttempts = n
+	}
 }
 
 // Close closes the database.

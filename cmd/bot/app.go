@@ -57,6 +57,7 @@ func (c *cli) open(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", cfg.Database, err)
 	}
+	db.SetMaxAttempts(cfg.Queue.MaxAttempts)
 	a := &app{cfg: cfg, db: db, log: log}
 	a.svc = &drone.Service{
 		Store:      db,

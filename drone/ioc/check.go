@@ -113,8 +113,15 @@ func labelsReason(d string) string {
 	if strings.IndexByte(d, '.') < 0 {
 		return "a single label has no public suffix"
 	}
-	for l := range strings.SplitSeq(d, ".") {
-		switch {
+	start := 0
+	for i := 0; i <= len(d); i++ {
+		if i < len(d) && d[i] != '.' {
+			if c := d[i]; !(class[c]&clsAlnum != 0 && !('A' <= c && c <= 'Z') || c == '-') {
+				return "'" + string(c) + "' is not allowed in a host name"
+			}
+			continue
+		}
+		switch l := d[start:i]; {
 		case l == "":
 			return "empty label"
 		case len(l) > 63:
@@ -122,11 +129,7 @@ func labelsReason(d string) string {
 		case l[0] == '-' || l[len(l)-1] == '-':
 			return "label starting or ending with '-'"
 		}
-		for i := 0; i < len(l); i++ {
-			if c := l[i]; !(class[c]&clsAlnum != 0 && !('A' <= c && c <= 'Z') || c == '-') {
-				return "'" + string(c) + "' is not allowed in a host name"
-			}
-		}
+		start = i + 1
 	}
 	if allDigits(d[strings.LastIndexByte(d, '.')+1:]) {
 		return "numeric last label"
@@ -134,18 +137,21 @@ func labelsReason(d string) string {
 	return ""
 }
 
-// checkEmail checks an address given as local part and lower-case domain.
-func (e *Extractor) checkEmail(local, dom string) (string, string) {
+// checkEmail checks an address (its '@' at index at) and returns it in
+// lower case.
+func (e *Extractor) checkEmail(addr string, at int) (string, string) {
+	local := addr[:at]
 	switch {
 	case local == "" || len(local) > 64:
 		return "", "e-mail local part must be 1 to 64 characters"
 	case local[len(local)-1] == '.' || strings.Contains(local, ".."):
 		return "", "e-mail local part with misplaced dots"
 	}
-	if r := e.checkDomain(dom); r != "" {
+	addr = lowerASCII(addr)
+	if r := e.checkDomain(addr[at+1:]); r != "" {
 		return "", "e-mail domain is not valid: " + r
 	}
-	return lowerASCII(local) + "@" + dom, ""
+	return addr, ""
 }
 
 // checkURL checks a URL (scheme already refanged) and returns its normal
@@ -153,10 +159,7 @@ func (e *Extractor) checkEmail(local, dom string) (string, string) {
 func (e *Extractor) checkURL(u string) (norm, host, reason string) {
 	i := strings.Index(u, "://")
 	scheme, rest := u[:i], u[i+3:]
-	ae := strings.IndexAny(rest, "/?#")
-	if ae < 0 {
-		ae = len(rest)
-	}
+	ae := authorityEnd(rest)
 	auth := rest[:ae]
 	hs := strings.LastIndexByte(auth, '@') + 1
 	host, port, reason := e.urlHostPort(auth[hs:])
@@ -214,6 +217,16 @@ func (e *Extractor) urlHostPort(hp string) (host, port, reason string) {
 	return low, port, ""
 }
 
+// authorityEnd returns where the authority of a URL (after "://") ends.
+func authorityEnd(rest string) int {
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c == '/' || c == '?' || c == '#' {
+			return i
+		}
+	}
+	return len(rest)
+}
+
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && len(p) <= 5 && n <= 65535 && p[0] != '+'
@@ -253,19 +266,31 @@ func hashType(p string) Type {
 
 // checkHash checks a standalone hex run.
 func checkHash(p string) (Type, string, string) {
-	if !allHex(p) {
-		return "", "", "not hexadecimal"
+	digits, letters, upper := false, false, false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case isDigit(c):
+			digits = true
+		case 'a' <= c && c <= 'f':
+			letters = true
+		case 'A' <= c && c <= 'F':
+			letters, upper = true, true
+		default:
+			return "", "", "not hexadecimal"
+		}
 	}
 	typ := hashType(p)
 	switch {
 	case typ == "":
 		return "", "", "hex run of " + strconv.Itoa(len(p)) + " chars, not an MD5/SHA-1/SHA-256/SHA-512 length"
-	case allDigits(p):
+	case !letters:
 		return "", "", "decimal number, not a hash"
-	case strings.Trim(p, "abcdefABCDEF") == "":
+	case !digits:
 		return "", "", "letters only, not a hash"
+	case upper:
+		return typ, strings.ToLower(p), ""
 	}
-	return typ, lowerASCII(p), ""
+	return typ, p, ""
 }
 
 // embeddedHashRun returns the length of a hash-long hex run inside a word.
@@ -353,8 +378,14 @@ func hiveLen(s string, j, to int) int {
 			if s[n] == ':' && n+1 < to && s[n+1] == '\\' {
 				n++
 			}
-			if s[n] == '\\' && n+1 < to && s[n+1] != ' ' {
-				return n + 1 - j
+			if s[n] != '\\' {
+				continue
+			}
+			for n < to && s[n] == '\\' { // JSON doubles them
+				n++
+			}
+			if n < to && s[n] != ' ' {
+				return n - j
 			}
 		}
 	}

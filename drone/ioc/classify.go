@@ -10,9 +10,11 @@ import (
 // "C:\Users\x\evil.exe", "evil.com/gate.php").
 func (sc *scanner) classify(a, b int) {
 	t := sc.t
-	if k := strings.Index(t[a:b], "://"); k >= 0 {
-		sc.url(a, b, a+k)
-		return
+	if sc.tokURL {
+		if k := strings.Index(t[a:b], "://"); k >= 0 {
+			sc.url(a, b, a+k)
+			return
+		}
 	}
 	a, b = trimPiece(t, a, b)
 	if b-a < 2 {
@@ -219,7 +221,7 @@ func (sc *scanner) email(a, b int) {
 	case de > at+1 && isDottedNumber(t[at+1:de]): // user@10.0.0.5: the address matters
 		sc.classify(at+1, de)
 	case de > at+1:
-		v, reason := sc.e.checkEmail(t[ls:at], lowerASCII(t[at+1:de]))
+		v, reason := sc.e.checkEmail(t[ls:de], at-ls)
 		if reason != "" {
 			sc.reject(ls, de, reason)
 		} else {
@@ -371,16 +373,17 @@ func (sc *scanner) name(a, b int) {
 	low := lowerASCII(p)
 	ext := low[strings.LastIndexByte(low, '.')+1:]
 	switch {
-	case techNames[low]:
+	case (ext == "js" || ext == "net") && techNames[low]:
 		sc.reject(a, b, "software name, not a domain")
 		return
-	case strings.Count(low, ".") >= 2 && inSet(javaRoots, low[:strings.IndexByte(low, '.')]):
+	case strings.Count(low, ".") >= 2 && javaRoots[low[:strings.IndexByte(low, '.')]]:
 		sc.reject(a, b, "Java package or class name (reverse DNS), not a domain")
 		return
 	}
 	// .zip, .sh, .py, .one and .cab are TLDs too: name.zip is a file,
 	// www.name.zip a domain.
-	if riskyExt[ext] && (!suffixExt[ext] || strings.Count(low, ".") == 1) {
+	dots := strings.Count(low, ".")
+	if riskyExt[ext] && (!suffixExt[ext] || dots == 1) {
 		if isFileName(p) {
 			sc.emit(File, p, a, b)
 		}
@@ -390,7 +393,7 @@ func (sc *scanner) name(a, b int) {
 		return
 	}
 	reason := sc.e.checkDomain(low)
-	twoLabels := strings.Count(low, ".") == 1
+	twoLabels := dots == 1
 	switch {
 	case reason == "" && (codeLike(p) || twoLabels && codeSuffixes[ext]):
 		sc.reject(a, b, "code identifier, not a domain")
@@ -542,25 +545,35 @@ func (sc *scanner) emit(typ Type, v string, a, b int) {
 // emitAt records an indicator whose raw text is s[ra:rb], once per
 // (type, value); allow-listed values become rejections.
 func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
-	if sc.dup(seenKey{typ, v}) {
+	if sc.seenBefore(seenKey{typ, v}) {
 		return
 	}
 	g := &sc.e.org
 	if g.allowed(typ, v) {
-		sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra,
-			Reason: "allow-listed: known benign " + string(typ)})
+		if !sc.seenBefore(seenKey{"", sc.s[ra:rb]}) {
+			sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra,
+				Reason: "allow-listed: known benign " + string(typ)})
+			sc.record(true)
+		}
 		return
+	}
+	if sc.res.Indicators == nil {
+		// About one indicator per 64 bytes in logs; growing by doubling
+		// from there costs fewer copies than from one.
+		sc.res.Indicators = make([]Indicator, 0, min(max(len(sc.s)/64, 8), 1024))
 	}
 	sc.res.Indicators = append(sc.res.Indicators, Indicator{Type: typ, Value: v, Raw: sc.s[ra:rb],
 		Offset: ra, Internal: g.internal(typ, v)})
+	sc.record(false)
 }
 
 // reject records a candidate at t[a:b] that is not an indicator, once per
 // raw text.
 func (sc *scanner) reject(a, b int, reason string) {
 	ra, rb := sc.rawOff(a), sc.rawOff(b)
-	if sc.dup(seenKey{"", sc.s[ra:rb]}) {
+	if sc.seenBefore(seenKey{"", sc.s[ra:rb]}) {
 		return
 	}
 	sc.res.Rejected = append(sc.res.Rejected, Rejected{Raw: sc.s[ra:rb], Offset: ra, Reason: reason})
+	sc.record(true)
 }

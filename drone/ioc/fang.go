@@ -50,6 +50,9 @@ func markerMeaning(in string, open byte) string {
 // colonSlashLen returns the length of a "://", plain or defanged
 // ("[://]", "[:]//", ":[//]", ":[/][/]", and JSON's ":\/\/"), at s[j].
 func colonSlashLen(s string, j, to int) int {
+	if j+2 >= to || !(s[j] == ':' && (s[j+1] == '/' || s[j+1] == '[' || s[j+1] == '\\') || s[j] == '[' && s[j+1] == ':') {
+		return 0 // the common case: a time, a port, a bracket
+	}
 	r := s[j:to]
 	n := 0
 	switch {
@@ -165,7 +168,7 @@ func fangScheme(b []byte) bool {
 	return true
 }
 
-// Refang undoes the defanged forms of REFERENCE §5 and their mixtures
+// Refang undoes the defanged forms seen in reports, and their mixtures
 // ("hxxp", "hXXps", "[https]://", "[.]", "(.)", "{.}", "[dot]", " dot ",
 // "[:]", "[://]", "[@]", "(at)", " at ", "[/]", "\."). The bare words " dot "
 // and " at " are refanged only where the result is a valid domain or e-mail

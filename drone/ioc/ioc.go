@@ -4,8 +4,9 @@
 //
 // Extraction is one pass over the bytes: cheap triggers (dots, '@', ':',
 // slashes, long alphanumeric runs, defang brackets) delimit candidate tokens,
-// and each token is refanged and validated in place. There is one regular
-// expression nowhere, and no copy of the whole text.
+// and each token is refanged and validated in place. No regular expression
+// is involved, and the text is never copied whole: only a token holding a
+// defanged form is rewritten, into a buffer reused from token to token.
 package ioc
 
 import (

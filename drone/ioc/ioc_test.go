@@ -141,6 +141,31 @@ func TestExtractMarkup(t *testing.T) {
 	})
 }
 
+// TestManyIndicators crosses the size where de-duplication switches from
+// a linear search to a table, with a link label to drop in the middle.
+func TestManyIndicators(t *testing.T) {
+	t.Parallel()
+	var text strings.Builder
+	var want []string
+	for i := range 40 {
+		fmt.Fprintf(&text, "10.0.0.%d invoice%d.pdf ", i, i)
+		want = append(want, fmt.Sprintf("ipv4 10.0.0.%d", i))
+		if i == 30 {
+			text.WriteString("[evil.com](http://evil.com) ")
+			want = append(want, "url http://evil.com")
+		}
+	}
+	text.WriteString(text.String()) // everything twice
+	var e ioc.Extractor
+	r := e.Extract(text.String())
+	if got := found(r); !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if len(r.Rejected) != 40 {
+		t.Errorf("%d rejections, want 40 (one per file name)", len(r.Rejected))
+	}
+}
+
 func TestExtractTraps(t *testing.T) {
 	t.Parallel()
 	runExtract(t, []extractCase{
@@ -346,6 +371,12 @@ func TestParseTypeAndGuess(t *testing.T) {
 	}
 	if _, err := ioc.ParseType("colour"); err == nil {
 		t.Error("ParseType(colour) gave no error")
+	}
+	if typ, v, err := ioc.Resolve(ioc.Hash, "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"); err != nil || typ != ioc.SHA1 || v != "da39a3ee5e6b4b0d3255bfef95601890afd80709" {
+		t.Errorf("Resolve(hash) = %s %q %v", typ, v, err)
+	}
+	if typ, _, err := ioc.Resolve(ioc.IP, "2001:db8::1"); err != nil || typ != ioc.IPv6 {
+		t.Errorf("Resolve(ip) = %s %v", typ, err)
 	}
 	if typ, v, err := ioc.Guess("hxxp://evil[.]com"); err != nil || typ != ioc.URL || v != "http://evil.com" {
 		t.Errorf("Guess = %s %q %v", typ, v, err)

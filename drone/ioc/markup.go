@@ -108,10 +108,12 @@ func (sc *scanner) dropEcho(from, to int) {
 	for _, ind := range inds[from:to] {
 		// The label's copy of the URL stays: the target's was a duplicate.
 		if ind.Type != URL && (ind.Value == sc.lastURL || ind.Value == host) {
-			sc.forget(seenKey{ind.Type, ind.Value})
 			continue
 		}
 		kept = append(kept, ind)
 	}
-	sc.res.Indicators = append(kept, inds[to:]...)
+	if len(kept) < to {
+		sc.res.Indicators = append(kept, inds[to:]...)
+		sc.reindex()
+	}
 }

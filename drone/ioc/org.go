@@ -77,7 +77,10 @@ func (g *org) isInternalName(host string) bool { return underAny(host, g.interna
 // internal reports whether an indicator is private or the organisation's.
 func (g *org) internal(t Type, v string) bool {
 	switch t {
-	case IPv4, IPv6:
+	case IPv4:
+		a, ok := parseIPv4(v)
+		return ok && g.internalAddr(a)
+	case IPv6:
 		a, err := netip.ParseAddr(v)
 		return err == nil && g.internalAddr(a)
 	case CIDR:
@@ -89,12 +92,49 @@ func (g *org) internal(t Type, v string) bool {
 		return g.isInternalName(v[strings.LastIndexByte(v, '@')+1:])
 	case URL:
 		h := urlHost(v)
-		if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		if a, ok := hostAddr(h); ok {
 			return g.internalAddr(a)
 		}
 		return g.isInternalName(h)
 	}
 	return false
+}
+
+// hostAddr parses the host of a URL when it is an address ("1.2.3.4",
+// "[2001:db8::1]"), without trying names.
+func hostAddr(h string) (netip.Addr, bool) {
+	if strings.HasPrefix(h, "[") {
+		a, err := netip.ParseAddr(strings.Trim(h, "[]"))
+		return a, err == nil
+	}
+	if isDottedNumber(h) {
+		return parseIPv4(h)
+	}
+	return netip.Addr{}, false
+}
+
+// parseIPv4 parses a canonical dotted quad without the error values of
+// netip.ParseAddr, for the hot path.
+func parseIPv4(v string) (netip.Addr, bool) {
+	var b [4]byte
+	n, x := 0, 0
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == '.' {
+			if n == 4 || x > 255 {
+				return netip.Addr{}, false
+			}
+			b[n], n, x = byte(x), n+1, 0
+			continue
+		}
+		if !isDigit(v[i]) {
+			return netip.Addr{}, false
+		}
+		x = 10*x + int(v[i]-'0')
+		if x > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	return netip.AddrFrom4(b), n == 4
 }
 
 func (g *org) internalAddr(a netip.Addr) bool {
@@ -128,7 +168,7 @@ func (g *org) allowed(t Type, v string) bool {
 		return underAny(v[strings.LastIndexByte(v, '@')+1:], g.allowDomains)
 	case URL:
 		h := urlHost(v)
-		if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		if a, ok := hostAddr(h); ok {
 			return g.allowedAddr(a)
 		}
 		return underAny(h, g.allowDomains)
@@ -153,9 +193,7 @@ func urlHost(u string) string {
 		return ""
 	}
 	a := u[i+3:]
-	if j := strings.IndexAny(a, "/?#"); j >= 0 {
-		a = a[:j]
-	}
+	a = a[:authorityEnd(a)]
 	if j := strings.LastIndexByte(a, '@'); j >= 0 {
 		a = a[j+1:]
 	}

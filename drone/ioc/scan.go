@@ -51,14 +51,10 @@ func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // scanner is the state of one Extract (or Refang) call.
 type scanner struct {
-	e   *Extractor
-	s   string
-	res Result
-	// What was emitted or rejected: the first few keys in an array (most
-	// texts are short), the rest in a map made when the array is full.
-	keys  [16]seenKey
-	nkeys int
-	seen  map[seenKey]struct{}
+	e    *Extractor
+	s    string
+	res  Result
+	seen seenIndex // what res holds, for reporting each value once
 
 	// The token being classified: t is its refanged text. Unless mapped, t
 	// is s[tb:tb+len(t)]; if mapped, pos[i] is the offset in s of t[i], and
@@ -67,6 +63,7 @@ type scanner struct {
 	t      string
 	tb     int
 	mapped bool
+	tokURL bool // t holds a "://" (once refanged)
 	pos    []int
 	buf    []byte
 
@@ -83,66 +80,6 @@ type scanner struct {
 	refangOnly bool
 	out        strings.Builder
 	last       int
-}
-
-type seenKey struct {
-	t Type
-	v string
-}
-
-// dup reports whether k was seen before, and records it.
-func (sc *scanner) dup(k seenKey) bool {
-	if sc.seen == nil {
-		for _, o := range sc.keys[:sc.nkeys] {
-			if o == k {
-				return true
-			}
-		}
-		if sc.nkeys < len(sc.keys) {
-			sc.keys[sc.nkeys] = k
-			sc.nkeys++
-			return false
-		}
-		sc.seen = make(map[seenKey]struct{}, 4*len(sc.keys))
-		for _, o := range sc.keys {
-			sc.seen[o] = struct{}{}
-		}
-	}
-	if _, ok := sc.seen[k]; ok {
-		return true
-	}
-	sc.seen[k] = struct{}{}
-	return false
-}
-
-// seenBefore reports whether k was seen, without recording it: a value
-// seen already needs no validation.
-func (sc *scanner) seenBefore(k seenKey) bool {
-	if sc.seen != nil {
-		_, ok := sc.seen[k]
-		return ok
-	}
-	for _, o := range sc.keys[:sc.nkeys] {
-		if o == k {
-			return true
-		}
-	}
-	return false
-}
-
-// forget removes k from what was seen.
-func (sc *scanner) forget(k seenKey) {
-	if sc.seen != nil {
-		delete(sc.seen, k)
-		return
-	}
-	for i, o := range sc.keys[:sc.nkeys] {
-		if o == k {
-			sc.nkeys--
-			sc.keys[i] = sc.keys[sc.nkeys]
-			return
-		}
-	}
 }
 
 // run scans s[from:to]: each alphanumeric run starts a token; the few
@@ -203,10 +140,10 @@ func (sc *scanner) bracket(i, to int) int {
 // classifies it. It returns where scanning goes on.
 func (sc *scanner) token(start, to int) int {
 	s := sc.s
-	if hiveLen(s, start, to) > 0 {
+	if s[start]|0x20 == 'h' && hiveLen(s, start, to) > 0 {
 		return sc.registryToken(start, to)
 	}
-	end, marked, sep := sc.extent(start, to)
+	end, marked, sep, url := sc.extent(start, to)
 	if sc.refangOnly {
 		if marked {
 			sc.out.WriteString(s[sc.last:start])
@@ -227,6 +164,8 @@ func (sc *scanner) token(start, to int) int {
 		return end
 	}
 	sc.load(start, end, marked)
+	// A URL token holds "://" after refanging, but a join can have cut it off.
+	sc.tokURL = url && strings.Contains(sc.t, "://")
 	sc.classify(0, len(sc.t))
 	return end
 }
@@ -242,18 +181,21 @@ func (sc *scanner) isURL(start, end int) bool {
 }
 
 // extent returns the end of the token at start, whether it holds defanged
-// forms, and whether it holds any byte other than letters and digits.
-func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
-	s := sc.s
-	j, url := start, false
-	if n := bracketScheme(s, j, to) + fangedSchemeLen(s, j, to); n > 0 {
-		j += n
-		marked = true
+// forms, whether it holds any byte other than letters and digits, and
+// whether it holds a URL.
+func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
+	s := sc.s[:to] // so that the compiler drops bounds checks against len(s)
+	j := start
+	if c := s[j]; c == '[' || c|0x20 == 'h' { // "[https]://", "h**p://"
+		if n := bracketScheme(s, j, to) + fangedSchemeLen(s, j, to); n > 0 {
+			j += n
+			marked = true
+		}
 	}
 	var joins [8]int
 	nj := 0
 	for j < to {
-		for j < to && class[s[j]]&clsAlnum != 0 { // the bulk of every token
+		for j < len(s) && class[s[j]]&clsAlnum != 0 { // the bulk of every token
 			j++
 		}
 		if j >= to {
@@ -286,7 +228,7 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
 			j++
 			continue
 		}
-		if c == ' ' && !url && nj < len(joins) && j+1 < to && joinStart[s[j+1]] && isAlnum(s[j-1]) {
+		if c == ' ' && j+1 < to && joinStart[s[j+1]] && !url && nj < len(joins) && isAlnum(s[j-1]) {
 			if n, _, _ := joinLen(s, j, to); n > 0 {
 				joins[nj] = j
 				nj++
@@ -304,7 +246,7 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep bool) {
 		nj--
 		end = joins[nj]
 	}
-	return end, marked, sep
+	return end, marked, sep, url
 }
 
 // joinStart are the bytes that can follow the space of a join.
@@ -389,15 +331,9 @@ func (sc *scanner) rawOff(i int) int {
 	return sc.pos[i]
 }
 
-// raw returns the offset and text as written of t[a:b].
-func (sc *scanner) raw(a, b int) (int, string) {
-	ra, rb := sc.rawOff(a), sc.rawOff(b)
-	return ra, sc.s[ra:rb]
-}
-
 // joinOK decides whether the space-defanged joins of s[start:end] stand:
 // the words left of a plain " dot " or " at " must not be prose, a plain
-// " at " needs a defanged dot after it, and the result must be a valid
+// " at " needs a plain " dot " after it, and the result must be a valid
 // domain or e-mail address with a public suffix.
 func (sc *scanner) joinOK(start, end int, joins []int) bool {
 	s := sc.s
@@ -464,7 +400,7 @@ func (sc *scanner) registryToken(start, to int) int {
 
 // regContinues reports whether the words at k go on with a further
 // segment of a registry path: within a few capitalised words ("Image File
-// Execution Options\\sethc.exe") comes a backslash followed by more path.
+// Execution Options\sethc.exe") comes a backslash followed by more path.
 func regContinues(s string, k, to int) bool {
 	for range 4 {
 		if k >= to || !(isDigit(s[k]) || 'A' <= s[k] && s[k] <= 'Z') || hiveLen(s, k, to) > 0 {

@@ -47,6 +47,26 @@ func (e *Extractor) Validate(t Type, value string) (string, error) {
 	return norm, nil
 }
 
+// Resolve is Validate that also tells the exact type: for the input-only
+// IP and Hash, the family or hash the value turned out to be (IPv4, SHA1...);
+// for the other types, t itself.
+func Resolve(t Type, value string) (Type, string, error) {
+	v, err := Validate(t, value)
+	if err != nil {
+		return "", "", err
+	}
+	switch t {
+	case IP:
+		if strings.IndexByte(v, ':') >= 0 {
+			return IPv6, v, nil
+		}
+		return IPv4, v, nil
+	case Hash:
+		return hashType(v), v, nil
+	}
+	return t, v, nil
+}
+
 // validateRefanged checks a refanged, trimmed value for one type.
 func (e *Extractor) validateRefanged(t Type, v string) (string, string) {
 	switch t {
@@ -78,7 +98,10 @@ func (e *Extractor) validateRefanged(t Type, v string) (string, string) {
 		if at < 0 {
 			return "", "no '@'"
 		}
-		return e.checkEmail(strings.TrimPrefix(v[:at], "mailto:"), lowerASCII(v[at+1:]))
+		if len(v) > 7 && strings.EqualFold(v[:7], "mailto:") {
+			v, at = v[7:], at-7
+		}
+		return e.checkEmail(v, at)
 	case MD5, SHA1, SHA256, SHA512, Hash:
 		return validateHash(t, v)
 	case CVE:
@@ -271,10 +294,10 @@ func (e *Extractor) joinedValid(r string) bool {
 	r = strings.Trim(r[:end], ".-_")
 	low := lowerASCII(r)
 	if at := strings.IndexByte(low, '@'); at >= 0 {
-		_, reason := e.checkEmail(low[:at], low[at+1:])
+		_, reason := e.checkEmail(low, at)
 		return reason == "" && strings.Count(low, "@") == 1
 	}
 	ext := low[strings.LastIndexByte(low, '.')+1:]
-	_, isIP := netip.ParseAddr(low)
-	return isIP != nil && !riskyExt[ext] && e.checkDomain(low) == ""
+	_, notIP := netip.ParseAddr(low)
+	return notIP != nil && !riskyExt[ext] && e.checkDomain(low) == ""
 }

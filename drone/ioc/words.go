@@ -85,11 +85,15 @@ var avPlatform = set(`win32 win64 w32 w64 msil linux unix osx macos android andr
 // by '/' or ':' (Win32/Agent) or a category word (Win.Trojan.Agent).
 func isAVName(p string) bool {
 	j := nextSep(p, 0)
-	if j < 2 || j > 18 || isDigit(p[0]) { // addresses, mostly
+	if j < 2 || j > 18 || !avPrefix[pairIndex(p)] { // most names and all addresses
 		return false
 	}
-	lead, plat := inSet(avCategory, p[:j]), inSet(avPlatform, p[:j])
-	if !lead && !plat || j+1 >= len(p) {
+	if j+1 >= len(p) {
+		return false
+	}
+	kind := avWordKind(p[:j])
+	lead, plat := kind&avLead != 0, kind&avPlat != 0
+	if !lead && !plat {
 		return false
 	}
 	sep, next := p[j], p[j+1]
@@ -108,6 +112,73 @@ func isAVName(p string) bool {
 	}
 	return sep == ':' || sep == '/' && 'A' <= next && next <= 'Z' || later(avCategory)
 }
+
+// The kinds of word of a signature name, looked up together in avWords.
+const (
+	avLead uint8 = 1 << iota // a category word (avCategory)
+	avPlat                   // a platform word (avPlatform)
+)
+
+var avWords = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for w := range avCategory {
+		m[w] |= avLead
+	}
+	for w := range avPlatform {
+		m[w] |= avPlat
+	}
+	return m
+}()
+
+// avWordKind looks w (any case) up in avWords without allocating.
+func avWordKind(w string) uint8 {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return 0
+	}
+	b := buf[:len(w)]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return avWords[string(b)]
+}
+
+// avPrefix holds the first two characters of the words that may start a
+// signature name, a cheap test before the look-ups.
+var avPrefix = func() (t [36 * 36]bool) {
+	for _, m := range []map[string]bool{avCategory, avPlatform} {
+		for w := range m {
+			t[pairIndex(w)] = true
+		}
+	}
+	return t
+}()
+
+// pairIndex maps the first two characters of w (letters in any case, or
+// digits) to 1..1295, or to 0 when either is neither.
+func pairIndex(w string) int {
+	a, b := alnum36[w[0]], alnum36[w[1]]
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return int(a-1)*36 + int(b-1)
+}
+
+// alnum36 numbers digits and letters (any case) from 1 to 36.
+var alnum36 = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c-'0') + 1
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = uint8(c-'a') + 11
+		t[c-32] = uint8(c-'a') + 11
+	}
+	return t
+}()
 
 // nextSep returns the index of the next '.', ':' or '/' in p from i, or len(p).
 func nextSep(p string, i int) int {
