@@ -230,7 +230,8 @@ func (c *Config) check() []drone.Problem {
 	}
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
-	p = append(p, sectionProblems("notify", c.Notify.Validate())...)
+	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,
+		map[string]bool{"slack": c.Slack.Enabled(), "discord": c.Discord.Enabled()}))...)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		p = append(p, drone.Problem{Path: "log.level", Message: fmt.Sprintf("%q must be debug, info, warn or error", c.Log.Level)})

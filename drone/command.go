@@ -39,6 +39,8 @@ var Commands = []CommandSpec{
 	{Name: "list", Usage: "list [open|all]", Summary: "list incidents (open ones by default)", Aliases: []string{"ls"}},
 	{Name: "show", Usage: "show [INC-n]", Summary: "show an incident with its indicators and timeline"},
 	{Name: "summary", Usage: "summary", Summary: "post the SOC summary: open incidents and the DRONE measures"},
+	{Name: "reportable", Usage: "reportable [INC-n] [NOTE]", Summary: "mark an incident reportable to an authority: the regulatory clocks start"},
+	{Name: "reported", Usage: "reported [INC-n] REGIME", Summary: "record that the incident was reported under a regime (GDPR, NIS2...)"},
 	{Name: "tds", Usage: "tds [THREAT]", Summary: "could we see this threat, and how early? (Threat Driven Security)"},
 	{Name: "help", Usage: "help [COMMAND]", Summary: "list the commands, or explain one"},
 }

@@ -52,7 +52,7 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 	if ext, ok := s.Extensions[cmd.Name]; ok {
 		return ext(ctx, a, o, cmd)
 	}
-	if cmd.Name == "summary" || cmd.Name == "tds" {
+	if cmd.Name == "summary" || cmd.Name == "tds" || cmd.Name == "reportable" || cmd.Name == "reported" {
 		return nil, Errorf(EINVALID, "%s is not available: it is not enabled in this drone", cmd.Name)
 	}
 	if cmd.Ref == 0 {

@@ -63,9 +63,15 @@ type Config struct {
 	// CaseTemplates maps a category code (CAT1) to the name of the case
 	// template to create its cases from. Defaults to none.
 	CaseTemplates map[string]string `yaml:"case_templates"`
-	// Users maps a chat identity to a TheHive login, for assignees.
-	// Defaults to none.
+	// Users maps a chat identity ("slack:U024BE7LH", as an incident's lead
+	// is named) to a TheHive login, for assignees. Defaults to none: cases
+	// keep the assignee TheHive gave them.
 	Users map[string]string `yaml:"users"`
+	// Playbooks maps a category code ("CAT1") or a category and sub-context
+	// ("CAT1/Phishing") to the titles of the tasks a new case gets. An entry
+	// replaces the default playbook of that key; the most specific key wins.
+	// Defaults to DefaultPlaybooks.
+	Playbooks map[string][]string `yaml:"playbooks"`
 }
 
 // Enabled reports whether TheHive is configured at all (URL is set).
@@ -172,7 +178,7 @@ func checkMaps(c Config) []error {
 			errs = append(errs, fmt.Errorf("hive.users: empty chat identity %q or login %q", k, v))
 		}
 	}
-	return errs
+	return append(errs, checkPlaybooks(c.Playbooks)...)
 }
 
 // loadCAFile reads a PEM file into a pool holding the system roots as well.

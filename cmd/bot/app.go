@@ -108,6 +108,11 @@ func (a *app) queue() (*store.Queue, error) {
 	if n == 0 {
 		return nil, nil
 	}
+	// Jobs a killed process left running are due again once they must have
+	// timed out, rather than after River's rescuer's hour.
+	if _, err := a.db.RescueStuck(context.Background(), 2*a.cfg.Queue.JobTimeout); err != nil {
+		return nil, err
+	}
 	return a.db.NewQueue(workers, a.cfg.Queue, a.log)
 }
 

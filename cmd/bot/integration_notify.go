@@ -1,8 +1,74 @@
 package main
 
-import "context"
+import (
+	"context"
+	"path/filepath"
+	"time"
 
-// notifyIntegration is off until its issue lands.
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/notify/email"
+)
+
+// notifyKinds are the notifier's job kinds.
+var notifyKinds = []string{notify.KindDeliver, notify.KindCheck, notify.KindClock, notify.KindDigest}
+
+// notifyIntegration routes incident events to e-mail (and, once their
+// adapters land, Slack and Discord), checks the promised times, sends the
+// digests and runs the phishing-report mailbox.
 func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
-	return &integration{Name: "Notifications", Enabled: false, Hint: "add notify.rules to route incident events to channels and e-mail"}, nil
+	in := &integration{Name: "Notifications",
+		Hint: "add notify.targets and notify.rules to route incident events to e-mail, or notify.inbound.listen for the phishing mailbox"}
+	cfg := a.cfg.Notify
+	if !cfg.Enabled() {
+		return in, nil
+	}
+	n, err := newNotifier(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	in.Enabled = true
+	in.Planner = n
+	in.Register = func(w *river.Workers) {
+		n.Register(w)
+		a.prepareNotifyQueue(ctx, n)
+	}
+	in.Extensions = map[string]drone.Extension{"summary": n.Summary, "reportable": n.Reportable, "reported": n.Reported}
+	if cfg.Inbound.Enabled() {
+		dir := cfg.Inbound.Store
+		if dir == "" {
+			dir = filepath.Join(filepath.Dir(a.cfg.Database), "mail")
+		}
+		mb, err := email.NewMailbox(cfg.Inbound, a.svc, dir, a.log)
+		if err != nil {
+			return nil, err
+		}
+		in.Run = mb.Run
+	}
+	return in, nil
+}
+
+// newNotifier builds the notifier of the configuration: drone report and
+// drone notify test use it even when no rule is configured.
+func newNotifier(ctx context.Context, a *app) (*notify.Notifier, error) {
+	return notify.New(ctx, notify.Options{Config: a.cfg.Notify, Service: a.svc, DB: a.db.SQL(),
+		Org: a.cfg.Organisation, SOC: orDefault(a.cfg.SOC.Name, "SOC"), Log: a.log})
+}
+
+// prepareNotifyQueue runs when the queue is about to start: it makes due
+// again the deliveries a killed process left running (River itself would
+// wait an hour), and queues the next digest.
+func (a *app) prepareNotifyQueue(ctx context.Context, n *notify.Notifier) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if k, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout, notifyKinds...); err != nil {
+		a.log.Error("rescuing notifications left running", "err", err)
+	} else if k > 0 {
+		a.log.Info("notifications left running by a stopped process are due again", "jobs", k)
+	}
+	if err := n.Schedule(ctx); err != nil {
+		a.log.Error("scheduling the digest", "err", err)
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+
+	"github.com/ttp0/drone/notify"
 )
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -109,7 +111,7 @@ func (a *app) handler() http.Handler {
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{a: a})
+		&storeCollector{a: a}, notify.NewMetrics(a.db, a.db.SQL()))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, in := range a.integrations {
 		if !in.Enabled {

@@ -1,0 +1,150 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
+)
+
+// Job kinds of the adapter.
+const (
+	KindSpace  = "discord.space"  // open an incident's channel or thread and post its notice
+	KindNotice = "discord.notice" // edit the notice after a change
+)
+
+// spaceArgs are the arguments of a discord.space job.
+type spaceArgs struct {
+	IncidentID string `json:"incident_id"`
+	GuildID    string `json:"guild_id"`
+}
+
+// Kind implements river.JobArgs.
+func (spaceArgs) Kind() string { return KindSpace }
+
+// noticeArgs are the arguments of a discord.notice job.
+type noticeArgs struct {
+	IncidentID string `json:"incident_id"`
+	// Lead is the Discord user id of a new lead, who is given access to
+	// the incident's channel.
+	Lead string `json:"lead,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (noticeArgs) Kind() string { return KindNotice }
+
+// noticeKinds are the changes that show on the notice.
+var noticeKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
+	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
+
+// Plan turns incident events into Discord jobs: a declaration opens the
+// incident's space, a change that shows on the notice edits it. It
+// implements drone.Planner.
+func (a *Adapter) Plan(e drone.Event) []drone.Job {
+	inc := e.Incident
+	if e.Kind == drone.EntryDeclared {
+		guild := orElse(guildOf(e.Entry.Origin), a.cfg.GuildID)
+		if guild == "" {
+			return nil // declared elsewhere, and no guild to open a channel in
+		}
+		return []drone.Job{{Kind: KindSpace, Args: spaceArgs{IncidentID: inc.ID, GuildID: guild}, UniqueKey: KindSpace + ":" + inc.ID}}
+	}
+	// Before the space has its notice, its job renders the latest state
+	// itself once the notice is posted.
+	if !noticeKinds[e.Kind] || inc.External[KeyMessage] == "" {
+		return nil
+	}
+	args := noticeArgs{IncidentID: inc.ID}
+	if lead, ok := strings.CutPrefix(inc.Lead, "discord:"); ok && (e.Kind == drone.EntryLead || e.Kind == drone.EntryAcknowledged) {
+		args.Lead = lead
+	}
+	return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
+}
+
+var _ drone.Planner = (*Adapter)(nil)
+
+// Register adds the adapter's workers to the queue.
+func (a *Adapter) Register(w *river.Workers) {
+	river.AddWorker(w, &spaceWorker{a: a})
+	river.AddWorker(w, &noticeWorker{a: a})
+}
+
+type spaceWorker struct {
+	river.WorkerDefaults[spaceArgs]
+	a *Adapter
+}
+
+// Work opens the space of an incident.
+func (w *spaceWorker) Work(ctx context.Context, job *river.Job[spaceArgs]) error {
+	return jobError(w.a.openSpace(ctx, job.Args))
+}
+
+type noticeWorker struct {
+	river.WorkerDefaults[noticeArgs]
+	a *Adapter
+}
+
+// Work edits the notice of an incident.
+func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) error {
+	inc, err := w.a.svc.Store.IncidentByID(ctx, job.Args.IncidentID)
+	if err != nil {
+		return jobError(err)
+	}
+	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
+		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
+			return jobError(err)
+		}
+	}
+	return jobError(w.a.refreshNotice(ctx, inc.Number))
+}
+
+// jobError tells the queue what to do with a failed job: a 429 waits its
+// retry_after (snoozed, which costs no attempt), another 4xx is hopeless and
+// cancels the job, anything else is retried with backoff.
+func jobError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if d, ok := retryAfter(err); ok {
+		return river.JobSnooze(d)
+	}
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil {
+		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
+			return river.JobCancel(err)
+		}
+	}
+	switch drone.ErrorCode(err) {
+	case drone.ENOTFOUND, drone.EINVALID, drone.EFORBIDDEN:
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// retryAfter reads the wait a 429 asks for, from discordgo's error or, when
+// discordgo did not read it, from the JSON body.
+func retryAfter(err error) (time.Duration, bool) {
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+		return max(rl.RetryAfter, time.Millisecond), true
+	}
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	var body struct {
+		RetryAfter float64 `json:"retry_after"`
+	}
+	if json.Unmarshal(re.ResponseBody, &body) != nil || body.RetryAfter < 0 || body.RetryAfter > 3600 {
+		return time.Second, true
+	}
+	return max(time.Duration(body.RetryAfter*float64(time.Second)), time.Millisecond), true
+}

@@ -1,0 +1,236 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ttp0/drone/drone"
+)
+
+// Permissions drone gives in an incident's channel.
+const (
+	permMember = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
+		discordgo.PermissionReadMessageHistory | discordgo.PermissionSendMessagesInThreads
+	permBot = permMember | discordgo.PermissionEmbedLinks | discordgo.PermissionManageMessages
+)
+
+// restricted reports whether an incident's TLP keeps its space to the
+// responders: AMBER+STRICT and RED.
+func restricted(inc *drone.Incident) bool {
+	return strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
+}
+
+// openSpace opens an incident's space and posts its notice. Each step is
+// recorded on the incident as it succeeds (SetExternal), so that a retried
+// job (after a 429, a crash) takes up where it stopped.
+func (a *Adapter) openSpace(ctx context.Context, args spaceArgs) error {
+	inc, err := a.svc.Store.IncidentByID(ctx, args.IncidentID)
+	if err != nil {
+		return err
+	}
+	ch := inc.External[KeyChannel]
+	if ch == "" {
+		if ch, err = a.createSpace(ctx, inc, args.GuildID); err != nil {
+			return err
+		}
+		err = a.svc.SetExternal(ctx, botActor, inc.ID, map[string]string{KeyChannel: ch, KeyGuild: args.GuildID},
+			fmt.Sprintf("Discord space %s opened for %s", ch, inc.Ref()))
+		if err != nil {
+			return fmt.Errorf("recording the Discord space of %s: %w", inc.Ref(), err)
+		}
+	}
+	if inc.External[KeyMessage] == "" {
+		if err := a.postNotice(ctx, inc, ch); err != nil {
+			return err
+		}
+	}
+	return a.refreshNotice(ctx, inc.Number)
+}
+
+// createSpace creates the incident's channel, or its thread when threads are
+// configured, visible only to its people when the TLP restricts it. A
+// channel left by an earlier attempt (its topic names the incident) is
+// taken up instead of made twice.
+func (a *Adapter) createSpace(ctx context.Context, inc *drone.Incident, guild string) (string, error) {
+	if a.cfg.ThreadChannelID != "" {
+		return a.createThread(ctx, inc)
+	}
+	chans, err := a.session.GuildChannels(guild, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("listing the channels of guild %s: %w", guild, err)
+	}
+	for _, c := range chans {
+		if c != nil && strings.Contains(c.Topic, inc.ID) {
+			return c.ID, nil
+		}
+	}
+	over, err := a.overwrites(ctx, inc, guild)
+	if err != nil {
+		return "", err
+	}
+	c, err := a.session.GuildChannelCreateComplex(guild, discordgo.GuildChannelCreateData{
+		Name: channelName(inc), Type: discordgo.ChannelTypeGuildText, ParentID: a.cfg.CategoryID,
+		Topic:                clip(validUTF8(fmt.Sprintf("%s · %s · TLP:%s · drone incident %s", inc.Ref(), inc.Title, inc.TLP, inc.ID)), maxChannelTopic),
+		PermissionOverwrites: over,
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("creating the channel of %s: %w", inc.Ref(), err)
+	}
+	return c.ID, nil
+}
+
+// overwrites are an incident channel's permissions: the bot, the reporter
+// and the responders' role may see it; when the TLP restricts it, nobody
+// else (@everyone, whose role id is the guild's, is denied).
+func (a *Adapter) overwrites(ctx context.Context, inc *drone.Incident, guild string) ([]*discordgo.PermissionOverwrite, error) {
+	bot, err := a.botUserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	over := []*discordgo.PermissionOverwrite{{ID: bot, Type: discordgo.PermissionOverwriteTypeMember, Allow: permBot}}
+	if id, ok := discordUser(inc.Reporter); ok {
+		over = append(over, &discordgo.PermissionOverwrite{ID: id, Type: discordgo.PermissionOverwriteTypeMember, Allow: permMember})
+	}
+	if r := a.cfg.ResponderRoleID; r != "" {
+		over = append(over, &discordgo.PermissionOverwrite{ID: r, Type: discordgo.PermissionOverwriteTypeRole, Allow: permMember})
+	}
+	if restricted(inc) {
+		over = append(over, &discordgo.PermissionOverwrite{ID: guild, Type: discordgo.PermissionOverwriteTypeRole,
+			Deny: discordgo.PermissionViewChannel})
+	}
+	return over, nil
+}
+
+// createThread starts the incident's thread: private when the TLP restricts
+// it, with the reporter added (the responders join through the mention of
+// their role in the notice).
+func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident) (string, error) {
+	typ := discordgo.ChannelTypeGuildPublicThread
+	if restricted(inc) {
+		typ = discordgo.ChannelTypeGuildPrivateThread
+	}
+	th, err := a.session.ThreadStartComplex(a.cfg.ThreadChannelID, &discordgo.ThreadStart{
+		Name: clip(validUTF8(inc.Ref()+" "+inc.Title), maxChannelName), Type: typ, AutoArchiveDuration: 10080,
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("starting the thread of %s: %w", inc.Ref(), err)
+	}
+	if id, ok := discordUser(inc.Reporter); ok {
+		if err := a.session.ThreadMemberAdd(th.ID, id, discordgo.WithContext(ctx)); err != nil {
+			return "", fmt.Errorf("adding the reporter to the thread of %s: %w", inc.Ref(), err)
+		}
+	}
+	return th.ID, nil
+}
+
+// admit lets a user (a new lead) into the incident's space.
+func (a *Adapter) admit(ctx context.Context, inc *drone.Incident, user string) error {
+	ch := inc.External[KeyChannel]
+	if ch == "" {
+		return nil
+	}
+	var err error
+	if a.cfg.ThreadChannelID != "" {
+		err = a.session.ThreadMemberAdd(ch, user, discordgo.WithContext(ctx))
+	} else {
+		err = a.session.ChannelPermissionSet(ch, user, discordgo.PermissionOverwriteTypeMember, permMember, 0, discordgo.WithContext(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("letting the lead into the space of %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// postNotice posts the incident's notice in its space, mentioning the
+// reporter and the responders' role (the only mentions allowed), and pins it.
+func (a *Adapter) postNotice(ctx context.Context, inc *drone.Incident, ch string) error {
+	rec, err := a.svc.Get(ctx, inc.Number)
+	if err != nil {
+		return err
+	}
+	msg := renderNotice(drone.BuildNotice(rec, drone.EntryDeclared, drone.AudienceResponders, a.now()))
+	allowed := noMentions()
+	var who []string
+	if r := a.cfg.ResponderRoleID; r != "" {
+		who = append(who, "<@&"+r+">")
+		allowed.Roles = []string{r}
+	}
+	if id, ok := discordUser(inc.Reporter); ok {
+		who = append(who, "<@"+id+">")
+		allowed.Users = []string{id}
+	}
+	text := strings.TrimSpace(strings.Join(who, " ") + " " + inc.Ref() + " is declared: this is its space.")
+	m, err := a.session.ChannelMessageSendComplex(ch, &discordgo.MessageSend{Content: clip(text, maxContent),
+		Embeds: msg.Embeds, Components: msg.Components, AllowedMentions: allowed}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("posting the notice of %s: %w", inc.Ref(), err)
+	}
+	if err := a.svc.SetExternal(ctx, botActor, inc.ID, map[string]string{KeyMessage: m.ID},
+		fmt.Sprintf("Discord notice %s posted for %s", m.ID, inc.Ref())); err != nil {
+		return fmt.Errorf("recording the notice of %s: %w", inc.Ref(), err)
+	}
+	if err := a.session.ChannelMessagePin(ch, m.ID, discordgo.WithContext(ctx)); err != nil {
+		// The notice is posted and recorded; a missing pin permission
+		// must not repost it, so this is said, not retried.
+		a.log.Warn("pinning the notice", "incident", inc.Ref(), "err", err)
+	}
+	return nil
+}
+
+// refreshNotice edits the incident's notice to show its latest state.
+func (a *Adapter) refreshNotice(ctx context.Context, number int64) error {
+	inc, err := a.svc.Store.Incident(ctx, number)
+	if err != nil {
+		return err
+	}
+	mu := a.noticeLock(inc.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	rec, err := a.svc.Get(ctx, number) // the latest, now that no other edit runs
+	if err != nil {
+		return err
+	}
+	ch, mid := rec.Incident.External[KeyChannel], rec.Incident.External[KeyMessage]
+	if ch == "" || mid == "" {
+		return nil
+	}
+	msg := renderNotice(drone.BuildNotice(rec, latestKind(rec), drone.AudienceResponders, a.now()))
+	_, err = a.session.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: mid, Channel: ch, Embeds: &msg.Embeds,
+		Components: &msg.Components, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("editing the notice of %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// latestKind is the kind of the last change a notice shows, for its headline.
+func latestKind(rec *drone.Record) string {
+	for i := len(rec.Timeline) - 1; i >= 0; i-- {
+		if k := rec.Timeline[i].Kind; k == drone.EntryDeclared || noticeKinds[k] {
+			return k
+		}
+	}
+	return drone.EntryDeclared
+}
+
+// discordUser returns the Discord user id of an actor.
+func discordUser(a drone.Actor) (string, bool) {
+	return a.ID, a.Platform == "discord" && isSnowflake(a.ID)
+}
+
+var notSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// channelName is "inc-3-intrusion-phishing": Discord's channel names are
+// lower-case words joined by dashes.
+func channelName(inc *drone.Incident) string {
+	s := strings.ToLower(inc.Ref() + " " + inc.CategoryName + " " + inc.SubContext)
+	s = strings.Trim(notSlug.ReplaceAllString(s, "-"), "-")
+	if len(s) > maxChannelName {
+		s = strings.TrimRight(s[:maxChannelName], "-")
+	}
+	return s
+}

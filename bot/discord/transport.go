@@ -1,0 +1,90 @@
+package discord
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
+)
+
+// transport carries discordgo's requests to the configured API and keeps
+// them within Discord's global rate limit. discordgo computes its endpoint
+// URLs once, at start-up, from https://discord.com/api/v9/; the transport
+// rewrites that prefix to the configured base (a stand-in in tests, v10 by
+// default), so that no package variable of discordgo is ever changed.
+type transport struct {
+	base    http.RoundTripper
+	from    string // discordgo's API prefix
+	to      *url.URL
+	limiter *rate.Limiter
+}
+
+// newTransport returns a transport to apiURL allowing perSecond requests in
+// any one second.
+func newTransport(apiURL string, perSecond int) (*transport, error) {
+	to, err := url.Parse(strings.TrimRight(apiURL, "/") + "/")
+	if err != nil || to.Host == "" {
+		return nil, fmt.Errorf("discord api_url %q is not a URL", apiURL)
+	}
+	// A token bucket of rate r and burst b lets through at most r·1s + b
+	// requests in any second: with b a tenth of the limit and r the rest,
+	// no second ever sees more than the limit.
+	burst := max(perSecond/10, 1)
+	r := rate.Limit(perSecond - burst)
+	if r <= 0 {
+		r = rate.Limit(perSecond) / 2
+	}
+	return &transport{base: http.DefaultTransport, from: discordgo.EndpointAPI, to: to,
+		limiter: rate.NewLimiter(r, burst)}, nil
+}
+
+// RoundTrip rewrites the request's URL to the configured API and waits for
+// the global limiter, except for interaction answers, which Discord does not
+// count against it (they must beat the 3-second deadline).
+func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	u := r.URL.String()
+	if rest, ok := strings.CutPrefix(u, t.from); ok {
+		nu, err := t.to.Parse(rest)
+		if err != nil {
+			return nil, fmt.Errorf("rewriting %s: %w", r.URL.Path, err)
+		}
+		r = r.Clone(r.Context())
+		r.URL, r.Host = nu, nu.Host
+	}
+	if !interactionRoute(r.URL.Path) {
+		if err := t.limiter.Wait(r.Context()); err != nil {
+			return nil, fmt.Errorf("waiting for Discord's rate limit: %w", err)
+		}
+	}
+	return t.base.RoundTrip(r)
+}
+
+// interactionRoute reports whether a path answers an interaction
+// (/interactions/{id}/{token}/callback, /webhooks/{app}/{token}...).
+func interactionRoute(path string) bool {
+	return strings.Contains(path, "/interactions/") || strings.Contains(path, "/webhooks/")
+}
+
+// newSession returns a discordgo session that talks to cfg's API through the
+// transport, and leaves 429s to the caller: the durable queue honours their
+// retry_after instead of a sleeping goroutine.
+func newSession(cfg Config) (*discordgo.Session, *transport, error) {
+	cfg = cfg.WithDefaults()
+	s, err := discordgo.New("Bot " + cfg.BotToken)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating Discord session: %w", err)
+	}
+	tr, err := newTransport(cfg.APIURL, cfg.RequestsPerSecond)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Client = &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	s.ShouldRetryOnRateLimit = false
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.StateEnabled = false
+	return s, tr, nil
+}

@@ -1,0 +1,399 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/slack-go/slack"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+)
+
+// Job kinds of the queue.
+const (
+	// KindOpen creates an incident's channel, invites its people and posts
+	// the notification there.
+	KindOpen = "slack.open"
+	// KindEvent edits the notification after a change and posts the change
+	// in its thread.
+	KindEvent = "slack.event"
+)
+
+// Queue timing: how long a change waits for its incident's channel to
+// exist, and how often it looks.
+const (
+	channelWait  = 2 * time.Minute
+	channelRetry = 5 * time.Second
+)
+
+// worker is who the jobs act as on the timeline.
+var worker = drone.Actor{Platform: "slack", ID: "drone", Name: "drone (Slack)"}
+
+type openArgs struct {
+	IncidentID string `json:"incident_id"`
+}
+
+func (openArgs) Kind() string { return KindOpen }
+
+type eventArgs struct {
+	IncidentID string `json:"incident_id"`
+	Seq        int64  `json:"seq"`
+	EntryKind  string `json:"entry_kind"`
+	Text       string `json:"text"` // what to post in the thread
+}
+
+func (eventArgs) Kind() string { return KindEvent }
+
+// threadKinds are the changes posted in the notification's thread.
+var threadKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
+	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
+
+// Planner plans Slack's jobs: a declared incident gets its channel; every
+// later change edits the notification and is posted in its thread.
+func (h *Handler) Planner() drone.Planner {
+	return drone.PlannerFunc(func(e drone.Event) []drone.Job {
+		id := e.Incident.ID
+		switch {
+		case e.Kind == drone.EntryDeclared:
+			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
+		case threadKinds[e.Kind]:
+			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
+			return []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
+		}
+		return nil
+	})
+}
+
+// threadText is the thread's message about a change: the timeline's
+// sentence, and the indicators added, defanged.
+func threadText(e drone.Event) string {
+	text := e.Entry.Text
+	const most = 20
+	for i, o := range e.Observables {
+		if i == most {
+			text += fmt.Sprintf("\nand %d more", len(e.Observables)-most)
+			break
+		}
+		text += "\n• " + string(o.Type) + " " + ioc.Defang(o.Type, o.Value)
+		if o.Internal {
+			text += " (internal)"
+		}
+	}
+	return text
+}
+
+// Register adds Slack's queue workers.
+func (h *Handler) Register(w *river.Workers) {
+	river.AddWorker(w, &openWorker{h: h})
+	river.AddWorker(w, &eventWorker{h: h})
+}
+
+type openWorker struct {
+	river.WorkerDefaults[openArgs]
+	h *Handler
+}
+
+func (w *openWorker) Work(ctx context.Context, job *river.Job[openArgs]) error {
+	release, err := w.h.jobSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return jobError(w.h.open(ctx, job.Args.IncidentID))
+}
+
+type eventWorker struct {
+	river.WorkerDefaults[eventArgs]
+	h *Handler
+}
+
+func (w *eventWorker) Work(ctx context.Context, job *river.Job[eventArgs]) error {
+	release, err := w.h.jobSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return jobError(w.h.change(ctx, job.Args, job.CreatedAt))
+}
+
+// maxJobs bounds the Slack jobs worked at once. Slack's rate limits on
+// conversations.create and conversations.invite (about 20 a minute) make
+// more pointless, and each job takes the store's only connection a few
+// times, which requests waiting for an answer also need.
+const maxJobs = 4
+
+// jobSlot waits for one of the maxJobs slots; the job gives it back with
+// release. A job still waiting when drone stops is snoozed, not failed.
+func (h *Handler) jobSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case h.jobs <- struct{}{}:
+		return func() { <-h.jobs }, nil
+	case <-ctx.Done():
+		return nil, river.JobSnooze(0)
+	}
+}
+
+// open creates the incident's channel (private from AMBER+STRICT up),
+// invites the reporter and the responders, and posts the notification.
+// Each step records what it made, so a retried job goes on where it failed.
+func (h *Handler) open(ctx context.Context, incidentID string) error {
+	inc, err := h.svc.Store.IncidentByID(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	channel := inc.External[KeyChannel]
+	if channel == "" {
+		ch, err := h.createChannel(ctx, inc)
+		if err != nil {
+			return err
+		}
+		channel = ch.ID
+		text := fmt.Sprintf("Slack channel #%s created for %s", ch.Name, inc.Ref())
+		if err := h.svc.SetExternal(ctx, worker, inc.ID, map[string]string{KeyChannel: channel}, text); err != nil {
+			return fmt.Errorf("recording the channel of %s: %w", inc.Ref(), err)
+		}
+	}
+	if err := h.invite(ctx, channel, inc); err != nil {
+		return err
+	}
+	if inc.External[KeyTS] != "" {
+		return nil
+	}
+	rec, err := h.svc.Get(ctx, inc.Number)
+	if err != nil {
+		return err
+	}
+	n := drone.BuildNotice(rec, drone.EntryDeclared, drone.AudienceResponders, h.now())
+	if err := h.pace.wait(ctx, channel); err != nil {
+		return err
+	}
+	_, ts, err := h.api.PostMessageContext(ctx, channel, slack.MsgOptionText(noticeText(n), false),
+		slack.MsgOptionBlocks(noticeBlocks(n)...))
+	if err != nil {
+		return fmt.Errorf("posting the notification of %s: %w", inc.Ref(), err)
+	}
+	err = h.svc.SetExternal(ctx, worker, inc.ID, map[string]string{KeyTS: ts}, "Security Incident Notification posted in Slack")
+	if err != nil {
+		return fmt.Errorf("recording the notification of %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// createChannel creates the channel named by the pattern; when the name is
+// taken (an older channel, or this job's earlier attempt that failed before
+// recording it) a suffix from the incident id makes it unique.
+func (h *Handler) createChannel(ctx context.Context, inc *drone.Incident) (*slack.Channel, error) {
+	name := ChannelName(h.cfg.ChannelName, inc)
+	private := strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
+	ch, err := h.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "name_taken" {
+		id := strings.ReplaceAll(inc.ID, "-", "")
+		name = trimName(name, maxChannelName-7) + "-" + id[len(id)-6:]
+		ch, err = h.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating channel #%s for %s: %w", name, inc.Ref(), err)
+	}
+	return ch, nil
+}
+
+// invite invites the reporter (a Slack user) and the responders, user
+// groups expanded to their members. Slack refuses a whole invitation for
+// one bad user, so a refused one is retried a user at a time; someone
+// Slack will not invite (a deactivated user) is logged, not retried: the
+// channel is still useful.
+func (h *Handler) invite(ctx context.Context, channel string, inc *drone.Incident) error {
+	users, err := h.invitees(ctx, inc)
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	err = h.inviteUsers(ctx, channel, users)
+	if hopeless(err) && len(users) > 1 {
+		for _, u := range users {
+			if err := h.inviteUsers(ctx, channel, []string{u}); hopeless(err) {
+				h.log.Warn("slack: inviting to an incident channel", "incident", inc.Ref(), "user", u, "err", err)
+			} else if err != nil {
+				return fmt.Errorf("inviting to the channel of %s: %w", inc.Ref(), err)
+			}
+		}
+		return nil
+	}
+	if hopeless(err) {
+		h.log.Warn("slack: inviting to an incident channel", "incident", inc.Ref(), "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inviting to the channel of %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// inviteUsers invites users; already being in the channel is no error.
+func (h *Handler) inviteUsers(ctx context.Context, channel string, users []string) error {
+	_, err := h.api.InviteUsersToConversationContext(ctx, channel, users...)
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "already_in_channel" {
+		return nil
+	}
+	return err
+}
+
+// hopeless reports whether Slack refused with an error it will give again.
+func hopeless(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && !transient(se.Err)
+}
+
+func (h *Handler) invitees(ctx context.Context, inc *drone.Incident) ([]string, error) {
+	seen := map[string]bool{}
+	var users []string
+	add := func(id string) {
+		if id != "" && !seen[id] && id != h.bot().userID {
+			seen[id] = true
+			users = append(users, id)
+		}
+	}
+	if inc.Reporter.Platform == "slack" {
+		add(inc.Reporter.ID)
+	}
+	for _, r := range h.cfg.Responders {
+		if !strings.HasPrefix(r, "S") {
+			add(r)
+			continue
+		}
+		members, err := h.api.GetUserGroupMembersContext(ctx, r)
+		if err != nil {
+			var se slack.SlackErrorResponse
+			if errors.As(err, &se) && !transient(se.Err) {
+				h.log.Warn("slack: reading a responders' user group", "group", r, "err", se.Err)
+				continue
+			}
+			return nil, fmt.Errorf("reading user group %s: %w", r, err)
+		}
+		for _, m := range members {
+			add(m)
+		}
+	}
+	return users, nil
+}
+
+// change edits the notification to the incident's current state and posts
+// the change in its thread. Until the channel and notification exist (the
+// open job may still be running) it waits a little.
+func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) error {
+	inc, err := h.svc.Store.IncidentByID(ctx, a.IncidentID)
+	if err != nil {
+		return err
+	}
+	channel, ts := inc.External[KeyChannel], inc.External[KeyTS]
+	if channel == "" || ts == "" {
+		if time.Since(created) < channelWait {
+			return river.JobSnooze(channelRetry)
+		}
+		h.log.Warn("slack: incident has no notification to update", "incident", inc.Ref())
+		return nil
+	}
+	rec, err := h.svc.Get(ctx, inc.Number)
+	if err != nil {
+		return err
+	}
+	n := drone.BuildNotice(rec, a.EntryKind, drone.AudienceResponders, h.now())
+	if err := h.pace.wait(ctx, channel); err != nil {
+		return err
+	}
+	_, _, _, err = h.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(noticeText(n), false),
+		slack.MsgOptionBlocks(noticeBlocks(n)...))
+	if err != nil {
+		return fmt.Errorf("updating the notification of %s: %w", inc.Ref(), err)
+	}
+	if err := h.pace.wait(ctx, channel); err != nil {
+		return err
+	}
+	_, _, err = h.api.PostMessageContext(ctx, channel, slack.MsgOptionText(mentions(escape(a.Text)), false),
+		slack.MsgOptionTS(ts))
+	if err != nil {
+		return fmt.Errorf("posting a change of %s in its thread: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// transient reports whether an ok:false error of the Web API may pass.
+func transient(code string) bool {
+	switch code {
+	case "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org":
+		return true
+	}
+	return false
+}
+
+// jobError steers the queue by what went wrong: a 429 waits as long as
+// Slack says (without using up an attempt), an error Slack will give again
+// (a missing scope, a channel gone) ends the job, anything else retries
+// with backoff.
+func jobError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var snooze *river.JobSnoozeError
+	if errors.As(err, &snooze) {
+		return snooze
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return river.JobSnooze(max(rl.RetryAfter, time.Second))
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && !transient(se.Err) {
+		return river.JobCancel(err)
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 {
+		return river.JobCancel(err)
+	}
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// maxChannelName is Slack's limit on channel names.
+const maxChannelName = 80
+
+var (
+	nonSlug    = regexp.MustCompile(`[^a-z0-9]+`)
+	nonName    = regexp.MustCompile(`[^a-z0-9_-]+`)
+	runsHyphen = regexp.MustCompile(`-{2,}`)
+)
+
+// ChannelName fills a channel name pattern for an incident: each
+// placeholder becomes lower-case letters, digits and hyphens, as Slack's
+// channel names allow, within 80 characters.
+func ChannelName(pattern string, inc *drone.Incident) string {
+	slug := func(s string) string { return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-") }
+	r := strings.NewReplacer("{number}", strconv.FormatInt(inc.Number, 10), "{category}", slug(inc.Category),
+		"{subcontext}", slug(inc.SubContext), "{severity}", slug(inc.SeverityName), "{tier}", slug(inc.Tier),
+		"{zone}", slug(inc.Zone), "{bu}", slug(inc.BusinessUnit), "{tlp}", slug(inc.TLP))
+	name := strings.ToLower(r.Replace(pattern))
+	name = nonName.ReplaceAllString(name, "-")
+	name = runsHyphen.ReplaceAllString(name, "-")
+	name = strings.Trim(name, "-_")
+	if name == "" {
+		name = "inc-" + strconv.FormatInt(inc.Number, 10)
+	}
+	return trimName(name, maxChannelName)
+}
+
+func trimName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	return strings.TrimRight(name[:n], "-_")
+}

@@ -1,0 +1,27 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// TestPacerSnoozes gives a channel's next slot out in turn, and snoozes a
+// job whose turn is too far off instead of holding its worker.
+func TestPacerSnoozes(t *testing.T) {
+	p := newPacer(time.Hour)
+	ctx := context.Background()
+	if err := p.wait(ctx, "C1"); err != nil {
+		t.Fatalf("first post: %v", err)
+	}
+	if err := p.wait(ctx, "C2"); err != nil {
+		t.Fatalf("another channel waits for nothing: %v", err)
+	}
+	var snooze *river.JobSnoozeError
+	if err := p.wait(ctx, "C1"); !errors.As(err, &snooze) || snooze.Duration < 59*time.Minute {
+		t.Fatalf("second post in C1 = %v; want a snooze of about an hour", err)
+	}
+}

@@ -1,0 +1,259 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+)
+
+// ParsePeriod reads a period such as "90m", "24h", "7d" or "2w".
+func ParsePeriod(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	if len(s) > 1 {
+		if u, ok := unit[s[len(s)-1]]; ok {
+			n, err := strconv.ParseFloat(s[:len(s)-1], 64)
+			if err == nil && n > 0 {
+				return time.Duration(n * float64(u)), nil
+			}
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, drone.Errorf(drone.EINVALID, "%q is not a period such as 24h, 7d or 2w", s)
+	}
+	return d, nil
+}
+
+// Summary runs "/drone summary [PERIOD]": the report of the last PERIOD
+// (default 7d), posted in the channel, listing only incidents at most
+// notify.summary_tlp. It is a drone.Extension.
+func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, cmd drone.Command) (*drone.Reply, error) {
+	period := 7 * 24 * time.Hour
+	if len(cmd.Args) > 0 {
+		var err error
+		if period, err = ParsePeriod(cmd.Args[0]); err != nil {
+			return nil, err
+		}
+	}
+	fw := n.svc.Framework
+	ceiling := fw.TLPRank(n.cfg.SummaryTLP)
+	now := n.now()
+	r, err := n.Report(ctx, now.Add(-period), now, func(inc *drone.Incident) bool {
+		rank := fw.TLPRank(inc.TLP)
+		return rank >= 0 && rank <= ceiling
+	})
+	if err != nil {
+		return nil, err
+	}
+	text, err := n.templates.RenderReport("text", &View{Org: n.org, SOC: n.soc, Notice: DigestNotice(r, drone.AudienceLeaders), Report: r, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	note := fmt.Sprintf("\n(incidents above TLP:%s are left out of this channel's summary)", n.cfg.SummaryTLP)
+	return &drone.Reply{Text: strings.TrimSpace(string(text)) + note, Public: true}, nil
+}
+
+// Reportable runs "/drone reportable INC-n [aware=TIME] [NOTE]", which
+// starts the regulatory clocks. It is a drone.Extension.
+func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
+	if cmd.Ref == 0 {
+		return nil, drone.Errorf(drone.EINVALID, "usage: reportable INC-n [aware=2026-03-01T08:00:00Z] [NOTE]")
+	}
+	in := drone.ReportableInput{Note: strings.Join(cmd.Args, " ")}
+	if s := cmd.Flags["aware"]; s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil, drone.Errorf(drone.EINVALID, "aware=%q must be a time such as 2026-03-01T08:00:00Z", s)
+		}
+		in.AwareAt = t
+	}
+	inc, err := n.svc.MarkReportable(ctx, a, o, cmd.Ref, in)
+	if err != nil {
+		return nil, err
+	}
+	aware, _ := inc.AwareAt()
+	var lines []string
+	for _, k := range n.cfg.Regulatory.Clocks {
+		lines = append(lines, fmt.Sprintf("%s due %s", k.Name, aware.Add(k.Deadline).Format("2006-01-02 15:04 MST")))
+	}
+	text := inc.Ref() + " is reportable."
+	if len(lines) > 0 {
+		text += " Deadlines: " + strings.Join(lines, "; ")
+	}
+	return &drone.Reply{Text: text, Incident: inc, Public: true}, nil
+}
+
+// Reported runs "/drone reported INC-n REGIME [NOTE]", which records that
+// the report under one regulatory clock was made. It is a drone.Extension.
+func (n *Notifier) Reported(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
+	if cmd.Ref == 0 || len(cmd.Args) == 0 {
+		return nil, drone.Errorf(drone.EINVALID, "usage: reported INC-n REGIME [NOTE], a regime being one of: %s", n.clockNames())
+	}
+	regime, note := n.matchClock(cmd.Args)
+	if regime == "" {
+		return nil, drone.Errorf(drone.EINVALID, "unknown regime %q; regimes: %s", cmd.Args[0], n.clockNames())
+	}
+	inc, err := n.svc.MarkReported(ctx, a, o, cmd.Ref, regime, note)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("%s reported under %s", inc.Ref(), regime)
+	if aware, ok := inc.AwareAt(); ok {
+		for _, k := range n.cfg.Regulatory.Clocks {
+			if k.Name == regime {
+				due := aware.Add(k.Deadline)
+				if n.now().After(due) {
+					text += fmt.Sprintf(", %s after the deadline", Human(n.now().Sub(due)))
+				} else {
+					text += fmt.Sprintf(", %s before the deadline", Human(due.Sub(n.now())))
+				}
+			}
+		}
+	}
+	return &drone.Reply{Text: text, Incident: inc, Public: true}, nil
+}
+
+// matchClock finds the clock named by the leading words of args (names may
+// hold spaces: "NIS2 early warning") and returns it with the rest.
+func (n *Notifier) matchClock(args []string) (string, string) {
+	for i := len(args); i > 0; i-- {
+		name := strings.Join(args[:i], " ")
+		for _, k := range n.cfg.Regulatory.Clocks {
+			if strings.EqualFold(k.Name, name) {
+				return k.Name, strings.Join(args[i:], " ")
+			}
+		}
+	}
+	return "", ""
+}
+
+func (n *Notifier) clockNames() string {
+	var names []string
+	for _, k := range n.cfg.Regulatory.Clocks {
+		names = append(names, k.Name)
+	}
+	if len(names) == 0 {
+		return "none configured (notify.regulatory.clocks)"
+	}
+	return strings.Join(names, ", ")
+}
+
+// TestResult is what became of one address in drone notify test.
+type TestResult struct {
+	Target  string
+	Medium  string
+	Address string
+	Ref     MessageRef
+	Err     error
+}
+
+// Test sends a sample through a rule now, outside the queue: to every
+// address of its targets, as the rule's audience would get it. rec is the
+// incident to show (SampleRecord when nil); event defaults to the rule's
+// first. A target not cleared for rec's TLP gets nothing.
+func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.Record) ([]TestResult, error) {
+	rule, ok := n.router.Rule(ruleName)
+	if !ok {
+		var names []string
+		for _, r := range n.cfg.Rules {
+			names = append(names, r.Name)
+		}
+		return nil, drone.Errorf(drone.ENOTFOUND, "there is no rule %q; rules: %s", ruleName, strings.Join(names, ", "))
+	}
+	if event == "" {
+		event = EventDeclared
+		for _, e := range rule.Events {
+			if e != "all" {
+				event = e
+				break
+			}
+		}
+	}
+	if rec == nil {
+		rec = SampleRecord(n.svc.Framework, n.now())
+	}
+	var out []TestResult
+	for _, name := range rule.Targets {
+		t, _ := n.router.Target(name)
+		for _, addr := range t.To {
+			res := TestResult{Target: name, Medium: t.Medium, Address: addr}
+			res.Ref, res.Err = n.testOne(ctx, rule, t, addr, event, rec)
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
+
+func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (MessageRef, error) {
+	if event != EventDigest && !n.router.Cleared(t, rec.Incident.TLP) {
+		return MessageRef{}, errWithheld
+	}
+	medium := n.media[t.Medium]
+	if medium == nil {
+		return MessageRef{}, fmt.Errorf("no %s medium is on", t.Medium)
+	}
+	key := "test/" + rule.Name + "/" + uuid.NewString()
+	now := n.now()
+	var m *Message
+	if event == EventDigest {
+		r, err := n.Report(ctx, now.Add(-n.cfg.Digest.Period), now, func(inc *drone.Incident) bool {
+			return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
+		})
+		if err != nil {
+			return MessageRef{}, err
+		}
+		notice := DigestNotice(r, rule.Audience)
+		m = &Message{Key: key, Event: event, Notice: notice, Report: r, View: &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}}
+	} else {
+		in := NoticeInput{Record: rec, Event: event, Seq: int64(len(rec.Timeline)), Audience: rule.Audience, Now: now, Added: rec.Observables}
+		notice := n.redactor.BuildNotice(in)
+		m = &Message{Key: key, Event: event, Notice: notice, Record: rec,
+			View: n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)}
+	}
+	m.Notice.Subject = "[TEST] " + m.Notice.Subject
+	m.Notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + m.Notice.Headline
+	return medium.Send(ctx, addr, m, MessageRef{})
+}
+
+// SampleRecord is a made-up incident at the lowest TLP, with one indicator
+// of each common type, for drone notify test and the golden files.
+func SampleRecord(fw drone.Framework, now time.Time) *drone.Record {
+	now = now.UTC().Truncate(time.Second)
+	tlp := "CLEAR"
+	if len(fw.TLP) > 0 {
+		tlp = fw.TLP[0]
+	}
+	ack, due := now.Add(-40*time.Minute), now.Add(3*time.Hour)
+	inc := &drone.Incident{ID: "00000000-0000-7000-8000-000000000001", Number: 0, Category: "CAT1", CategoryName: "Intrusion",
+		SubContext: "Phishing", Severity: 3, SeverityName: "HIGH", Tier: "T1", Zone: "ZONE-A", BusinessUnit: "SALES",
+		TLP: tlp, PAP: tlp, Overview: "Sample incident from drone notify test: a credential phishing mail from login-examp1e.com; nothing happened.",
+		Reporter: drone.Actor{Platform: "local", ID: "drone"}, Lead: "local:drone", Status: drone.StatusAcknowledged,
+		DeclaredAt: now.Add(-time.Hour), AcknowledgedAt: &ack, UpdatedAt: now, NextUpdateDue: &due}
+	inc.Title = inc.DroneTitle() + " (sample)"
+	obs := []drone.Observable{
+		{Type: ioc.IPv4, Value: "203.0.113.7"}, {Type: ioc.Domain, Value: "login-examp1e.com"},
+		{Type: ioc.URL, Value: "https://login-examp1e.com/o365/auth"},
+		{Type: ioc.SHA256, Value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{Type: ioc.Email, Value: "it-support@login-examp1e.com"}, {Type: ioc.IPv4, Value: "10.20.30.40", Internal: true},
+	}
+	for i := range obs {
+		obs[i].IncidentID, obs[i].TLP, obs[i].FirstSeen = inc.ID, tlp, now.Add(-50*time.Minute)
+	}
+	tl := []drone.Entry{
+		{IncidentID: inc.ID, Seq: 1, At: inc.DeclaredAt, Kind: drone.EntryDeclared, Text: "drone declared INC-0: " + inc.Title},
+		{IncidentID: inc.ID, Seq: 2, At: ack, Kind: drone.EntryAcknowledged, Text: "drone acknowledged INC-0"},
+	}
+	return &drone.Record{Incident: inc, Observables: obs, Timeline: tl}
+}
+
+// IsWithheld reports whether a test result was withheld for its TLP.
+func IsWithheld(err error) bool { return errors.Is(err, errWithheld) }

@@ -1,0 +1,210 @@
+package email_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/store"
+)
+
+type mailbox struct {
+	svc  *drone.Service
+	addr string
+	dir  string
+	got  chan email.Original
+}
+
+func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := drone.DefaultFramework()
+	svc := &drone.Service{Store: db, Framework: fw, Roles: drone.DefaultRoles(), Targets: drone.DefaultTargets(),
+		Extractor: ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})}
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Addresses = []string{"Phishing <phishing@example.org>"}
+	mb := &mailbox{svc: svc, dir: t.TempDir(), got: make(chan email.Original, 10)}
+	m, err := email.NewMailbox(cfg, svc, mb.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.OnOriginal = func(_ context.Context, _ *drone.Incident, o email.Original) error {
+		mb.got <- o
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb.addr = ln.Addr().String()
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve: %v", err)
+		}
+		db.Close()
+	})
+	return mb
+}
+
+// suspicious is a phishing message as a user's client attaches it when
+// they report it: its headers, an HTML body hiding a link, an attachment.
+const suspicious = "Return-Path: <bounce@mailer.bad-sender.net>\r\n" +
+	"Received: from mx.bad-sender.net (mx.bad-sender.net [198.51.100.77]) by mx.example.org with ESMTPS\r\n" +
+	"Received: from [10.9.8.7] by mx.bad-sender.net\r\n" +
+	"From: \"IT Support\" <support@bad-sender.net>\r\n" +
+	"Reply-To: collect@harvest-creds.com\r\n" +
+	"Subject: Your mailbox is full\r\n" +
+	"Content-Type: multipart/mixed; boundary=inner\r\n" +
+	"\r\n" +
+	"--inner\r\n" +
+	"Content-Type: text/html; charset=utf-8\r\n" +
+	"\r\n" +
+	"<p>Click <a href=\"https://login-examp1e.com/o365/verify\">here</a> to keep your mail.</p>\r\n" +
+	"--inner\r\n" +
+	"Content-Type: application/pdf; name=\"invoice.pdf\"\r\n" +
+	"Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"JVBERi0xLjQKbWFsaWNpb3Vz\r\n" +
+	"--inner--\r\n"
+
+func report(subject string) string {
+	return "From: Bob <bob@example.org>\r\n" +
+		"To: phishing@example.org\r\n" +
+		"Subject: " + subject + "\r\n" +
+		"Message-ID: <report-" + strings.ReplaceAll(subject, " ", "") + "@example.org>\r\n" +
+		"Content-Type: multipart/mixed; boundary=outer\r\n" +
+		"\r\n" +
+		"--outer\r\n" +
+		"Content-Type: text/plain\r\n" +
+		"\r\n" +
+		"This looks like phishing, see attached.\r\n" +
+		"--outer\r\n" +
+		"Content-Type: message/rfc822\r\n" +
+		"Content-Disposition: attachment; filename=\"suspicious.eml\"\r\n" +
+		"\r\n" + suspicious +
+		"--outer--\r\n"
+}
+
+func submit(t *testing.T, addr, from string, to []string, msg string, auth sasl.Client) error {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if auth != nil {
+		if err := c.Auth(auth); err != nil {
+			return err
+		}
+	}
+	return c.SendMail(from, to, strings.NewReader(msg))
+}
+
+func TestPhishingReportBecomesAnIncident(t *testing.T) {
+	mb := startMailbox(t, email.InboundConfig{})
+	ctx := context.Background()
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("Fwd: Your mailbox is full"), nil); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := mb.svc.Get(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := rec.Incident
+	if inc.Category != "CAT1" || inc.SubContext != "Phishing" || inc.Reporter.Identity() != "email:bob@example.org" {
+		t.Fatalf("incident %+v", inc)
+	}
+	have := map[string]bool{}
+	for _, o := range rec.Observables {
+		have[string(o.Type)+" "+o.Value] = true
+	}
+	pdf := sha256.Sum256([]byte("%PDF-1.4\nmalicious"))
+	for _, want := range []string{"email support@bad-sender.net", "email collect@harvest-creds.com",
+		"email bounce@mailer.bad-sender.net", "ipv4 198.51.100.77", "ipv4 10.9.8.7", "url https://login-examp1e.com/o365/verify",
+		"filename invoice.pdf", "sha256 " + hex.EncodeToString(pdf[:]), "domain bad-sender.net"} {
+		if !have[want] {
+			t.Errorf("missing indicator %s; have %v", want, have)
+		}
+	}
+	o := <-mb.got
+	if b, err := os.ReadFile(o.Path); err != nil || !strings.Contains(string(b), "Your mailbox is full") {
+		t.Fatalf("original not stored at %s: %v", o.Path, err)
+	}
+	// The same report again (a client that missed the reply): no second
+	// incident.
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("Fwd: Your mailbox is full"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.svc.Get(ctx, 2); drone.ErrorCode(err) != drone.ENOTFOUND {
+		t.Fatalf("a repeated report made a second incident: %v", err)
+	}
+	// A report naming INC-1 joins it.
+	if err := submit(t, mb.addr, "carol@example.org", []string{"phishing@example.org"},
+		strings.Replace(report("[INC-1] another one"), "collect@harvest-creds.com", "drop@second-harvest.com", 1), nil); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ = mb.svc.Get(ctx, 1)
+	if !strings.Contains(observableValues(rec), "drop@second-harvest.com") {
+		t.Fatalf("the [INC-1] report did not join INC-1: %s", observableValues(rec))
+	}
+}
+
+func observableValues(rec *drone.Record) string {
+	var vs []string
+	for _, o := range rec.Observables {
+		vs = append(vs, o.Value)
+	}
+	return strings.Join(vs, " ")
+}
+
+func TestMailboxRefusesRelayStrangersAndAnonymous(t *testing.T) {
+	mb := startMailbox(t, email.InboundConfig{Senders: []string{"@example.org"}, Username: "reporter",
+		Password: "pw", AllowInsecureAuth: true})
+	var se *smtp.SMTPError
+	auth := sasl.NewPlainClient("", "reporter", "pw")
+	err := submit(t, mb.addr, "bob@example.org", []string{"victim@elsewhere.com"}, report("relay me"), auth)
+	if !errors.As(err, &se) || se.Code != 550 {
+		t.Fatalf("relay attempt: %v, want 550", err)
+	}
+	err = submit(t, mb.addr, "eve@evil.test", []string{"phishing@example.org"}, report("from a stranger"), auth)
+	if !errors.As(err, &se) || se.Code != 550 {
+		t.Fatalf("sender outside the allow-list: %v, want 550", err)
+	}
+	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("anonymous"), nil)
+	if !errors.As(err, &se) || se.Code != 502 {
+		t.Fatalf("without AUTH: %v, want 502 authenticate first", err)
+	}
+	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("wrong password"), sasl.NewLoginClient("reporter", "nope"))
+	if err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("fine"), sasl.NewLoginClient("reporter", "pw")); err != nil {
+		t.Fatalf("an allowed, authenticated report: %v", err)
+	}
+	if _, err := mb.svc.Get(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.svc.Get(context.Background(), 2); drone.ErrorCode(err) != drone.ENOTFOUND {
+		t.Fatalf("a refused message made an incident: %v", err)
+	}
+}

@@ -1,0 +1,308 @@
+package email
+
+import (
+	"bytes"
+	"crypto/md5" //nolint:gosec // MD5 is asked for as an indicator, not used for security
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+)
+
+// Limits of the MIME walk: a hostile message must not make it recurse or
+// allocate without end.
+const (
+	maxDepth = 8
+	maxParts = 200
+)
+
+// Report is a reported message, read: the suspicious message is the one
+// attached (message/rfc822) when there is one, else the report itself (a
+// redirected message, or one forwarded inline).
+type Report struct {
+	MessageID string // the report's own Message-ID
+	Subject   string // the report's subject
+	Reporter  *mail.Address
+	// Ref is the incident the subject names ("[INC-42]"), 0 when none.
+	Ref int64
+	// Suspect describes the suspicious message.
+	SuspectSubject string
+	SuspectFrom    string
+	// Text is the bodies' text and the links of their HTML, to extract
+	// indicators from.
+	Text string
+	// Typed are the indicators of known type: the sender, Reply-To,
+	// Return-Path, the Received addresses, and the attachments' names and
+	// hashes.
+	Typed       []drone.TypedValue
+	Attachments []Attachment
+}
+
+// Attachment is a file of the suspicious message.
+type Attachment struct {
+	Name   string
+	Size   int
+	SHA256 string
+	MD5    string
+}
+
+var refInSubject = regexp.MustCompile(`(?i)\[\s*INC-(\d+)\s*\]`)
+
+// ParseReport reads a reported message.
+func ParseReport(raw []byte) (*Report, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("not an e-mail message: %w", err)
+	}
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		subject = msg.Header.Get("Subject")
+	}
+	r := &Report{MessageID: strings.TrimSpace(msg.Header.Get("Message-Id")), Subject: subject}
+	if from, err := msg.Header.AddressList("From"); err == nil && len(from) > 0 {
+		r.Reporter = from[0]
+	}
+	if m := refInSubject.FindStringSubmatch(subject); m != nil {
+		r.Ref, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	w := &walker{}
+	w.walk(textHeader(msg.Header), msg.Body, 0)
+	if w.err != nil {
+		return nil, w.err
+	}
+	suspectHeader := msg.Header
+	if w.attached != nil {
+		suspectHeader = w.attached.Header
+		inner := &walker{parts: w.parts}
+		inner.walk(textHeader(w.attached.Header), w.attached.Body, 1)
+		if inner.err != nil {
+			return nil, inner.err
+		}
+		w.text = append(w.text, inner.text...)
+		w.files = append(w.files, inner.files...)
+	}
+	r.SuspectSubject, _ = dec.DecodeHeader(suspectHeader.Get("Subject"))
+	r.SuspectFrom = suspectHeader.Get("From")
+	r.Typed = headerIndicators(suspectHeader)
+	r.Text = strings.Join(append([]string{r.SuspectSubject}, w.text...), "\n")
+	for _, a := range w.files {
+		r.Attachments = append(r.Attachments, a)
+		tags := []string{"attachment"}
+		if a.Name != "" {
+			r.Typed = append(r.Typed, drone.TypedValue{Type: ioc.File, Value: a.Name, Tags: tags})
+			tags = append(tags, "file:"+a.Name)
+		}
+		r.Typed = append(r.Typed, drone.TypedValue{Type: ioc.SHA256, Value: a.SHA256, Tags: tags},
+			drone.TypedValue{Type: ioc.MD5, Value: a.MD5, Tags: tags})
+	}
+	return r, nil
+}
+
+func textHeader(h mail.Header) map[string][]string { return map[string][]string(h) }
+
+// headerIndicators returns the sender, Reply-To and Return-Path addresses,
+// the sender's domain, and the addresses of the Received hops.
+func headerIndicators(h mail.Header) []drone.TypedValue {
+	var out []drone.TypedValue
+	addr := func(field, tag string) {
+		list, err := h.AddressList(field)
+		if err != nil {
+			return
+		}
+		for _, a := range list {
+			out = append(out, drone.TypedValue{Type: ioc.Email, Value: a.Address, Tags: []string{tag}})
+			if tag == "sender" {
+				if at := strings.LastIndex(a.Address, "@"); at > 0 {
+					out = append(out, drone.TypedValue{Type: ioc.Domain, Value: a.Address[at+1:], Tags: []string{"sender-domain"}})
+				}
+			}
+		}
+	}
+	addr("From", "sender")
+	addr("Reply-To", "reply-to")
+	addr("Return-Path", "return-path")
+	seen := map[netip.Addr]bool{}
+	for _, rcv := range h["Received"] {
+		for _, ip := range receivedIPs(rcv) {
+			if !seen[ip] && !ip.IsLoopback() && !ip.IsUnspecified() {
+				seen[ip] = true
+				out = append(out, drone.TypedValue{Type: ioc.IP, Value: ip.String(), Tags: []string{"received"}})
+			}
+		}
+	}
+	return out
+}
+
+var (
+	bracketed = regexp.MustCompile(`[\[(](?:IPv6:)?([0-9A-Fa-f:.]+)[\])]`)
+	dottedIP  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
+)
+
+// receivedIPs returns the addresses a Received header names, in brackets
+// ("from mx.example ([203.0.113.9])") or bare.
+func receivedIPs(v string) []netip.Addr {
+	var out []netip.Addr
+	cands := dottedIP.FindAllString(v, -1)
+	for _, m := range bracketed.FindAllStringSubmatch(v, -1) {
+		cands = append(cands, m[1])
+	}
+	for _, c := range cands {
+		if ip, err := netip.ParseAddr(c); err == nil {
+			out = append(out, ip.Unmap())
+		}
+	}
+	return out
+}
+
+// walker collects the text, links and files of a MIME tree.
+type walker struct {
+	text     []string
+	files    []Attachment
+	attached *mail.Message // the first message/rfc822 part
+	parts    int
+	err      error
+}
+
+func (w *walker) walk(h map[string][]string, body io.Reader, depth int) {
+	if w.err != nil {
+		return
+	}
+	w.parts++
+	if depth > maxDepth || w.parts > maxParts {
+		w.err = errors.New("the message nests too many parts")
+		return
+	}
+	get := func(k string) string {
+		if v := h[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	ctype, params, err := mime.ParseMediaType(get("Content-Type"))
+	if err != nil {
+		ctype = "text/plain"
+	}
+	_, dparams, _ := mime.ParseMediaType(get("Content-Disposition"))
+	name := dparams["filename"]
+	if name == "" {
+		name = params["name"]
+	}
+	switch {
+	case strings.HasPrefix(ctype, "multipart/"):
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					w.err = fmt.Errorf("reading a MIME part: %w", err)
+				}
+				return
+			}
+			w.walk(p.Header, p, depth+1)
+		}
+	case ctype == "message/rfc822" && w.attached == nil:
+		inner, err := mail.ReadMessage(decoded(get("Content-Transfer-Encoding"), body))
+		if err != nil {
+			w.err = fmt.Errorf("reading the attached message: %w", err)
+			return
+		}
+		w.attached = inner
+	case name != "" || strings.HasPrefix(get("Content-Disposition"), "attachment"):
+		w.file(name, decoded(get("Content-Transfer-Encoding"), body))
+	case ctype == "text/plain":
+		b, _ := io.ReadAll(io.LimitReader(decoded(get("Content-Transfer-Encoding"), body), 4<<20))
+		w.text = append(w.text, string(b))
+	case ctype == "text/html":
+		w.text = append(w.text, htmlText(decoded(get("Content-Transfer-Encoding"), body)))
+	}
+}
+
+func (w *walker) file(name string, r io.Reader) {
+	s, m := sha256.New(), md5.New() //nolint:gosec // an indicator, not a protection
+	n, err := io.Copy(io.MultiWriter(s, m), r)
+	if err != nil {
+		w.err = fmt.Errorf("reading attachment %s: %w", name, err)
+		return
+	}
+	w.files = append(w.files, Attachment{Name: name, Size: int(n), SHA256: hex.EncodeToString(s.Sum(nil)), MD5: hex.EncodeToString(m.Sum(nil))})
+}
+
+// decoded undoes a part's transfer encoding. multipart.Reader already
+// undoes quoted-printable in parts; a top-level body still has it.
+func decoded(cte string, r io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &spaceless{r: r})
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	}
+	return r
+}
+
+// spaceless drops the line breaks of base64 text, which the decoder
+// would otherwise refuse.
+type spaceless struct{ r io.Reader }
+
+func (s *spaceless) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	j := 0
+	for _, c := range p[:n] {
+		if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+			p[j] = c
+			j++
+		}
+	}
+	return j, err
+}
+
+// htmlText returns an HTML body's text and, one a line, its links: a
+// phishing link often hides behind innocent words.
+func htmlText(r io.Reader) string {
+	z := html.NewTokenizer(io.LimitReader(r, 4<<20))
+	var text, links []string
+	skip := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return strings.Join(append(text, links...), "\n")
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) == "script" || string(name) == "style" {
+				skip++
+			}
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "href" || string(k) == "src" || string(k) == "action" {
+					links = append(links, string(v))
+				}
+			}
+		case html.EndTagToken:
+			if name, _ := z.TagName(); (string(name) == "script" || string(name) == "style") && skip > 0 {
+				skip--
+			}
+		case html.TextToken:
+			if skip == 0 {
+				if t := strings.TrimSpace(string(z.Text())); t != "" {
+					text = append(text, t)
+				}
+			}
+		}
+	}
+}

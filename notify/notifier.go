@@ -1,0 +1,327 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/notify/email"
+)
+
+// Job kinds of the notifier.
+const (
+	KindDeliver = "notify.deliver" // one message to one address
+	KindCheck   = "notify.check"   // was a promised time kept?
+	KindClock   = "notify.clock"   // a regulatory reminder or deadline
+	KindDigest  = "notify.digest"  // a scheduled digest
+)
+
+// eventDelivery is the notice to the SOC of a delivery that failed for good.
+const eventDelivery = "delivery"
+
+// Notifier routes incident events to targets and delivers them.
+type Notifier struct {
+	cfg        Config
+	svc        *drone.Service
+	router     *Router
+	media      map[string]Medium
+	sender     *email.Sender
+	deliveries *Deliveries
+	templates  *Templates
+	redactor   Redactor
+	org, soc   string
+	log        *slog.Logger
+	now        func() time.Time
+
+	mu      sync.Mutex
+	records map[string]*cachedRecord
+}
+
+// Options configure a Notifier.
+type Options struct {
+	Config Config
+	// Service is drone's core: the notifier reads incidents through it and
+	// records missed targets and reminders on their timelines.
+	Service *drone.Service
+	// DB is drone's database, where sent messages are recorded.
+	DB *sql.DB
+	// Media are the chat media (Slack, Discord) besides e-mail, which the
+	// notifier builds from Config.Email.
+	Media []Medium
+	// EmailTLS, when set, replaces the TLS settings of the SMTP relay.
+	EmailTLS *tls.Config
+	// Org and SOC name the organisation and its SOC in messages.
+	Org, SOC string
+	Log      *slog.Logger
+	Now      drone.Clock
+}
+
+// New returns a Notifier. It creates the table of sent messages if needed.
+func New(ctx context.Context, o Options) (*Notifier, error) {
+	cfg := o.Config.WithDefaults()
+	n := &Notifier{cfg: cfg, svc: o.Service, router: NewRouter(cfg, o.Service.Framework), media: map[string]Medium{},
+		redactor: Redactor{Extractor: o.Service.Extractor}, org: o.Org, soc: o.SOC, log: o.Log,
+		now: time.Now, records: map[string]*cachedRecord{}}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now != nil {
+		n.now = o.Now
+	}
+	var err error
+	var override fs.FS
+	if cfg.Templates != "" {
+		override = os.DirFS(cfg.Templates)
+	}
+	if n.templates, err = NewTemplates(override); err != nil {
+		return nil, err
+	}
+	if n.deliveries, err = OpenDeliveries(ctx, o.DB); err != nil {
+		return nil, err
+	}
+	if cfg.Email.Enabled() {
+		if n.sender, err = email.NewSender(cfg.Email, o.EmailTLS); err != nil {
+			return nil, err
+		}
+		n.media[MediumEmail] = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
+	}
+	for _, m := range o.Media {
+		n.media[m.Name()] = m
+	}
+	return n, nil
+}
+
+// Close ends the SMTP sessions kept open.
+func (n *Notifier) Close() error {
+	if n.sender != nil {
+		return n.sender.Close()
+	}
+	return nil
+}
+
+// Templates returns the notifier's templates.
+func (n *Notifier) Templates() *Templates { return n.templates }
+
+// Deliveries returns the record of sent messages.
+func (n *Notifier) Deliveries() *Deliveries { return n.deliveries }
+
+// deliverArgs are the arguments of a notify.deliver job.
+type deliverArgs struct {
+	IncidentID string `json:"incident_id,omitempty"`
+	Seq        int64  `json:"seq,omitempty"`
+	Event      string `json:"event"`
+	Window     int64  `json:"window,omitempty"`    // unix start of an indicators batch
+	DigestAt   int64  `json:"digest_at,omitempty"` // unix time of a digest
+	Rule       string `json:"rule,omitempty"`
+	Target     string `json:"target"`
+	Medium     string `json:"medium"`
+	Address    string `json:"address"`
+	Audience   string `json:"audience"`
+	// Key is the job's unique key, which the store adds to the arguments;
+	// it is also the delivery's key in the record of sent messages.
+	Key string `json:"unique_key,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (deliverArgs) Kind() string { return KindDeliver }
+
+// checkArgs are the arguments of a notify.check job.
+type checkArgs struct {
+	IncidentID string    `json:"incident_id"`
+	Target     string    `json:"target"` // acknowledge, update
+	Due        time.Time `json:"due"`
+}
+
+// Kind implements river.JobArgs.
+func (checkArgs) Kind() string { return KindCheck }
+
+// clockArgs are the arguments of a notify.clock job.
+type clockArgs struct {
+	IncidentID string        `json:"incident_id"`
+	Clock      string        `json:"clock"`
+	Due        time.Time     `json:"due"`
+	Before     time.Duration `json:"before"` // 0: the deadline itself
+}
+
+// Kind implements river.JobArgs.
+func (clockArgs) Kind() string { return KindClock }
+
+// digestArgs are the arguments of a notify.digest job.
+type digestArgs struct {
+	At time.Time `json:"at"`
+}
+
+// Kind implements river.JobArgs.
+func (digestArgs) Kind() string { return KindDigest }
+
+// Plan turns a timeline change into jobs: the deliveries its event routes
+// to, and the checks of the promised times it starts. It implements
+// drone.Planner.
+func (n *Notifier) Plan(e drone.Event) []drone.Job {
+	jobs := n.planChecks(e)
+	inc := e.Incident
+	var ds []Delivery
+	kind := EventKind(e)
+	switch {
+	case e.Kind == drone.EntryDelivery && n.cfg.SOC != "":
+		kind = eventDelivery
+		ds = n.router.RouteTo(nil, []string{n.cfg.SOC}, drone.AudienceResponders, inc)
+	case kind == "":
+		return jobs
+	case kind == EventIndicators && declaredWith(e):
+		return jobs // the declaration's own notice lists them
+	case kind == EventIndicators:
+		return append(jobs, n.planBatch(e)...)
+	default:
+		ds = n.router.Route(kind, inc)
+		if kind == EventReminder || (kind == EventTargetMissed && missedTarget(e.Entry) == "deadline") {
+			ds = n.router.RouteTo(ds, n.cfg.Regulatory.Contacts, drone.AudienceLeaders, inc)
+		}
+	}
+	for _, d := range ds {
+		args := deliverArgs{IncidentID: inc.ID, Seq: e.Entry.Seq, Event: kind, Rule: d.Rule, Target: d.Target,
+			Medium: d.Medium, Address: d.Address, Audience: d.Audience}
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args,
+			UniqueKey: deliveryKey(inc.ID, strconv.FormatInt(e.Entry.Seq, 10), d)})
+	}
+	return jobs
+}
+
+// planBatch gathers the indicators added within one batch window into one
+// message per address, sent when the window ends.
+func (n *Notifier) planBatch(e drone.Event) []drone.Job {
+	w := n.cfg.BatchWindow
+	start := e.Entry.At.Truncate(w)
+	var jobs []drone.Job
+	for _, d := range n.router.Route(EventIndicators, e.Incident) {
+		args := deliverArgs{IncidentID: e.Incident.ID, Event: EventIndicators, Window: start.Unix(), Rule: d.Rule,
+			Target: d.Target, Medium: d.Medium, Address: d.Address, Audience: d.Audience}
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args, RunAt: start.Add(w),
+			UniqueKey: deliveryKey(e.Incident.ID, "indicators/"+strconv.FormatInt(start.Unix(), 10), d)})
+	}
+	return jobs
+}
+
+// declaredWith reports whether the indicators of e came with the incident's
+// declaration: the entry right after the declaration, by the reporter, in
+// the same instant (Declare writes both in one transaction).
+func declaredWith(e drone.Event) bool {
+	return e.Entry.Seq == 2 && e.Entry.Actor.Identity() == e.Incident.Reporter.Identity() &&
+		e.Entry.At.Sub(e.Incident.DeclaredAt) < time.Second
+}
+
+func deliveryKey(incidentID, event string, d Delivery) string {
+	return "notify/" + incidentID + "/" + event + "/" + d.Medium + "/" + d.Address
+}
+
+// planChecks schedules the checks of the promised times an event starts:
+// the acknowledgement target at declaration, the next update whenever one
+// is due, and the regulatory clocks when the incident becomes reportable.
+func (n *Notifier) planChecks(e drone.Event) []drone.Job {
+	inc := e.Incident
+	var jobs []drone.Job
+	if e.Kind == drone.EntryDeclared {
+		if t := n.svc.Targets[inc.Severity].Acknowledge; t > 0 {
+			due := inc.DeclaredAt.Add(t)
+			jobs = append(jobs, drone.Job{Kind: KindCheck, Args: checkArgs{IncidentID: inc.ID, Target: "acknowledge", Due: due},
+				RunAt: due, UniqueKey: "notify/" + inc.ID + "/check/acknowledge"})
+		}
+	}
+	if inc.NextUpdateDue != nil && inc.Open() {
+		due := *inc.NextUpdateDue
+		jobs = append(jobs, drone.Job{Kind: KindCheck, Args: checkArgs{IncidentID: inc.ID, Target: "update", Due: due},
+			RunAt: due, UniqueKey: "notify/" + inc.ID + "/check/update/" + strconv.FormatInt(due.UnixNano(), 10)})
+	}
+	if e.Kind == drone.EntryReportable {
+		jobs = append(jobs, n.planClocks(inc, e.Entry.At)...)
+	}
+	return jobs
+}
+
+// planClocks schedules each clock's reminders still ahead and its deadline.
+// When every reminder has already passed (the awareness was long before
+// the marking), one reminder goes at once.
+func (n *Notifier) planClocks(inc *drone.Incident, now time.Time) []drone.Job {
+	aware, ok := inc.AwareAt()
+	if !ok {
+		return nil
+	}
+	var jobs []drone.Job
+	for _, k := range n.cfg.Regulatory.Clocks {
+		due := aware.Add(k.Deadline)
+		key := "notify/" + inc.ID + "/clock/" + k.Name + "/"
+		ahead := 0
+		for _, before := range k.Reminders {
+			if at := due.Add(-before); at.After(now) {
+				ahead++
+				jobs = append(jobs, drone.Job{Kind: KindClock, RunAt: at, UniqueKey: key + before.String(),
+					Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due, Before: before}})
+			}
+		}
+		if ahead == 0 && due.After(now) {
+			jobs = append(jobs, drone.Job{Kind: KindClock, UniqueKey: key + "now",
+				Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due, Before: due.Sub(now)}})
+		}
+		jobs = append(jobs, drone.Job{Kind: KindClock, RunAt: due, UniqueKey: key + "deadline",
+			Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due}})
+	}
+	return jobs
+}
+
+func missedTarget(e drone.Entry) string {
+	var d missedData
+	if json.Unmarshal(e.Data, &d) != nil {
+		return ""
+	}
+	return d.Target
+}
+
+// cachedRecord holds an incident as one event's deliveries saw it: the
+// first delivery reads it, the hundreds after share it.
+type cachedRecord struct {
+	once sync.Once
+	rec  *drone.Record
+	err  error
+	at   time.Time
+}
+
+// recordTTL bounds how long an event's deliveries share one reading.
+const recordTTL = 30 * time.Second
+
+func (n *Notifier) record(ctx context.Context, incidentID, event string) (*drone.Record, error) {
+	key := incidentID + "/" + event
+	n.mu.Lock()
+	c := n.records[key]
+	if c == nil || time.Since(c.at) > recordTTL {
+		c = &cachedRecord{at: time.Now()}
+		n.records[key] = c
+		for k, old := range n.records {
+			if time.Since(old.at) > recordTTL {
+				delete(n.records, k)
+			}
+		}
+	}
+	n.mu.Unlock()
+	c.once.Do(func() {
+		var inc *drone.Incident
+		if inc, c.err = n.svc.Store.IncidentByID(ctx, incidentID); c.err == nil {
+			c.rec, c.err = n.svc.Get(ctx, inc.Number)
+		}
+	})
+	if c.err != nil {
+		n.mu.Lock()
+		delete(n.records, key)
+		n.mu.Unlock()
+		return nil, fmt.Errorf("reading incident %s: %w", incidentID, c.err)
+	}
+	return c.rec, nil
+}

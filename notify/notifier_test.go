@@ -1,0 +1,479 @@
+package notify
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/notify/email/smtptest"
+	"github.com/ttp0/drone/store"
+)
+
+// fixture is a notifier over a real SQLite store and River queue, sending
+// through an SMTP stand-in with STARTTLS and AUTH.
+type fixture struct {
+	svc   *drone.Service
+	db    *store.DB
+	n     *Notifier
+	relay *smtptest.Server
+	mu    sync.Mutex
+	now   time.Time
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) set(t time.Time) {
+	f.mu.Lock()
+	f.now = t
+	f.mu.Unlock()
+}
+
+var (
+	responder = drone.Actor{Platform: "local", ID: "alice", Name: "alice"}
+	cli       = drone.Origin{Channel: "cli"}
+)
+
+// testConfig routes: the SOC (RED) gets everything; leaders (AMBER) get
+// declarations and closures of HIGH incidents up to AMBER in plain
+// language; partners (GREEN) get GREEN incidents; legal is reminded of the
+// regulatory clocks.
+func testConfig() Config {
+	return Config{
+		Targets: []Target{
+			{Name: "soc", Medium: MediumEmail, To: []string{"soc@example.org", "analyst@example.org"}, Clearance: "RED"},
+			{Name: "leaders", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
+			{Name: "partners", Medium: MediumEmail, To: []string{"partner@example.net"}, Clearance: "GREEN"},
+			{Name: "legal", Medium: MediumEmail, To: []string{"dpo@example.org"}, Clearance: "AMBER+STRICT"},
+		},
+		Rules: []Rule{
+			{Name: "soc", Events: []string{"all"}, Targets: []string{"soc"}},
+			{Name: "leaders", Events: []string{EventDeclared, EventClosed, EventDigest}, MinSeverity: "HIGH", MaxTLP: "AMBER",
+				Targets: []string{"leaders"}, Audience: drone.AudienceLeaders},
+			{Name: "partners", Events: []string{EventDeclared}, MaxTLP: "GREEN", Targets: []string{"partners"}},
+		},
+		SOC:         "soc",
+		BatchWindow: 2 * time.Second,
+		Regulatory: Regulatory{Contacts: []string{"legal"}, Clocks: []Clock{
+			{Name: "GDPR", Deadline: 72 * time.Hour},
+		}},
+		Digest: Digest{Times: []string{"08:00"}, TimeZone: "Europe/Paris"},
+	}
+}
+
+func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	relayOpts.TLS, relayOpts.Username, relayOpts.Password = true, "drone", "relay-secret"
+	relay, err := smtptest.Start(relayOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { relay.Close() })
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, relay: relay, now: time.Now().UTC()}
+	cfg.Email = email.Config{Host: relay.Host(), Port: relay.Port(), From: "drone <drone@example.org>",
+		Username: "drone", Password: "relay-secret", Timeout: 10 * time.Second}
+	if err := cfg.ValidateFor(drone.DefaultFramework(), nil); err != nil {
+		t.Fatalf("test configuration: %v", err)
+	}
+	f.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(),
+		Targets: drone.DefaultTargets(), Extractor: ioc.New(ioc.Options{}), Now: f.clock}
+	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, DB: db.SQL(), EmailTLS: relay.ClientTLS(),
+		Org: "Example Org", SOC: "Example SOC", Now: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Planners = []drone.Planner{f.n}
+	workers := river.NewWorkers()
+	f.n.Register(workers)
+	q, err := db.NewQueue(workers, store.QueueConfig{MaxAttempts: 3, BackoffBase: 20 * time.Millisecond,
+		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	if err := q.Start(qctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		q.Stop(stop)
+		cancel()
+		f.n.Close()
+		db.Close()
+	})
+	return f
+}
+
+// wait waits until the relay holds n messages, bounded in time.
+func (f *fixture) wait(t *testing.T, n int) []smtptest.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := f.relay.Wait(ctx, n); err != nil {
+		t.Fatalf("%v; messages: %s", err, describe(f.relay.Messages()))
+	}
+	return f.relay.Messages()
+}
+
+// settle waits until no notify job is due, so that a count can be final.
+func (f *fixture) settle(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := f.db.Due(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the queue did not settle")
+}
+
+func describe(ms []smtptest.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString("\n  " + strings.Join(m.To, ",") + ": " + m.Header.Get("Subject") + " [" + m.Header.Get("X-Drone-Event") + "]")
+	}
+	return b.String()
+}
+
+func to(ms []smtptest.Message, rcpt string) []smtptest.Message {
+	var out []smtptest.Message
+	for _, m := range ms {
+		if slices.Contains(m.To, rcpt) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var highAmber = drone.DeclareInput{Category: "CAT1", SubContext: "Phishing", Severity: "high", BusinessUnit: "VARIOUS",
+	TLP: "amber", Overview: "Phishing from login-examp1e.com reported by sales",
+	Observables: drone.ObservableInput{Text: "203.0.113.7 hxxps://login-examp1e[.]com/o365"}}
+
+func TestEventsFanOutThreadedAndWithinClearance(t *testing.T) {
+	f := setup(t, testConfig(), smtptest.Options{})
+	ctx := context.Background()
+	inc, _, err := f.svc.Declare(ctx, responder, cli, highAmber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Declared: the two SOC addresses and the CISO; not the GREEN partner.
+	f.wait(t, 3)
+	if _, err := f.svc.PostUpdate(ctx, responder, cli, inc.Number, drone.UpdateInput{Status: drone.StatusContained, Summary: "proxy blocks 203.0.113.7"}); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 5)
+	f.settle(t)
+	msgs := f.relay.Messages()
+	if n := len(to(msgs, "partner@example.net")); n != 0 {
+		t.Fatalf("the GREEN partner got %d message(s) about a TLP:AMBER incident", n)
+	}
+	soc := to(msgs, "soc@example.org")
+	if len(soc) != 2 {
+		t.Fatalf("soc@ got %d messages, want 2 (declared, contained):%s", len(soc), describe(msgs))
+	}
+	first, second := soc[0].Header, soc[1].Header
+	if first.Get("Subject") != inc.Title+" | SIN #1" || second.Get("In-Reply-To") != first.Get("Message-Id") ||
+		second.Get("References") != first.Get("Message-Id") {
+		t.Fatalf("threading: first %v\nsecond %v", first, second)
+	}
+	if !strings.Contains(string(soc[0].Data), "203[.]0[.]113[.]7") || !soc[0].TLS || soc[0].User != "drone" {
+		t.Fatalf("the responders' mail lacks the defanged indicator, or went without TLS/AUTH:\n%s", soc[0].Data)
+	}
+	ciso := to(msgs, "ciso@example.org")
+	if len(ciso) != 1 {
+		t.Fatalf("the CISO got %d messages, want 1 (declared only)", len(ciso))
+	}
+	for _, raw := range []string{"203.0.113.7", "203[.]0[.]113[.]7", "login-examp1e"} {
+		if strings.Contains(string(ciso[0].Data), raw) {
+			t.Fatalf("the leaders' mail shows %s:\n%s", raw, ciso[0].Data)
+		}
+	}
+	sent, err := f.n.Deliveries().List(ctx, inc.ID)
+	if err != nil || len(sent) != 5 {
+		t.Fatalf("%d deliveries recorded (%v), want 5", len(sent), err)
+	}
+}
+
+func TestTemporaryRetriedPermanentAnnounced(t *testing.T) {
+	var mu sync.Mutex
+	tries := map[string]int{}
+	cfg := testConfig()
+	cfg.Targets[0].To = append(cfg.Targets[0].To, "flaky@example.org")
+	cfg.Targets[2].To = append(cfg.Targets[2].To, "gone@example.org")
+	f := setup(t, cfg, smtptest.Options{Rcpt: func(rcpt string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		tries[rcpt]++
+		switch {
+		case rcpt == "gone@example.org":
+			return smtptest.Permanent("no such mailbox")
+		case rcpt == "flaky@example.org" && tries[rcpt] == 1:
+			return smtptest.Temporary("greylisted, try again")
+		}
+		return nil
+	}})
+	ctx := context.Background()
+	inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT3", Severity: "low", Overview: "Adware on a kiosk", TLP: "green"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, 4) // soc, analyst, flaky after its retry, partner
+	// The dead delivery to gone@ is recorded on the timeline and announced
+	// to the SOC target: one more message to each SOC address.
+	f.wait(t, 7)
+	f.settle(t)
+	msgs := f.relay.Messages()
+	if n := len(to(msgs, "flaky@example.org")); n != 2 || tries["flaky@example.org"] != 3 {
+		t.Fatalf("flaky@ got %d messages after %d tries, want the declaration after a retry, then the announcement", n, tries["flaky@example.org"])
+	}
+	var announced bool
+	for _, m := range to(msgs, "soc@example.org") {
+		announced = announced || (m.Header.Get("X-Drone-Event") == "delivery" && strings.Contains(string(m.Data), "gone@example.org"))
+	}
+	if !announced {
+		t.Fatalf("the SOC was not told of the dead delivery:%s", describe(msgs))
+	}
+	dead, err := f.db.Jobs(ctx, 100, store.Dead...)
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "no such mailbox") {
+		t.Fatalf("dead jobs %+v (%v), want the one to gone@", dead, err)
+	}
+	rec, _ := f.svc.Get(ctx, inc.Number)
+	if !slices.ContainsFunc(rec.Timeline, func(e drone.Entry) bool { return e.Kind == drone.EntryDelivery }) {
+		t.Fatal("the dead delivery is not on the timeline")
+	}
+}
+
+func TestIndicatorsBatchedPerWindow(t *testing.T) {
+	cfg := testConfig()
+	cfg.Rules = cfg.Rules[:1]
+	cfg.Targets[0].To = cfg.Targets[0].To[:1]
+	f := setup(t, cfg, smtptest.Options{})
+	ctx := context.Background()
+	// The service's clock stands at the start of the next window, so the
+	// batch goes when that window ends, after both additions.
+	start := time.Now().UTC().Truncate(cfg.BatchWindow).Add(cfg.BatchWindow)
+	f.set(start)
+	inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT3", Severity: "low", Overview: "beacon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"198.51.100.23", "evil-cdn.net 198.51.100.24"} {
+		if _, err := f.svc.AddObservables(ctx, responder, cli, inc.Number, drone.ObservableInput{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.wait(t, 2)
+	f.settle(t)
+	msgs := f.relay.Messages()
+	if len(msgs) != 2 || msgs[1].Header.Get("X-Drone-Event") != EventIndicators {
+		t.Fatalf("messages:%s\nwant the declaration and one batch", describe(msgs))
+	}
+	body := string(msgs[1].Data)
+	for _, want := range []string{"3 new indicator(s)", "198[.]51[.]100[.]23", "198[.]51[.]100[.]24", "evil-cdn[.]net"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the batch lacks %q", want)
+		}
+	}
+}
+
+func TestTargetsMissedAndRegulatoryClock(t *testing.T) {
+	f := setup(t, testConfig(), smtptest.Options{})
+	ctx := context.Background()
+	// Two hours ago by the service's clock: the HIGH acknowledgement target
+	// (1h) has run out in real time, so its check runs at once.
+	f.set(time.Now().UTC().Add(-2 * time.Hour))
+	inc, _, err := f.svc.Declare(ctx, responder, cli, highAmber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Aware 71h30m before the marking: GDPR's 72h end within the half hour
+	// before the real now, so the reminder goes at once and the deadline
+	// passes.
+	if _, err := f.svc.MarkReportable(ctx, responder, cli, inc.Number, drone.ReportableInput{AwareAt: f.clock().Add(-70 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle(t)
+	rec, err := f.svc.Get(ctx, inc.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range rec.Timeline {
+		kinds = append(kinds, e.Kind+": "+e.Text)
+	}
+	got := strings.Join(kinds, "\n")
+	for _, want := range []string{"not acknowledged in time", "Reminder: INC-1 must be reported under GDPR", "GDPR reporting deadline of INC-1 passed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the timeline lacks %q:\n%s", want, got)
+		}
+	}
+	legal := to(f.relay.Messages(), "dpo@example.org")
+	if len(legal) != 2 {
+		t.Fatalf("the DPO got %d messages, want the reminder and the missed deadline:%s", len(legal), describe(f.relay.Messages()))
+	}
+	f.set(time.Now().UTC())
+	r, err := f.n.Report(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Missed) != 2 || len(r.Deadlines) != 1 || !strings.HasPrefix(r.Deadlines[0].State, "MISSED") {
+		t.Fatalf("report missed %+v deadlines %+v", r.Missed, r.Deadlines)
+	}
+}
+
+func TestDigestGoesToLeadersAndSchedulesTheNext(t *testing.T) {
+	f := setup(t, testConfig(), smtptest.Options{})
+	ctx := context.Background()
+	base := time.Now().UTC().Add(-3 * time.Hour)
+	for i, in := range []drone.DeclareInput{highAmber, {Category: "CAT2", Severity: "critical", TLP: "red", Overview: "DDoS"}} {
+		f.set(base.Add(time.Duration(i) * time.Minute))
+		inc, _, err := f.svc.Declare(ctx, responder, cli, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.set(base.Add(time.Duration(10+20*i) * time.Minute))
+		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.settle(t)
+	before := len(f.relay.Messages())
+	if err := f.svc.Store.Update(ctx, func(tx drone.Tx) error {
+		return tx.Enqueue(ctx, []drone.Job{digestJob(time.Now().UTC().Add(-time.Second))})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t, before+1)
+	f.settle(t)
+	var digest *smtptest.Message
+	for _, m := range to(f.relay.Messages()[before:], "ciso@example.org") {
+		if m.Header.Get("X-Drone-Event") == EventDigest {
+			digest = &m
+		}
+	}
+	if digest == nil {
+		t.Fatalf("no digest to the CISO:%s", describe(f.relay.Messages()[before:]))
+	}
+	body := string(digest.Data)
+	if !strings.Contains(body, "INC-1") || strings.Contains(body, "INC-2") {
+		t.Fatalf("the CISO's digest must list the HIGH AMBER INC-1 and not the RED INC-2:\n%s", body)
+	}
+	next, err := f.db.Jobs(ctx, 100, "scheduled")
+	if err != nil || !slices.ContainsFunc(next, func(j store.JobInfo) bool { return j.Kind == KindDigest }) {
+		t.Fatalf("the next digest is not scheduled: %+v %v", next, err)
+	}
+}
+
+func TestReportMeasures(t *testing.T) {
+	f := setup(t, Config{}, smtptest.Options{})
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	// HIGH: acknowledged after 10, 30 and 90 minutes (target 1h); one
+	// resolved after 5h (target 72h).
+	for i, ack := range []time.Duration{10 * time.Minute, 30 * time.Minute, 90 * time.Minute} {
+		f.set(base.Add(time.Duration(i) * time.Hour))
+		inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "x", Zone: ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.set(inc.DeclaredAt.Add(ack))
+		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			f.set(inc.DeclaredAt.Add(5 * time.Hour))
+			if _, err := f.svc.PostUpdate(ctx, responder, cli, inc.Number, drone.UpdateInput{Status: drone.StatusResolved, Summary: "done"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r, err := f.n.Report(ctx, base, base.Add(24*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var high Group
+	for _, d := range r.Measures {
+		if d.Name == "severity" {
+			high = d.Groups[0]
+		}
+	}
+	a := high.Acknowledge
+	if high.Key != "HIGH" || a.N != 3 || a.Mean != (10+30+90)*time.Minute/3 || a.P90 != 90*time.Minute || a.Within != 2 || a.Targeted != 3 {
+		t.Fatalf("HIGH acknowledge %+v", a)
+	}
+	if res := high.Resolve; res.N != 1 || res.Mean != 5*time.Hour || res.Share() != 1 {
+		t.Fatalf("HIGH resolve %+v", res)
+	}
+	if high.Contain.N != 1 || high.Contain.Share() != -1 {
+		t.Fatalf("HIGH contain %+v: resolving passes containment, which has no target", high.Contain)
+	}
+	if len(r.Open) != 2 || len(r.Opened) != 3 {
+		t.Fatalf("open %d opened %d, want 2 and 3", len(r.Open), len(r.Opened))
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewMetrics(f.db, f.db.SQL()))
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acks uint64
+	for _, mf := range families {
+		if mf.GetName() == "drone_incident_time_to_acknowledge_seconds" {
+			for _, m := range mf.GetMetric() {
+				acks += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if acks != 3 {
+		t.Fatalf("the acknowledge histogram holds %d samples, want 3", acks)
+	}
+}
+
+func TestNotifyTestSendsASampleWithinClearance(t *testing.T) {
+	f := setup(t, testConfig(), smtptest.Options{})
+	ctx := context.Background()
+	res, err := f.n.Test(ctx, "soc", "", nil)
+	if err != nil || len(res) != 2 || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("results %+v, %v", res, err)
+	}
+	if m := f.relay.Messages(); len(m) != 2 || !strings.HasPrefix(m[0].Header.Get("Subject"), "[TEST]") {
+		t.Fatalf("messages:%s", describe(m))
+	}
+	rec := SampleRecord(drone.DefaultFramework(), time.Now())
+	rec.Incident.TLP = "RED"
+	res, err = f.n.Test(ctx, "leaders", "", rec)
+	if err != nil || len(res) != 1 || !IsWithheld(res[0].Err) {
+		t.Fatalf("a RED sample through the AMBER leaders rule: %+v, %v", res, err)
+	}
+	if _, err := f.n.Test(ctx, "nobody", "", nil); drone.ErrorCode(err) != drone.ENOTFOUND {
+		t.Fatalf("unknown rule: %v", err)
+	}
+	reply, err := f.n.Summary(ctx, responder, cli, drone.Command{Name: "summary", Args: []string{"24h"}})
+	if err != nil || !reply.Public || !strings.Contains(reply.Text, "Example Org incident digest") {
+		t.Fatalf("summary %+v, %v", reply, err)
+	}
+}

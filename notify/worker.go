@@ -1,0 +1,320 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
+)
+
+// system is the actor of the notifier's own timeline entries.
+var system = drone.Actor{Platform: "notify", ID: "drone", Name: "drone"}
+
+// Register adds the notifier's queue workers.
+func (n *Notifier) Register(w *river.Workers) {
+	river.AddWorker(w, &deliverWorker{n: n})
+	river.AddWorker(w, &checkWorker{n: n})
+	river.AddWorker(w, &clockWorker{n: n})
+	river.AddWorker(w, &digestWorker{n: n})
+}
+
+type deliverWorker struct {
+	river.WorkerDefaults[deliverArgs]
+	n *Notifier
+}
+
+// Work sends one message, unless the record of sent messages shows it
+// went already (a job run again after a crash).
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
+	n, a := w.n, job.Args
+	if a.Key == "" {
+		return river.JobCancel(errors.New("a delivery job without its unique key cannot be made idempotent"))
+	}
+	if _, sent, err := n.deliveries.Get(ctx, a.Key); err != nil || sent {
+		return err
+	}
+	m, prev, err := n.prepare(ctx, a)
+	if errors.Is(err, errWithheld) {
+		n.log.Info("notification withheld: the incident's TLP is above the target's clearance", "target", a.Target, "event", a.Event)
+		return nil
+	}
+	if err != nil {
+		return n.fail(ctx, job, err)
+	}
+	medium := n.media[a.Medium]
+	if medium == nil {
+		return n.fail(ctx, job, fmt.Errorf("no %s medium is on: configure it, or remove target %s", a.Medium, a.Target))
+	}
+	ref, err := medium.Send(ctx, a.Address, m, prev)
+	if err != nil {
+		return n.fail(ctx, job, err)
+	}
+	return n.remember(ctx, Sent{Key: a.Key, IncidentID: a.IncidentID, Event: a.Event, Medium: a.Medium,
+		Address: a.Address, Ref: ref, At: n.now()})
+}
+
+// remember records a sent message, trying a few times: a delivery whose
+// record is lost would be sent again.
+func (n *Notifier) remember(ctx context.Context, s Sent) error {
+	var err error
+	for i := range 5 {
+		if err = n.deliveries.Record(ctx, s); err == nil {
+			return nil
+		}
+		n.log.Error("recording a sent message", "key", s.Key, "attempt", i+1, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i+1) * 100 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+var errWithheld = errors.New("withheld: the incident's TLP is above the target's clearance")
+
+// prepare builds the message of a delivery and finds the message it follows.
+func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, MessageRef, error) {
+	t, ok := n.router.Target(a.Target)
+	if !ok || !slices.Contains(t.To, a.Address) {
+		return nil, MessageRef{}, Permanent(fmt.Errorf("%s is no longer an address of target %q", a.Address, a.Target))
+	}
+	now := n.now()
+	if a.Event == EventDigest {
+		r, err := n.digestReport(ctx, a, t)
+		if err != nil {
+			return nil, MessageRef{}, err
+		}
+		notice := DigestNotice(r, a.Audience)
+		view := &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}
+		return &Message{Key: a.Key, Event: a.Event, Notice: notice, Report: r, View: view}, MessageRef{}, nil
+	}
+	event := strconv.FormatInt(a.Seq, 10)
+	if a.Event == EventIndicators {
+		event = "indicators/" + strconv.FormatInt(a.Window, 10)
+	}
+	rec, err := n.record(ctx, a.IncidentID, event)
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		return nil, MessageRef{}, Permanent(err)
+	}
+	if err != nil {
+		return nil, MessageRef{}, err
+	}
+	// The TLP is checked again here, not only when the job was planned:
+	// the incident may have been raised since, or the target lowered.
+	if !n.router.Cleared(t, rec.Incident.TLP) {
+		return nil, MessageRef{}, errWithheld
+	}
+	in := NoticeInput{Record: rec, Event: a.Event, Seq: a.Seq, Audience: a.Audience, Now: now}
+	if a.Event == EventIndicators {
+		in.Added = batch(rec.Observables, time.Unix(a.Window, 0), n.cfg.BatchWindow)
+	}
+	notice := n.redactor.BuildNotice(in)
+	view := n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
+	prev, err := n.deliveries.Last(ctx, a.IncidentID, a.Medium, a.Address)
+	if err != nil {
+		return nil, MessageRef{}, err
+	}
+	return &Message{Key: a.Key, Event: a.Event, Notice: notice, Record: rec, View: view}, prev, nil
+}
+
+// batch returns the observables first seen within [start, start+w).
+func batch(obs []drone.Observable, start time.Time, w time.Duration) []drone.Observable {
+	var out []drone.Observable
+	for _, o := range obs {
+		if !o.FirstSeen.Before(start) && o.FirstSeen.Before(start.Add(w)) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// fail steers the job after a failed attempt: a platform's wait snoozes
+// it, a permanent failure cancels it, anything else is retried with
+// backoff. A delivery that is dead for good is announced to the SOC.
+func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err error) error {
+	a := job.Args
+	var wait *RetryAfterError
+	if errors.As(err, &wait) {
+		return river.JobSnooze(wait.After)
+	}
+	dead := IsPermanent(err) || job.Attempt >= job.MaxAttempts
+	n.log.Warn("notification not delivered", "event", a.Event, "target", a.Target, "medium", a.Medium,
+		"attempt", job.Attempt, "dead", dead, "err", err)
+	if !dead {
+		return err
+	}
+	if a.IncidentID != "" && a.Event != eventDelivery {
+		text := fmt.Sprintf("The %s notice could not be delivered to %s %s (target %s): %v", a.Event, a.Medium, a.Address, a.Target, err)
+		data := map[string]string{"event": a.Event, "medium": a.Medium, "address": a.Address, "target": a.Target, "error": err.Error()}
+		if _, rerr := n.svc.RecordOnce(ctx, system, a.IncidentID, drone.EntryDelivery, "delivery/"+a.Key, text, data); rerr != nil {
+			n.log.Error("recording a dead delivery", "key", a.Key, "err", rerr)
+		}
+	}
+	if IsPermanent(err) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+type checkWorker struct {
+	river.WorkerDefaults[checkArgs]
+	n *Notifier
+}
+
+// Work records a missed target when the incident is still not
+// acknowledged, or still has no update since the one due.
+func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
+	n, a := w.n, job.Args
+	inc, err := n.svc.Store.IncidentByID(ctx, a.IncidentID)
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	due := a.Due.UTC().Format("2006-01-02 15:04 MST")
+	var key, text string
+	switch {
+	case a.Target == "acknowledge" && inc.AcknowledgedAt == nil && inc.Open():
+		key = "target/acknowledge"
+		text = fmt.Sprintf("%s was not acknowledged in time: the %s target ran out at %s", inc.Ref(), inc.SeverityName, due)
+	case a.Target == "update" && inc.Open() && inc.NextUpdateDue != nil && inc.NextUpdateDue.Equal(a.Due):
+		key = "target/update/" + strconv.FormatInt(a.Due.UnixNano(), 10)
+		text = fmt.Sprintf("%s has had no status update since one was due at %s", inc.Ref(), due)
+	default:
+		return nil
+	}
+	_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryTargetMissed, key, text, missedData{Target: a.Target, Due: a.Due})
+	return err
+}
+
+type clockWorker struct {
+	river.WorkerDefaults[clockArgs]
+	n *Notifier
+}
+
+// Work reminds the contacts of a deadline ahead, or records that it passed
+// without a report; nothing when the report was made.
+func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error {
+	n, a := w.n, job.Args
+	inc, err := n.svc.Store.IncidentByID(ctx, a.IncidentID)
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if _, done := inc.ReportedAt(a.Clock); done {
+		return nil
+	}
+	due := a.Due.UTC().Format("2006-01-02 15:04 MST")
+	if a.Before > 0 {
+		text := fmt.Sprintf("Reminder: %s must be reported under %s by %s (in %s)", inc.Ref(), a.Clock, due, Human(a.Before))
+		data := map[string]any{"clock": a.Clock, "due": a.Due, "before": a.Before.String()}
+		_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryReminder, "clock/"+a.Clock+"/"+a.Before.String(), text, data)
+		return err
+	}
+	text := fmt.Sprintf("The %s reporting deadline of %s passed at %s without a report", a.Clock, inc.Ref(), due)
+	_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryTargetMissed, "clock/"+a.Clock+"/deadline", text,
+		missedData{Target: "deadline", Clock: a.Clock, Due: a.Due})
+	return err
+}
+
+type digestWorker struct {
+	river.WorkerDefaults[digestArgs]
+	n *Notifier
+}
+
+// Work fans a digest out to the targets of the digest rules, and schedules
+// the next digest, in one transaction.
+func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) error {
+	n, at := w.n, job.Args.At
+	var jobs []drone.Job
+	for _, d := range n.router.Route(EventDigest, nil) {
+		args := deliverArgs{Event: EventDigest, DigestAt: at.Unix(), Rule: d.Rule, Target: d.Target, Medium: d.Medium,
+			Address: d.Address, Audience: d.Audience}
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args,
+			UniqueKey: "notify/digest/" + strconv.FormatInt(at.Unix(), 10) + "/" + d.Medium + "/" + d.Address})
+	}
+	if next, ok := n.nextDigest(at); ok {
+		jobs = append(jobs, digestJob(next))
+	}
+	return n.svc.Store.Update(ctx, func(tx drone.Tx) error { return tx.Enqueue(ctx, jobs) })
+}
+
+func digestJob(at time.Time) drone.Job {
+	return drone.Job{Kind: KindDigest, Args: digestArgs{At: at}, RunAt: at,
+		UniqueKey: "notify/digest/" + strconv.FormatInt(at.Unix(), 10)}
+}
+
+// Schedule queues the next digest, unless it is queued already. Each
+// digest queues the one after it, so a digest due while drone was down
+// goes out when it is back.
+func (n *Notifier) Schedule(ctx context.Context) error {
+	if len(n.router.Route(EventDigest, nil)) == 0 {
+		return nil
+	}
+	next, ok := n.nextDigest(n.now())
+	if !ok {
+		return nil
+	}
+	if err := n.svc.Store.Update(ctx, func(tx drone.Tx) error { return tx.Enqueue(ctx, []drone.Job{digestJob(next)}) }); err != nil {
+		return fmt.Errorf("scheduling the next digest: %w", err)
+	}
+	return nil
+}
+
+// nextDigest returns the first digest time after t.
+func (n *Notifier) nextDigest(t time.Time) (time.Time, bool) {
+	loc, err := time.LoadLocation(n.cfg.Digest.TimeZone)
+	if err != nil || len(n.cfg.Digest.Times) == 0 {
+		return time.Time{}, false
+	}
+	local := t.In(loc)
+	var times []time.Time
+	for day := 0; day <= 1; day++ {
+		for _, s := range n.cfg.Digest.Times {
+			hm, err := time.Parse("15:04", s)
+			if err != nil {
+				continue
+			}
+			c := time.Date(local.Year(), local.Month(), local.Day()+day, hm.Hour(), hm.Minute(), 0, 0, loc)
+			if c.After(t) {
+				times = append(times, c.UTC())
+			}
+		}
+	}
+	if len(times) == 0 {
+		return time.Time{}, false
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	return times[0], true
+}
+
+// digestReport computes the digest of one delivery: what its rule covers
+// and its target may see.
+func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*Report, error) {
+	rule, ok := n.router.Rule(a.Rule)
+	if !ok {
+		return nil, Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
+	}
+	at := time.Unix(a.DigestAt, 0).UTC()
+	return n.Report(ctx, at.Add(-n.cfg.Digest.Period), at, func(inc *drone.Incident) bool {
+		return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
+	})
+}
+
+// Report computes the measures of [from, to) over the incidents include
+// accepts (all when nil).
+func (n *Notifier) Report(ctx context.Context, from, to time.Time, include func(*drone.Incident) bool) (*Report, error) {
+	return BuildReport(ctx, n.svc.Store, ReportInput{Org: n.org, From: from, To: to, Now: n.now(),
+		Framework: n.svc.Framework, Targets: n.svc.Targets, Clocks: n.cfg.Regulatory.Clocks, Include: include})
+}
