@@ -164,6 +164,16 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 	return err
 }
 
+// jobIncident loads the incident a scheduled job is about; a job whose
+// incident is gone is cancelled, since no retry can bring it back.
+func (n *Notifier) jobIncident(ctx context.Context, id string) (*drone.Incident, error) {
+	inc, err := n.svc.Store.IncidentByID(ctx, id)
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		return nil, river.JobCancel(err)
+	}
+	return inc, err
+}
+
 type checkWorker struct {
 	river.WorkerDefaults[checkArgs]
 	n *Notifier
@@ -173,10 +183,7 @@ type checkWorker struct {
 // acknowledged, or still has no update since the one due.
 func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
 	n, a := w.n, job.Args
-	inc, err := n.svc.Store.IncidentByID(ctx, a.IncidentID)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return river.JobCancel(err)
-	}
+	inc, err := n.jobIncident(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -205,10 +212,7 @@ type clockWorker struct {
 // without a report; nothing when the report was made.
 func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error {
 	n, a := w.n, job.Args
-	inc, err := n.svc.Store.IncidentByID(ctx, a.IncidentID)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return river.JobCancel(err)
-	}
+	inc, err := n.jobIncident(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
