@@ -20,6 +20,11 @@ const (
 	EntryDenied       = "denied"
 	EntryExternal     = "external"
 	EntryDelivery     = "delivery"
+	// EntryAttachment records a file kept for the incident, such as a
+	// reported message: its data names the file (sha256, size, name, path,
+	// content_type), so that an integration planning on it can send the
+	// file on after a crash as well as right away.
+	EntryAttachment = "attachment"
 )
 
 // Entry is one change on an incident's timeline. Entries are hash-chained per

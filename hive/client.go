@@ -164,9 +164,21 @@ func (c *Client) wait(ctx context.Context) error {
 	return nil
 }
 
+// rawBody is a request body already encoded, such as a multipart upload;
+// do sends it as it is instead of encoding it as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
 func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*http.Request, error) {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	switch v := in.(type) {
+	case nil:
+	case *rawBody:
+		body, contentType = bytes.NewReader(v.data), v.contentType
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, fmt.Errorf("hive: %s %s: encoding request: %w", method, path, err)
@@ -180,7 +192,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.org != "" {
 		req.Header.Set("X-Organisation", c.org)

@@ -20,7 +20,7 @@
 // # Sync
 //
 // Planner turns each incident event (declared, observables, acknowledged,
-// lead, status, update, reopened) into one "hive.sync" job on drone's
+// lead, status, update, reopened, attachment) into one "hive.sync" job on drone's
 // durable queue, in the transaction of the change itself, unique by incident
 // and timeline sequence. No responder ever waits on TheHive. Worker runs the
 // jobs; each one:
@@ -30,16 +30,28 @@
 //     drone:<incident uuid>, else a new one, with its playbook tasks, which
 //     it then records on the incident (case id, number and URL);
 //   - carries its event: the observables an entry added, batched per
-//     TheHive data type; or, for every other event, the incident's current
-//     state as one PATCH (description, status, assignee, closing fields).
+//     TheHive data type; the files kept for the incident (attachment
+//     entries, such as the reported messages of the phishing mailbox),
+//     each uploaded as a "file" observable; or, for every other event, the
+//     incident's current state as one PATCH (description, status,
+//     assignee, closing fields).
 //
 // Exactly once. A case creation whose answer was lost may have been
 // committed; the next attempt finds that case by its tag before creating
 // another. Observables are pushed again as a whole when in doubt: TheHive
 // answers "already exists" for the values a case holds, which counts as
 // done, so a retried push, or two analysts adding one indicator, leave one
-// observable. Syncs of one incident run one at a time (an in-process lock
-// per incident), because River has no per-key concurrency and two jobs
+// observable. A kept file is recorded on the incident once the case holds
+// it ("hive.original.<sha256>" = the file observable's id); before
+// uploading a file the incident does not record, the sync looks for it in
+// the case by its SHA-256, so an upload whose answer, or whose record, was
+// lost is not made again. Every sync but that of added observables looks
+// for unsent files, so a file whose job died goes with the next change. A
+// file missing on disk fails its own entry's job for good, naming the
+// path on the timeline.
+//
+// Syncs of one incident run one at a time (an in-process lock per
+// incident), because River has no per-key concurrency and two jobs
 // could otherwise both miss the case and both create one. That is enough
 // because drone runs one process against its SQLite file; two drone
 // processes working one queue at once (drone serve and drone deliver) could

@@ -40,6 +40,8 @@ type Observable struct {
 	Sighted   bool
 	Tags      []string
 	CreatedAt time.Time
+	// Attachment is the file of a "file" observable, which has no Data.
+	Attachment *Attachment
 }
 
 // ObservableFailure is one value TheHive did not create.
@@ -143,6 +145,8 @@ type wireObservable struct {
 	Tags            []string `json:"tags"`
 	CreatedAt       int64    `json:"_createdAt"`
 	LegacyCreatedAt int64    `json:"createdAt"`
+	// Attachment is set on file observables.
+	Attachment *wireAttachment `json:"attachment"`
 }
 
 type wireFailure struct {
@@ -187,7 +191,8 @@ func observableFromWire(api string, w wireObservable) Observable {
 	o := Observable{
 		ID: first(w.ID, w.LegacyID), DataType: w.DataType, Data: w.Data, Message: w.Message,
 		IOC: w.IOC, Sighted: w.Sighted, Tags: w.Tags,
-		CreatedAt: fromMillis(max(w.CreatedAt, w.LegacyCreatedAt)),
+		CreatedAt:  fromMillis(max(w.CreatedAt, w.LegacyCreatedAt)),
+		Attachment: w.Attachment.attachment(),
 	}
 	if w.TLP != nil {
 		o.TLP = TLPName(api, *w.TLP)
@@ -195,12 +200,22 @@ func observableFromWire(api string, w wireObservable) Observable {
 	return o
 }
 
-// failureData reads {"data": "..."}; anything else is kept as text.
+// failureData reads {"data": "..."}, or the file name of a refused
+// attachment; anything else is kept as text.
 func failureData(raw json.RawMessage) string {
 	var obj struct {
-		Data any `json:"data"`
+		Data       any `json:"data"`
+		Attachment *struct {
+			Name string `json:"name"`
+		} `json:"attachment"`
 	}
-	if json.Unmarshal(raw, &obj) != nil || obj.Data == nil {
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	if obj.Data == nil {
+		if obj.Attachment != nil {
+			return obj.Attachment.Name
+		}
 		return ""
 	}
 	if s, ok := obj.Data.(string); ok {

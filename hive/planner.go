@@ -25,8 +25,11 @@ func (SyncArgs) Kind() string { return SyncKind }
 
 // syncedKinds are the timeline entries that change the case. External and
 // delivery entries are the sync's own writes: planning jobs for them would
-// make every sync cause another.
+// make every sync cause another. Attachment entries are files kept for the
+// incident (a reported message) that the case gets as file observables;
+// the sync writes none itself.
 var syncedKinds = map[string]bool{
+	drone.EntryAttachment:   true,
 	drone.EntryDeclared:     true,
 	drone.EntryObservables:  true,
 	drone.EntryAcknowledged: true,

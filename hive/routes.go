@@ -11,6 +11,8 @@ type routes struct {
 	status                                       []string
 	caseByID, observables, tasks, taskLog        string
 	promote                                      string
+	// observableSearch finds a case's observables (v1: the query API).
+	observableSearch string
 }
 
 func routesFor(api string) routes {
@@ -26,6 +28,8 @@ func routesFor(api string) routes {
 			tasks:       "/api/case/%s/task",
 			taskLog:     "/api/case/task/%s/log",
 			promote:     "/api/alert/%s/createCase",
+
+			observableSearch: "/api/case/artifact/_search",
 		}
 	}
 	return routes{
@@ -39,6 +43,8 @@ func routesFor(api string) routes {
 		tasks:       "/api/v1/case/%s/task",
 		taskLog:     "/api/v1/task/%s/log",
 		promote:     "/api/v1/alert/%s/case",
+
+		observableSearch: "/api/v1/query",
 	}
 }
 

@@ -79,9 +79,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return w.steer(ctx, job, w.sync(ctx, job.Args))
 }
 
-// sync makes sure the incident has its case, adds the observables the
-// case does not have yet, and, for an event that changed the incident's
-// state, sets the case to the incident's current state. Each job
+// sync makes sure the incident has its case, adds the observables and the
+// kept files the case does not have yet, and, for an event that changed
+// the incident's state, sets the case to the incident's current state. Each job
 // reconciles the whole incident, so jobs that run out of order, again, or
 // after an earlier one died, leave the case as the incident is.
 func (w *Worker) sync(ctx context.Context, args SyncArgs) error {
@@ -102,7 +102,12 @@ func (w *Worker) sync(ctx context.Context, args SyncArgs) error {
 	if pushErr == nil {
 		pushed = len(st.obs)
 	}
-	errs := syncErrors{pushErr, w.record(ctx, st, cs, pushed)}
+	var sent map[string]string
+	var fileErr error
+	if needsFiles(kind, cs) && reachable(pushErr) {
+		sent, fileErr = w.attachOriginals(ctx, cs, st, args.Seq)
+	}
+	errs := syncErrors{pushErr, fileErr, w.record(ctx, st, cs, pushed, sent)}
 	if needsState(kind, cs.created, st.inc) && reachable(pushErr) {
 		errs = append(errs, w.applyState(ctx, cs.id, st))
 	}
@@ -111,12 +116,20 @@ func (w *Worker) sync(ctx context.Context, args SyncArgs) error {
 
 // needsState reports whether the sync of an entry must PATCH the case. A
 // case created just now already has the description and assignee; only a
-// status other than New is missing. Observables change no state.
+// status other than New is missing. Observables and files change no state.
 func needsState(kind string, created bool, inc *drone.Incident) bool {
 	if created {
 		return inc.Status != drone.StatusOpen
 	}
-	return kind != drone.EntryObservables
+	return kind != drone.EntryObservables && kind != drone.EntryAttachment
+}
+
+// needsFiles reports whether a sync looks for kept files the case lacks,
+// which takes the timeline: every sync does but that of observables added
+// to a case drone knows, the one sync that reads no timeline. So a file
+// whose own job died is sent by the incident's next change.
+func needsFiles(kind string, cs caseRef) bool {
+	return kind != drone.EntryObservables || cs.created || cs.found
 }
 
 // reachable reports whether TheHive took the push's requests: it failed
@@ -230,9 +243,10 @@ func (w *Worker) ensureCase(ctx context.Context, st *incidentState) (caseRef, er
 }
 
 // record writes on the incident what drone did not know yet: the case
-// (id, number, link) and how many of its observables the case holds. One
-// SetExternal, so one timeline entry, per sync that changed either.
-func (w *Worker) record(ctx context.Context, st *incidentState, cs caseRef, pushed int) error {
+// (id, number, link), how many of its observables the case holds, and the
+// file observables of the kept files sent, by SHA-256. One SetExternal, so
+// one timeline entry, per sync that changed any.
+func (w *Worker) record(ctx context.Context, st *incidentState, cs caseRef, pushed int, sent map[string]string) error {
 	inc := st.inc
 	refs := map[string]string{}
 	var text []string
@@ -249,6 +263,12 @@ func (w *Worker) record(ctx context.Context, st *incidentState, cs caseRef, push
 	if n := pushed - st.pushed(); n > 0 {
 		refs[ExtObservables] = strconv.Itoa(pushed)
 		text = append(text, fmt.Sprintf("%d observable(s) sent to TheHive case #%d", n, cs.number))
+	}
+	for sha, id := range sent {
+		refs[ExtOriginalPrefix+sha] = id
+	}
+	if n := len(sent); n > 0 {
+		text = append(text, fmt.Sprintf("%d stored file(s) attached to TheHive case #%d", n, cs.number))
 	}
 	if len(refs) == 0 {
 		return nil

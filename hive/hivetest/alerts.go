@@ -37,7 +37,7 @@ func (s *Server) checkAlert(api string, in alertIn) error {
 		return err
 	}
 	for _, o := range slices.Concat(in.Observables, in.Artifacts) {
-		if err := s.checkObservable(api, o); err != nil {
+		if err := s.checkObservable(api, o, false); err != nil {
 			return err
 		}
 		if _, err := o.values(); err != nil {
@@ -84,7 +84,7 @@ func (s *Server) newAlert(in alertIn) *Alert {
 		for _, d := range data {
 			a.Observables = append(a.Observables, Observable{
 				ID: s.st.newID(), DataType: *o.DataType, Data: d, Message: o.Message,
-				TLP: or(o.TLP, 2), IOC: o.IOC, Sighted: o.Sighted, Tags: uniq(o.Tags), CreatedAt: now,
+				TLP: or(o.TLP, 2), PAP: or(o.PAP, -1), IOC: o.IOC, Sighted: o.Sighted, Tags: uniq(o.Tags), CreatedAt: now,
 			})
 		}
 	}

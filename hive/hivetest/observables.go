@@ -11,6 +11,7 @@ type observableIn struct {
 	Data     json.RawMessage `json:"data"`
 	Message  string          `json:"message"`
 	TLP      *int            `json:"tlp"`
+	PAP      *int            `json:"pap"`
 	IOC      bool            `json:"ioc"`
 	Sighted  bool            `json:"sighted"`
 	Tags     []string        `json:"tags"`
@@ -37,27 +38,41 @@ func (in observableIn) values() ([]string, error) {
 	return many, nil
 }
 
-// checkObservable checks the data type and TLP of an observable input.
-func (s *Server) checkObservable(api string, in observableIn) error {
+// checkObservable checks the data type, TLP and PAP of an observable
+// input; attached says whether a file came with it, which a file
+// observable, and it alone, must have.
+func (s *Server) checkObservable(api string, in observableIn, attached bool) error {
 	if in.DataType == nil || *in.DataType == "" {
 		return attributeError("Missing attribute: dataType")
 	}
 	if !s.dataTypes[*in.DataType] {
 		return notFound("ObservableType", *in.DataType)
 	}
-	if *in.DataType == "file" {
-		return badRequest("hivetest does not take attachments")
+	isFile := *in.DataType == dataTypeFile
+	switch {
+	case isFile && !attached:
+		return attributeError("Missing attribute: attachment (a file observable is uploaded as multipart/form-data)")
+	case !isFile && attached:
+		return attributeError("Invalid attribute attachment: only a file observable has one")
+	case attached && len(in.Data) > 0 && string(in.Data) != "null":
+		return attributeError("An observable can't contain data and attachment")
 	}
-	return checkLevels(api, nil, in.TLP, nil)
+	return checkLevels(api, nil, in.TLP, in.PAP)
 }
 
 type observableFailure struct {
-	Type    string            `json:"type"`
-	Message string            `json:"message"`
-	Object  map[string]string `json:"object"`
+	Type    string         `json:"type"`
+	Message string         `json:"message"`
+	Object  map[string]any `json:"object"`
 }
 
+// createObservables adds observables given as JSON, or one file observable
+// uploaded as multipart/form-data.
 func (s *Server) createObservables(api string, w http.ResponseWriter, r *http.Request) {
+	if isMultipart(r) {
+		s.createFileObservable(api, w, r)
+		return
+	}
 	id := r.PathValue("id")
 	var in observableIn
 	if err := readJSON(r, &in); err != nil {
@@ -71,7 +86,7 @@ func (s *Server) createObservables(api string, w http.ResponseWriter, r *http.Re
 		fail(w, notFound("Case", id))
 		return
 	}
-	if err := s.checkObservable(api, in); err != nil {
+	if err := s.checkObservable(api, in, false); err != nil {
 		fail(w, err)
 		return
 	}
@@ -98,7 +113,7 @@ func (s *Server) addObservables(api, caseID string, in observableIn, data []stri
 	var failed []observableFailure
 	for _, d := range data {
 		if s.st.hasObservable(caseID, *in.DataType, d) {
-			failed = append(failed, observableFailure{"CreateError", "Observable already exists", map[string]string{"data": d}})
+			failed = append(failed, observableFailure{"CreateError", "Observable already exists", map[string]any{"data": d}})
 			continue
 		}
 		o := s.st.addObservable(caseID, in, d, s.opts.Now())
@@ -119,7 +134,7 @@ func (st *state) hasObservable(caseID, dataType, data string) bool {
 func (st *state) addObservable(caseID string, in observableIn, data string, now time.Time) *Observable {
 	o := &Observable{
 		ID: st.newID(), CaseID: caseID, DataType: *in.DataType, Data: data, Message: in.Message,
-		TLP: or(in.TLP, 2), IOC: in.IOC, Sighted: in.Sighted, Tags: uniq(in.Tags),
+		TLP: or(in.TLP, 2), PAP: or(in.PAP, -1), IOC: in.IOC, Sighted: in.Sighted, Tags: uniq(in.Tags),
 		CreatedAt: now,
 	}
 	st.observables[caseID] = append(st.observables[caseID], o)

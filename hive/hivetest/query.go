@@ -9,53 +9,64 @@ import (
 	"strings"
 )
 
-// filter is a case predicate of the query languages.
-type filter func(*Case) bool
+// filter is a predicate of the query languages, on cases or observables.
+type filter[T any] func(T) bool
 
-// parseFilter reads {"_field", "_value"} (v0), {"_eq": {...}} (v1) and
-// {"_and": [...]}; {} matches every case.
-func parseFilter(raw map[string]json.RawMessage) (filter, error) {
+// filterFields says how one kind of entity is filtered: eq on a field's
+// value, and parent on v0's {"_parent": ...}, which only observables have.
+type filterFields[T any] struct {
+	eq     func(name, value string) (filter[T], error)
+	parent func(raw json.RawMessage) (filter[T], error)
+}
+
+// parseFilter reads {"_field", "_value"} (v0), {"_eq": {...}} (v1),
+// {"_and": [...]} and, where fields allow, {"_parent": ...}; {} matches
+// everything.
+func parseFilter[T any](raw map[string]json.RawMessage, fields filterFields[T]) (filter[T], error) {
 	if eq, ok := raw["_eq"]; ok {
 		var inner map[string]json.RawMessage
 		if err := json.Unmarshal(eq, &inner); err != nil {
 			return nil, badRequest("Invalid _eq filter")
 		}
-		return parseFilter(inner)
+		return parseFilter(inner, fields)
 	}
 	if and, ok := raw["_and"]; ok {
-		return parseAnd(and)
+		return parseAnd(and, fields)
+	}
+	if parent, ok := raw["_parent"]; ok && fields.parent != nil {
+		return fields.parent(parent)
 	}
 	field, hasField := raw["_field"]
 	if !hasField {
 		if len(raw) == 0 {
-			return func(*Case) bool { return true }, nil
+			return func(T) bool { return true }, nil
 		}
-		return nil, badRequest("hivetest supports only _eq and _and filters")
+		return nil, badRequest("hivetest supports only _eq, _and and _parent filters")
 	}
 	var name string
 	var value any
 	if json.Unmarshal(field, &name) != nil || json.Unmarshal(raw["_value"], &value) != nil {
 		return nil, badRequest("Invalid filter")
 	}
-	return fieldEq(name, fmt.Sprint(value))
+	return fields.eq(name, fmt.Sprint(value))
 }
 
-func parseAnd(raw json.RawMessage) (filter, error) {
+func parseAnd[T any](raw json.RawMessage, fields filterFields[T]) (filter[T], error) {
 	var parts []map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return nil, badRequest("Invalid _and filter")
 	}
-	var fs []filter
+	var fs []filter[T]
 	for _, p := range parts {
-		f, err := parseFilter(p)
+		f, err := parseFilter(p, fields)
 		if err != nil {
 			return nil, err
 		}
 		fs = append(fs, f)
 	}
-	return func(c *Case) bool {
+	return func(v T) bool {
 		for _, f := range fs {
-			if !f(c) {
+			if !f(v) {
 				return false
 			}
 		}
@@ -63,7 +74,9 @@ func parseAnd(raw json.RawMessage) (filter, error) {
 	}, nil
 }
 
-func fieldEq(name, value string) (filter, error) {
+var caseFields = filterFields[*Case]{eq: caseFieldEq}
+
+func caseFieldEq(name, value string) (filter[*Case], error) {
 	switch name {
 	case "tags":
 		return func(c *Case) bool { return slices.Contains(c.Tags, value) }, nil
@@ -78,13 +91,15 @@ func fieldEq(name, value string) (filter, error) {
 }
 
 type queryStep struct {
-	Name   string              `json:"_name"`
-	From   int                 `json:"from"`
-	To     int                 `json:"to"`
-	Fields []map[string]string `json:"_fields"`
+	Name     string              `json:"_name"`
+	From     int                 `json:"from"`
+	To       int                 `json:"to"`
+	Fields   []map[string]string `json:"_fields"`
+	IDOrName string              `json:"idOrName"`
 }
 
-// queryV1 answers POST /api/v1/query for listCase with filter, sort and page.
+// queryV1 answers POST /api/v1/query for listCase, or getCase then
+// observables, with filter, sort and page.
 func (s *Server) queryV1(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Query []json.RawMessage `json:"query"`
@@ -95,6 +110,10 @@ func (s *Server) queryV1(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(in.Query) > 0 && stepName(in.Query[0]) == "getCase" {
+		s.queryObservables(w, in.Query)
+		return
+	}
 	cases, err := runQuery(slices.Clone(s.st.cases), in.Query)
 	if err != nil {
 		fail(w, err)
@@ -121,28 +140,30 @@ func runQuery(cases []*Case, steps []json.RawMessage) ([]*Case, error) {
 			return nil, badRequest("hivetest answers only queries starting with listCase, not %q", step.Name)
 		}
 		var err error
-		if cases, err = applyStep(cases, step, all); err != nil {
+		if cases, err = applyStep(cases, step, all, caseFields, sortCases); err != nil {
 			return nil, err
 		}
 	}
 	return cases, nil
 }
 
-func applyStep(cases []*Case, step queryStep, all map[string]json.RawMessage) ([]*Case, error) {
+// applyStep runs a filter, sort or page step on the items of a query.
+func applyStep[T any](items []T, step queryStep, all map[string]json.RawMessage, fields filterFields[T],
+	sort func([]T, []map[string]string) ([]T, error)) ([]T, error) {
 	switch step.Name {
 	case "listCase":
-		return cases, nil
+		return items, nil
 	case "filter":
 		delete(all, "_name")
-		f, err := parseFilter(all)
+		f, err := parseFilter(all, fields)
 		if err != nil {
 			return nil, err
 		}
-		return slices.DeleteFunc(cases, func(c *Case) bool { return !f(c) }), nil
+		return slices.DeleteFunc(items, func(v T) bool { return !f(v) }), nil
 	case "sort":
-		return sortCases(cases, step.Fields)
+		return sort(items, step.Fields)
 	case "page":
-		return page(cases, step.From, step.To), nil
+		return page(items, step.From, step.To), nil
 	}
 	return nil, badRequest("hivetest does not know query step %q", step.Name)
 }
@@ -163,10 +184,10 @@ func sortCases(cases []*Case, fields []map[string]string) ([]*Case, error) {
 	return cases, nil
 }
 
-func page(cases []*Case, from, to int) []*Case {
-	from = max(0, min(from, len(cases)))
-	to = max(from, min(to, len(cases)))
-	return cases[from:to]
+func page[T any](items []T, from, to int) []T {
+	from = max(0, min(from, len(items)))
+	to = max(from, min(to, len(items)))
+	return items[from:to]
 }
 
 // searchV0 answers POST /api/case/_search?range=0-100 with {"query": ...}.
@@ -178,7 +199,7 @@ func (s *Server) searchV0(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	f, err := parseFilter(in.Query)
+	f, err := parseFilter(in.Query, caseFields)
 	if err != nil {
 		fail(w, err)
 		return

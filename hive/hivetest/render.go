@@ -123,6 +123,13 @@ func (s *Server) renderObservable(api string, o *Observable) map[string]any {
 		"sighted": o.Sighted, "tags": nonNil(o.Tags), "startDate": millis(o.CreatedAt),
 	}
 	putIf(m, "message", o.Message)
+	if o.Attachment != nil {
+		delete(m, "data") // TheHive gives a file observable no data
+		m["attachment"] = renderAttachment(api, o.Attachment)
+	}
+	if o.PAP >= 0 && api == v1 {
+		m["pap"] = o.PAP
+	}
 	if api == v0 {
 		m["id"], m["_id"], m["_type"], m["status"] = o.ID, o.ID, "case_artifact", "Ok"
 		m["createdAt"], m["createdBy"] = millis(o.CreatedAt), s.opts.Login
@@ -131,6 +138,17 @@ func (s *Server) renderObservable(api string, o *Observable) map[string]any {
 	m["_id"], m["_type"], m["tlpLabel"] = o.ID, "Observable", label(tlpLabelsV1, o.TLP)
 	m["_createdAt"], m["_createdBy"] = millis(o.CreatedAt), s.opts.Login
 	m["reports"], m["extraData"] = map[string]any{}, map[string]any{}
+	return m
+}
+
+// renderAttachment writes a file observable's attachment; TheHive lists its
+// hashes SHA-256 first.
+func renderAttachment(api string, a *Attachment) map[string]any {
+	m := map[string]any{"id": a.ID, "name": a.Name, "contentType": a.ContentType, "size": a.Size,
+		"hashes": []string{a.SHA256, a.SHA1, a.MD5}}
+	if api == v1 {
+		m["_id"], m["_type"] = a.ID, "Attachment"
+	}
 	return m
 }
 

@@ -4,8 +4,9 @@
 // bodies, and adds fault injection and inspection for tests.
 //
 // It is not TheHive: it keeps everything in memory, knows only cases,
-// observables, tasks, task logs and alerts, and answers the query API only
-// for listCase filtered on a few fields. It is good enough for drone's tests
+// observables (files included, uploaded as multipart/form-data), tasks,
+// task logs and alerts, and answers the query API only for listCase and
+// for a case's observables, filtered on a few fields. It is good enough for drone's tests
 // and for pointing a local drone at (see cmd/hivetest).
 package hivetest
 
@@ -218,6 +219,7 @@ func (s *Server) routes() {
 	both("GET", "/api/v1/status", "/api/status", s.status)
 	s.mux.HandleFunc("POST /api/v1/query", func(w http.ResponseWriter, r *http.Request) { s.queryV1(w, r) })
 	s.mux.HandleFunc("POST /api/case/_search", func(w http.ResponseWriter, r *http.Request) { s.searchV0(w, r) })
+	s.mux.HandleFunc("POST /api/case/artifact/_search", s.searchObservablesV0)
 	s.public["GET /api/v1/status"], s.public["GET /api/status"] = true, true
 }
 

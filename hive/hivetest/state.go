@@ -38,9 +38,13 @@ type Observable struct {
 	DataType, Data string
 	Message        string
 	TLP            int
-	IOC, Sighted   bool
-	Tags           []string
-	CreatedAt      time.Time
+	// PAP is the number as sent; -1 when none was.
+	PAP          int
+	IOC, Sighted bool
+	Tags         []string
+	CreatedAt    time.Time
+	// Attachment is the file of a "file" observable, which has no Data.
+	Attachment *Attachment
 }
 
 // Task is a task of a case.
@@ -141,6 +145,11 @@ func copyCase(c *Case) Case {
 func copyObservable(o *Observable) Observable {
 	out := *o
 	out.Tags = slices.Clone(o.Tags)
+	if o.Attachment != nil {
+		a := *o.Attachment
+		a.Content = slices.Clone(a.Content)
+		out.Attachment = &a
+	}
 	return out
 }
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -22,30 +23,18 @@ import (
 	"github.com/ttp0/drone/drone"
 )
 
-// Original is a reported message as stored.
-type Original struct {
-	Path      string // the .eml file
-	SHA256    string
-	Size      int
-	MessageID string
-	Subject   string
-}
-
 // Mailbox is the phishing-report mailbox: an SMTP server that accepts
 // messages for its configured addresses only (it relays nothing), turns each
 // into a new incident or adds it to the incident its subject names
-// ("[INC-42]"), and keeps the original message.
+// ("[INC-42]"), and keeps the original message. Each original kept is an
+// attachment entry on the incident's timeline, written with the jobs that
+// integrations plan on it (TheHive attaches it to the case).
 type Mailbox struct {
 	cfg InboundConfig
 	svc *drone.Service
 	dir string
 	log *slog.Logger
 	tls *tls.Config
-
-	// OnOriginal, when set, is given each stored original with its
-	// incident: TheHive's integration sends it as a file observable. Its
-	// failure is logged; the report stays accepted.
-	OnOriginal func(ctx context.Context, inc *drone.Incident, o Original) error
 }
 
 // NewMailbox returns the mailbox of cfg, keeping originals under dir.
@@ -239,14 +228,8 @@ func (m *Mailbox) Handle(ctx context.Context, envelopeFrom string, raw []byte) (
 	if err != nil {
 		return nil, drone.AddResult{}, err
 	}
-	orig, err := m.keep(ctx, inc, rep, raw, digest)
-	if err != nil {
+	if err := m.keep(ctx, inc, rep, raw, digest); err != nil {
 		return nil, drone.AddResult{}, err
-	}
-	if m.OnOriginal != nil {
-		if err := m.OnOriginal(ctx, inc, orig); err != nil {
-			m.log.Error("phishing mailbox: passing the original on", "incident", inc.Ref(), "err", err)
-		}
 	}
 	return inc, res, nil
 }
@@ -258,30 +241,64 @@ func overview(rep *Report, a drone.Actor) string {
 }
 
 // keep stores the original under <dir>/INC-n/<sha256>.eml, readable by
-// drone alone, and records it on the timeline once.
-func (m *Mailbox) keep(ctx context.Context, inc *drone.Incident, rep *Report, raw []byte, digest string) (Original, error) {
+// drone alone, and records it on the timeline once, as an attachment entry
+// whose data says where the file is. The entry is recorded even when the
+// file is already there: a crash between the two, or a report delivered
+// again, must still leave the entry that integrations plan on.
+func (m *Mailbox) keep(ctx context.Context, inc *drone.Incident, rep *Report, raw []byte, digest string) error {
 	dir := filepath.Join(m.dir, inc.Ref())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Original{}, fmt.Errorf("storing the reported message: %w", err)
+		return fmt.Errorf("storing the reported message: %w", err)
 	}
-	o := Original{Path: filepath.Join(dir, digest+".eml"), SHA256: digest, Size: len(raw), MessageID: rep.MessageID, Subject: rep.Subject}
-	if _, err := os.Stat(o.Path); err == nil {
-		return o, nil
+	path := filepath.Join(dir, digest+".eml")
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // the queue's workers may not share the mailbox's working directory
 	}
-	tmp := o.Path + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
-		return Original{}, fmt.Errorf("storing the reported message: %w", err)
-	}
-	if err := os.Rename(tmp, o.Path); err != nil {
-		return Original{}, fmt.Errorf("storing the reported message: %w", err)
+	if err := writeOnce(path, raw); err != nil {
+		return fmt.Errorf("storing the reported message: %w", err)
 	}
 	text := fmt.Sprintf("stored the reported message %q (%d bytes, sha256 %s)", rep.Subject, len(raw), digest)
 	actor := drone.Actor{Platform: "email", ID: "mailbox", Name: "phishing mailbox"}
-	if _, err := m.svc.RecordOnce(ctx, actor, inc.ID, drone.EntryExternal, "email.original/"+digest, text,
-		map[string]any{"sha256": digest, "size": len(raw), "message_id": rep.MessageID}); err != nil {
-		return Original{}, err
+	data := map[string]any{"sha256": digest, "size": len(raw), "message_id": rep.MessageID,
+		"name": originalName(rep.Subject), "path": path, "content_type": "message/rfc822"}
+	if _, err := m.svc.RecordOnce(ctx, actor, inc.ID, drone.EntryAttachment, "email.original/"+digest, text, data); err != nil {
+		return err
 	}
-	return o, nil
+	return nil
+}
+
+// writeOnce writes a file named by its content's hash, unless it is there:
+// through a temporary file, so that a crash leaves no half file under the
+// final name.
+func writeOnce(path string, raw []byte) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// originalName is the file name people see for a reported message: its
+// subject, made safe for a file name, or "reported-message".
+func originalName(subject string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(subject) {
+		switch {
+		case b.Len() >= 100:
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(" -_.()[]", r):
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	name := strings.Trim(b.String(), " ._")
+	if name == "" {
+		name = "reported-message"
+	}
+	return name + ".eml"
 }
 
 func orText(s, def string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -22,9 +23,9 @@ import (
 
 type mailbox struct {
 	svc  *drone.Service
+	m    *email.Mailbox
 	addr string
 	dir  string
-	got  chan email.Original
 }
 
 func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
@@ -39,15 +40,12 @@ func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
 		Extractor: ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})}
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Addresses = []string{"Phishing <phishing@example.org>"}
-	mb := &mailbox{svc: svc, dir: t.TempDir(), got: make(chan email.Original, 10)}
+	mb := &mailbox{svc: svc, dir: t.TempDir()}
 	m, err := email.NewMailbox(cfg, svc, mb.dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.OnOriginal = func(_ context.Context, _ *drone.Incident, o email.Original) error {
-		mb.got <- o
-		return nil
-	}
+	mb.m = m
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +144,12 @@ func TestPhishingReportBecomesAnIncident(t *testing.T) {
 			t.Errorf("missing indicator %s; have %v", want, have)
 		}
 	}
-	o := <-mb.got
-	if b, err := os.ReadFile(o.Path); err != nil || !strings.Contains(string(b), "Your mailbox is full") {
-		t.Fatalf("original not stored at %s: %v", o.Path, err)
+	originals := attachments(t, rec)
+	if len(originals) != 1 {
+		t.Fatalf("%d attachment entries, want the original once", len(originals))
+	}
+	if b, err := os.ReadFile(originals[0].Path); err != nil || !strings.Contains(string(b), "Your mailbox is full") {
+		t.Fatalf("original not stored at %s: %v", originals[0].Path, err)
 	}
 	// The same report again (a client that missed the reply): no second
 	// incident.
@@ -166,6 +167,71 @@ func TestPhishingReportBecomesAnIncident(t *testing.T) {
 	rec, _ = mb.svc.Get(ctx, 1)
 	if !strings.Contains(observableValues(rec), "drop@second-harvest.com") {
 		t.Fatalf("the [INC-1] report did not join INC-1: %s", observableValues(rec))
+	}
+	if n := len(attachments(t, rec)); n != 2 {
+		t.Errorf("%d attachment entries after the repeated and the [INC-1] report, want 2", n)
+	}
+}
+
+// original is the data of an attachment entry, as integrations read it.
+type original struct {
+	SHA256      string `json:"sha256"`
+	Size        int    `json:"size"`
+	Name        string `json:"name"`
+	Path        string `json:"path"`
+	ContentType string `json:"content_type"`
+	MessageID   string `json:"message_id"`
+}
+
+// attachments returns the attachment entries of an incident, checking
+// that each names its file fully.
+func attachments(t *testing.T, rec *drone.Record) []original {
+	t.Helper()
+	var out []original
+	for _, e := range rec.Timeline {
+		if e.Kind != drone.EntryAttachment {
+			continue
+		}
+		var o original
+		if err := json.Unmarshal(e.Data, &o); err != nil {
+			t.Fatalf("attachment entry %d: %v", e.Seq, err)
+		}
+		if len(o.SHA256) != 64 || o.Size == 0 || !filepath.IsAbs(o.Path) || !strings.HasSuffix(o.Name, ".eml") ||
+			o.ContentType != "message/rfc822" || o.MessageID == "" {
+			t.Errorf("attachment entry %d data = %+v", e.Seq, o)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestMailboxRecordsAStoredOriginalAfterACrash delivers a report whose
+// original a crashed attempt already stored without recording it: the
+// entry is written now, named after the subject, with the file's hash.
+func TestMailboxRecordsAStoredOriginalAfterACrash(t *testing.T) {
+	mb := startMailbox(t, email.InboundConfig{})
+	ctx := context.Background()
+	raw := []byte(report("Fwd: Your mailbox is full / urgent"))
+	sum := sha256.Sum256(raw)
+	digest := hex.EncodeToString(sum[:])
+	if err := os.MkdirAll(filepath.Join(mb.dir, "INC-1"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mb.dir, "INC-1", digest+".eml"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inc, _, err := mb.m.Handle(ctx, "bob@example.org", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := mb.svc.Get(ctx, inc.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := attachments(t, rec)
+	if len(got) != 1 || got[0].SHA256 != digest || got[0].Size != len(raw) ||
+		got[0].Name != "Fwd_ Your mailbox is full _ urgent.eml" {
+		t.Fatalf("attachment entries = %+v, want one for %s", got, digest)
 	}
 }
 
