@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -288,13 +290,46 @@ func (v *validator) medium(at string, t Target) {
 			v.errf("%s: sends to %s, but no %s medium is on: configure %s.bot_token (or remove the target)", at, t.Medium, t.Medium, t.Medium)
 		}
 		for _, a := range t.To {
-			if u, err := url.Parse(a); strings.Contains(a, "/") && (err != nil || u.Scheme != "https") {
-				v.errf("%s: %q: a webhook must be an https URL", at, a)
+			if msg := chatAddress(t.Medium, a); msg != "" {
+				v.errf("%s: %q %s", at, a, msg)
 			}
 		}
 	default:
 		v.errf("%s: medium %q must be email, slack or discord", at, t.Medium)
 	}
+}
+
+var (
+	slackChannelID = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
+	snowflake      = regexp.MustCompile(`^[0-9]{15,21}$`)
+)
+
+// chatAddress says what is wrong with a Slack or Discord address: a channel
+// id, or an incoming webhook's https URL (http only on loopback, where a
+// local stand-in serves).
+func chatAddress(medium, a string) string {
+	if strings.Contains(a, "/") {
+		u, err := url.Parse(a)
+		if err != nil || u.Host == "" {
+			return "is not a webhook URL"
+		}
+		if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
+			return "is not an https webhook URL"
+		}
+		return ""
+	}
+	if medium == MediumSlack && !slackChannelID.MatchString(a) {
+		return "is not a Slack channel id (C… or G…, under the channel's name in Slack) or webhook URL"
+	}
+	if medium == MediumDiscord && !snowflake.MatchString(a) {
+		return "is not a Discord channel id (Copy Channel ID in Discord's developer mode) or webhook URL"
+	}
+	return ""
+}
+
+func loopback(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return host == "localhost" || (err == nil && ip.IsLoopback())
 }
 
 func (v *validator) rules() {

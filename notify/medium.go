@@ -56,6 +56,13 @@ type Message struct {
 	// View is the data the templates render, shared by every medium that
 	// uses them.
 	View *View
+	// Attempt counts the tries of this delivery, from 1. A later attempt
+	// may follow one that sent the message and died before recording it:
+	// media that can look (Slack's message metadata) look first.
+	Attempt int
+	// Since is when the delivery was first tried: nothing sent before it
+	// can be this delivery's message.
+	Since time.Time
 }
 
 // PermanentError marks a failure that retrying cannot mend.

@@ -25,6 +25,28 @@ const (
 	KindDigest  = "notify.digest"  // a scheduled digest
 )
 
+// QueueEmail is the queue of e-mail deliveries. A relay is slow (a second
+// a message is common) and may hang until its timeout: in a queue of their
+// own, its deliveries never hold the workers that Slack, Discord, TheHive
+// and the incident channels need.
+const QueueEmail = "notify_email"
+
+// laneOf returns the queue of a delivery by its medium ("" is the default
+// queue).
+func laneOf(medium string) string {
+	if medium == MediumEmail {
+		return QueueEmail
+	}
+	return ""
+}
+
+// Lanes returns the queues of the notifier's jobs besides the default one,
+// with their workers: the e-mail queue, two workers per SMTP session, so
+// that a session never waits for a worker to bring its next message.
+func (n *Notifier) Lanes() map[string]int {
+	return map[string]int{QueueEmail: 2 * n.cfg.Email.WithDefaults().Connections}
+}
+
 // eventDelivery is the notice to the SOC of a delivery that failed for good.
 const eventDelivery = "delivery"
 
@@ -190,7 +212,7 @@ func (n *Notifier) Plan(e drone.Event) []drone.Job {
 	for _, d := range ds {
 		args := deliverArgs{IncidentID: inc.ID, Seq: e.Entry.Seq, Event: kind, Rule: d.Rule, Target: d.Target,
 			Medium: d.Medium, Address: d.Address, Audience: d.Audience}
-		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args,
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args, Queue: laneOf(d.Medium),
 			UniqueKey: deliveryKey(inc.ID, strconv.FormatInt(e.Entry.Seq, 10), d)})
 	}
 	return jobs
@@ -205,7 +227,7 @@ func (n *Notifier) planBatch(e drone.Event) []drone.Job {
 	for _, d := range n.router.Route(EventIndicators, e.Incident) {
 		args := deliverArgs{IncidentID: e.Incident.ID, Event: EventIndicators, Window: start.Unix(), Rule: d.Rule,
 			Target: d.Target, Medium: d.Medium, Address: d.Address, Audience: d.Audience}
-		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args, RunAt: start.Add(w),
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args, RunAt: start.Add(w), Queue: laneOf(d.Medium),
 			UniqueKey: deliveryKey(e.Incident.ID, "indicators/"+strconv.FormatInt(start.Unix(), 10), d)})
 	}
 	return jobs

@@ -104,7 +104,8 @@ func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
 	workers := river.NewWorkers()
 	f.n.Register(workers)
 	q, err := db.NewQueue(workers, store.QueueConfig{MaxAttempts: 3, BackoffBase: 20 * time.Millisecond,
-		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second}, nil)
+		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second}, nil,
+		store.LanesOf(f.n.Lanes())...)
 	if err != nil {
 		t.Fatal(err)
 	}

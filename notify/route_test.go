@@ -135,8 +135,10 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		Email: emailOn(),
 		Targets: []Target{
 			{Name: "leaders", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "GREEN"},
-			{Name: "ops", Medium: MediumSlack, To: []string{"C123"}, Clearance: "AMBER"},
+			{Name: "ops", Medium: MediumSlack, To: []string{"C0123ABCD", "https://hooks.slack.com/services/T1/B1/x"}, Clearance: "AMBER"},
 			{Name: "bad", Medium: "pager", To: []string{"x"}, Clearance: "PURPLE"},
+			{Name: "chat", Medium: MediumDiscord, Clearance: "AMBER",
+				To: []string{"#general", "http://discord.example.com/api/webhooks/1/t", "http://127.0.0.1:8080/api/webhooks/1/t", "123456789012345678"}},
 		},
 		Rules: []Rule{
 			{Name: "leaders", Events: []string{EventDeclared}, Targets: []string{"leaders"}, Audience: drone.AudienceLeaders},
@@ -153,9 +155,15 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		"sends to slack, but no slack medium is on",
 		`medium "pager"`, `clearance "PURPLE"`, `unknown event "explosion"`, `there is no target "nobody"`,
 		`"8am" must be HH:MM`, "Mars/Olympus",
+		`"#general" is not a Discord channel id`, `"http://discord.example.com/api/webhooks/1/t" is not an https webhook URL`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate's report lacks %q:\n%v", want, err)
+		}
+	}
+	for _, fine := range []string{"C0123ABCD", "hooks.slack.com", "127.0.0.1", "123456789012345678"} {
+		if strings.Contains(err.Error(), fine) {
+			t.Errorf("Validate refused a good address (%s):\n%v", fine, err)
 		}
 	}
 	cfg.Rules[0].MaxTLP = "GREEN"

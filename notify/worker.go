@@ -52,6 +52,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	if medium == nil {
 		return n.fail(ctx, job, fmt.Errorf("no %s medium is on: configure it, or remove target %s", a.Medium, a.Target))
 	}
+	m.Attempt, m.Since = job.Attempt, job.CreatedAt
 	ref, err := medium.Send(ctx, a.Address, m, prev)
 	if err != nil {
 		return n.fail(ctx, job, err)
@@ -245,7 +246,7 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) err
 	for _, d := range n.router.Route(EventDigest, nil) {
 		args := deliverArgs{Event: EventDigest, DigestAt: at.Unix(), Rule: d.Rule, Target: d.Target, Medium: d.Medium,
 			Address: d.Address, Audience: d.Audience}
-		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args,
+		jobs = append(jobs, drone.Job{Kind: KindDeliver, Args: args, Queue: laneOf(d.Medium),
 			UniqueKey: "notify/digest/" + strconv.FormatInt(at.Unix(), 10) + "/" + d.Medium + "/" + d.Address})
 	}
 	if next, ok := n.nextDigest(at); ok {

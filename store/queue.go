@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,14 +133,39 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 }
 
-// NewQueue returns a Queue that runs jobs with the given workers.
-func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger) (*Queue, error) {
+// Lane is a queue of its own with its own workers, for the jobs of a system
+// that may be slow (an SMTP relay that takes seconds a message): they then
+// never hold the workers that every other job needs. A job goes in a lane
+// by its drone.Job.Queue.
+type Lane struct {
+	Name    string
+	Workers int
+}
+
+// LanesOf returns the lanes of a map of queue names to their workers, in
+// the order of their names.
+func LanesOf(m map[string]int) []Lane {
+	out := make([]Lane, 0, len(m))
+	for name, n := range m {
+		out = append(out, Lane{Name: name, Workers: n})
+	}
+	slices.SortFunc(out, func(a, b Lane) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+// NewQueue returns a Queue that runs jobs with the given workers: those of
+// the default queue with cfg.Workers, those of each lane with its own.
+func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger, lanes ...Lane) (*Queue, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for _, l := range lanes {
+		queues[l.Name] = river.QueueConfig{MaxWorkers: max(l.Workers, 1)}
+	}
 	client, err := river.NewClient(db.driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues:            queues,
 		Workers:           workers,
 		MaxAttempts:       cfg.MaxAttempts,
 		RetryPolicy:       backoff{cfg.BackoffBase, cfg.BackoffMax},

@@ -5,16 +5,19 @@
 // the total time with the floor those limits impose.
 //
 // Each medium runs its fan-out in parallel with the others, so the floor of
-// the whole is the largest medium floor. E-mail is measured now: N
-// recipients through an SMTP relay that accepts Rate messages a second,
-// with a per-message latency. The chat media join the table once their
-// adapters land: add a medium entry whose start starts the stand-in
-// (slacktest with 1 message/s per channel for 100 channels; discordtest with
-// the global 50 requests/s for 50 channels), returns the notify.Medium and
-// the targets, and whose floor is (messages per channel - 1) / 1s for Slack
-// and (channels - 1) / 50 per second for Discord.
+// the whole is the largest medium floor:
+//   - e-mail: N recipients through an SMTP relay that accepts Rate messages
+//     a second, with a per-message latency: (N-1)/Rate + latency;
+//   - Slack: one message in each of 100 channels, the stand-in answering 429
+//     to a second post in a channel within a second (Slack's 1 message/s per
+//     channel): one message per channel imposes no wait;
+//   - Discord: one message in each of 50 channels, the stand-in answering
+//     429 to the 51st bot request within any second (Discord's global 50
+//     requests/s): 50 requests fit in one second.
 //
-//	go run ./bench/notify -recipients 500 -rate 100
+// Each medium's own time to its last message is printed beside its floor.
+//
+//	go run ./bench/notify -recipients 500 -rate 100 -slack 100 -discord 50
 package main
 
 import (
@@ -35,6 +38,10 @@ import (
 
 	"github.com/riverqueue/river"
 
+	dronediscord "github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/bot/discord/discordtest"
+	droneslack "github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/notify/email"
@@ -50,6 +57,8 @@ func main() {
 }
 
 type options struct {
+	slack       int
+	discord     int
 	recipients  int
 	rate        float64
 	latency     time.Duration
@@ -68,13 +77,17 @@ type medium struct {
 	received func() int
 	refused  func() int
 	stop     func()
-	tls      *tls.Config // trusts the stand-in
+	tls      *tls.Config   // trusts the stand-in
+	chat     notify.Medium // the chat medium; nil for e-mail, which notify builds
+	took     time.Duration // from the update to the medium's last message
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("notifybench", flag.ContinueOnError)
 	fs.IntVar(&o.recipients, "recipients", 500, "e-mail recipients")
+	fs.IntVar(&o.slack, "slack", 100, "Slack channels")
+	fs.IntVar(&o.discord, "discord", 50, "Discord channels")
 	fs.Float64Var(&o.rate, "rate", 100, "messages a second the SMTP relay accepts")
 	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "the relay's time to accept a message")
 	fs.IntVar(&o.connections, "connections", 8, "SMTP sessions drone keeps open")
@@ -89,6 +102,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer mail.stop()
 	media := []*medium{mail}
+	for _, start := range []func(options) (*medium, error){slackMedium, discordMedium} {
+		m, err := start(o)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			defer m.stop()
+			media = append(media, m)
+		}
+	}
 	dir, err := os.MkdirTemp("", "notifybench")
 	if err != nil {
 		return err
@@ -111,9 +134,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		floor = max(floor, m.floor)
 	}
 	fmt.Fprintf(out, "one incident update, fanned out through the queue (%d workers, SQLite, synchronous=FULL)\n", o.workers)
-	fmt.Fprintf(out, "%-8s %9s %9s %9s %8s\n", "medium", "messages", "received", "refused", "floor")
+	fmt.Fprintf(out, "%-8s %9s %9s %9s %8s %8s\n", "medium", "messages", "received", "refused", "floor", "took")
 	for _, m := range media {
-		fmt.Fprintf(out, "%-8s %9d %9d %9d %8s\n", m.name, m.messages, m.received(), m.refused(), m.floor.Round(time.Millisecond))
+		fmt.Fprintf(out, "%-8s %9d %9d %9d %8s %8s\n", m.name, m.messages, m.received(), m.refused(),
+			m.floor.Round(time.Millisecond), m.took.Round(time.Millisecond))
 	}
 	fmt.Fprintf(out, "total %s, floor %s: %.3f × the floor (target ≤ 1.2)\n", elapsed.Round(time.Millisecond),
 		floor.Round(time.Millisecond), elapsed.Seconds()/floor.Seconds())
@@ -146,6 +170,70 @@ func emailMedium(o options) (*medium, notify.Config, error) {
 	return m, cfg, nil
 }
 
+// slackMedium starts a Slack stand-in that answers 429 to a second post in a
+// channel within a second, with o.slack channels drone is in, and drone's
+// Slack medium talking to it.
+func slackMedium(o options) (*medium, error) {
+	if o.slack <= 0 {
+		return nil, nil
+	}
+	srv := slacktest.NewServer(slacktest.Options{PostInterval: time.Second})
+	t := notify.Target{Name: "slack", Medium: notify.MediumSlack, Clearance: "RED"}
+	for i := range o.slack {
+		t.To = append(t.To, srv.AddChannel(fmt.Sprintf("leaders-%03d", i), slacktest.BotUserID))
+	}
+	h, err := droneslack.New(droneslack.Options{Service: &drone.Service{},
+		Config: droneslack.Config{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}})
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	received := func() int {
+		n := 0
+		for _, ch := range t.To {
+			n += srv.MessageCount(ch)
+		}
+		return n
+	}
+	return &medium{name: "slack", messages: o.slack, target: t, received: received, refused: srv.RateLimited,
+		stop: srv.Close, chat: h.Medium()}, nil
+}
+
+// discordMedium starts a Discord stand-in that enforces the global limit of
+// 50 bot requests a second, with o.discord channels, and drone's Discord
+// medium talking to it.
+func discordMedium(o options) (*medium, error) {
+	if o.discord <= 0 {
+		return nil, nil
+	}
+	const token = "bench-bot-token"
+	dc := discordtest.New(token)
+	dc.SetGlobalLimit(50)
+	guild := discordtest.NewID()
+	t := notify.Target{Name: "discord", Medium: notify.MediumDiscord, Clearance: "RED"}
+	for i := range o.discord {
+		t.To = append(t.To, dc.AddChannel(guild, fmt.Sprintf("leaders-%03d", i)))
+	}
+	ad, err := dronediscord.New(dronediscord.Config{BotToken: token, AppID: dc.AppID, APIURL: dc.APIURL()}, &drone.Service{}, nil)
+	if err != nil {
+		dc.Close()
+		return nil, err
+	}
+	received := func() int {
+		n := 0
+		for _, c := range dc.CallsTo("POST /channels/{channel}/messages") {
+			if c.Status == 200 {
+				n++
+			}
+		}
+		return n
+	}
+	// 50 requests fit in Discord's second; the floor is the stand-in's
+	// answer, which is not counted.
+	return &medium{name: "discord", messages: o.discord, target: t, received: received, refused: dc.GlobalLimited,
+		stop: dc.Close, chat: ad.Medium()}, nil
+}
+
 // bench is drone as drone serve runs it: the store, the service with the
 // notifier as its planner, and the queue.
 type bench struct {
@@ -163,14 +251,18 @@ func newDrone(ctx context.Context, dir string, cfg notify.Config, o options, med
 	}
 	b := &bench{db: db}
 	var names []string
+	var chat []notify.Medium
 	for _, m := range media {
 		cfg.Targets = append(cfg.Targets, m.target)
 		names = append(names, m.target.Name)
+		if m.chat != nil {
+			chat = append(chat, m.chat)
+		}
 	}
 	cfg.Rules = []notify.Rule{{Name: "updates", Events: []string{notify.EventUpdate, notify.EventContained}, Targets: names}}
 	b.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(), Targets: drone.DefaultTargets()}
 	if b.n, err = notify.New(ctx, notify.Options{Config: cfg, Service: b.svc, DB: db.SQL(), Org: "Bench Org", SOC: "SOC",
-		EmailTLS: media[0].tls, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		Media: chat, EmailTLS: media[0].tls, Log: slog.New(slog.DiscardHandler)}); err != nil {
 		return nil, err
 	}
 	b.svc.Planners = []drone.Planner{b.n}
@@ -182,7 +274,7 @@ func newDrone(ctx context.Context, dir string, cfg notify.Config, o options, med
 	}
 	workers := river.NewWorkers()
 	b.n.Register(workers)
-	if b.q, err = db.NewQueue(workers, store.QueueConfig{Workers: o.workers}, nil); err != nil {
+	if b.q, err = db.NewQueue(workers, store.QueueConfig{Workers: o.workers}, nil, store.LanesOf(b.n.Lanes())...); err != nil {
 		return nil, err
 	}
 	return b, b.q.Start(ctx)
@@ -208,7 +300,10 @@ func (b *bench) fanOut(ctx context.Context, media []*medium, timeout time.Durati
 	for {
 		done := true
 		for _, m := range media {
-			done = done && m.received() >= m.messages
+			if m.took == 0 && m.received() >= m.messages {
+				m.took = time.Since(start)
+			}
+			done = done && m.took > 0
 		}
 		if done {
 			return time.Since(start), nil

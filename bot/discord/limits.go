@@ -18,6 +18,7 @@ const (
 	maxFieldName     = 256
 	maxFieldValue    = 1024
 	maxFooter        = 2048
+	maxAuthor        = 256
 	maxEmbedTotal    = 6000
 	maxModalTitle    = 45
 	maxModalInputs   = 5

@@ -58,6 +58,9 @@ func noticeHead(n *drone.Notice) *discordgo.MessageEmbed {
 		Color:  severityColour[n.Severity],
 		Footer: &discordgo.MessageEmbedFooter{Text: clip("TLP:"+n.TLP+" · drone", maxFooter)},
 	}
+	if n.Ref == "" { // a digest: about no one incident
+		e.Author.Name, e.Footer.Text = clip(validUTF8(n.Title), maxAuthor), "drone"
+	}
 	desc := clip(validUTF8(n.Headline), headlineBudget)
 	for _, r := range n.Rows {
 		v := strings.TrimSpace(validUTF8(r.Value))

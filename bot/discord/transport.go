@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"golang.org/x/time/rate"
 )
 
 // transport carries discordgo's requests to the configured API and keeps
@@ -20,7 +19,7 @@ type transport struct {
 	base    http.RoundTripper
 	from    string // discordgo's API prefix
 	to      *url.URL
-	limiter *rate.Limiter
+	limiter *window
 }
 
 // newTransport returns a transport to apiURL allowing perSecond requests in
@@ -30,16 +29,7 @@ func newTransport(apiURL string, perSecond int) (*transport, error) {
 	if err != nil || to.Host == "" {
 		return nil, fmt.Errorf("discord api_url %q is not a URL", apiURL)
 	}
-	// A token bucket of rate r and burst b lets through at most r·1s + b
-	// requests in any second: with b a tenth of the limit and r the rest,
-	// no second ever sees more than the limit.
-	burst := max(perSecond/10, 1)
-	r := rate.Limit(perSecond - burst)
-	if r <= 0 {
-		r = rate.Limit(perSecond) / 2
-	}
-	return &transport{base: http.DefaultTransport, from: discordgo.EndpointAPI, to: to,
-		limiter: rate.NewLimiter(r, burst)}, nil
+	return &transport{base: http.DefaultTransport, from: discordgo.EndpointAPI, to: to, limiter: newWindow(perSecond)}, nil
 }
 
 // RoundTrip rewrites the request's URL to the configured API and waits for

@@ -48,8 +48,12 @@ func mrkdwn(s string) *slack.TextBlockObject {
 // indicator type (defanged, with look-up links for public values), and the
 // buttons, within a message's 50 blocks.
 func noticeBlocks(n *drone.Notice) []slack.Block {
+	head := "Security Incident Notification — " + n.Ref
+	if n.Ref == "" { // a digest: about no one incident
+		head = n.Title
+	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(truncate("Security Incident Notification — "+n.Ref, maxHeaderText))),
+		slack.NewHeaderBlock(plain(truncate(head, maxHeaderText))),
 		slack.NewSectionBlock(mrkdwn(truncate("*"+escape(n.Title)+"*\n"+mentions(escape(n.Headline)), maxSectionText)), nil, nil),
 	}
 	var fields []*slack.TextBlockObject
@@ -76,7 +80,11 @@ func noticeBlocks(n *drone.Notice) []slack.Block {
 		blocks = append(blocks, slack.NewDividerBlock())
 		blocks = append(blocks, indicatorSections(n.Sections, maxMessageBlocks-len(blocks)-reserved)...)
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("TLP:%s · %s · drone", escape(n.TLP), escape(n.Ref)))))
+	footer := "drone"
+	if n.Ref != "" {
+		footer = fmt.Sprintf("TLP:%s · %s · drone", escape(n.TLP), escape(n.Ref))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(footer)))
 	if len(n.Actions) > 0 {
 		blocks = append(blocks, actionsBlock(n))
 	}

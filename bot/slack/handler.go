@@ -64,6 +64,7 @@ type Handler struct {
 	svc    *drone.Service
 	router *chat.Router
 	api    *slack.Client
+	client *http.Client // Slack's Web API and incoming webhooks
 	log    *slog.Logger
 	now    func() time.Time
 	groups *groupCache
@@ -104,6 +105,7 @@ func New(o Options) (*Handler, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
+	h.client = client
 	h.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(client),
 		slack.OptionAppLevelToken(cfg.AppToken))
 	h.groups = newGroupCache(h, cfg.GroupCacheTTL, rolesNameGroups(o.Service.Roles))

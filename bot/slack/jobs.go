@@ -346,6 +346,10 @@ func jobError(err error) error {
 	if errors.As(err, &snooze) {
 		return snooze
 	}
+	var busy *busyError
+	if errors.As(err, &busy) {
+		return river.JobSnooze(busy.After)
+	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return river.JobSnooze(max(rl.RetryAfter, time.Second))

@@ -12,11 +12,12 @@ import (
 // methods or features that need it; the manifest asks for these and no
 // more.
 var Scopes = []struct{ Name, Why string }{
-	{"channels:history", "conversations.replies on public channels (the shortcut reads a thread); message events there"},
+	{"channels:history", "conversations.replies and conversations.history on public channels (the shortcut reads a thread; a retried notification looks for its message); message events there"},
 	{"channels:manage", "conversations.create and conversations.invite for public incident channels"},
 	{"chat:write", "chat.postMessage, chat.update and chat.postEphemeral"},
+	{"chat:write.public", "chat.postMessage in public notification channels drone was not invited to"},
 	{"commands", "the slash command and the message shortcut"},
-	{"groups:history", "conversations.replies on private channels; message events there"},
+	{"groups:history", "conversations.replies and conversations.history on private channels; message events there"},
 	{"groups:write", "conversations.create and conversations.invite for private incident channels (TLP AMBER+STRICT, RED)"},
 	{"usergroups:read", "usergroups.list (roles naming user groups) and usergroups.users.list (responder groups)"},
 }

@@ -6,12 +6,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/notify"
 )
 
 // TestManifestFile keeps configs/slack-manifest.yaml the manifest of the
@@ -106,6 +108,7 @@ var scopeOf = map[string][2]string{ // method -> {public channel, private channe
 	"conversations.create":  {"channels:manage", "groups:write"},
 	"conversations.invite":  {"channels:manage", "groups:write"},
 	"conversations.replies": {"channels:history", "groups:history"},
+	"conversations.history": {"channels:history", "groups:history"},
 	"usergroups.list":       {"usergroups:read", "usergroups:read"},
 	"usergroups.users.list": {"usergroups:read", "usergroups:read"},
 }
@@ -142,6 +145,16 @@ func TestManifestScopes(t *testing.T) {
 	}
 	e.wait("the offer", func(s *slacktest.Server) bool { return s.Count("chat.postEphemeral") > 0 })
 	e.h.Wait()
+	// A notification in a public channel drone was not invited to, and a
+	// retry that looks for its message in a channel's history.
+	board := e.srv.AddChannel("board", alice)
+	n := &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 2, Since: time.Now()}
+	if _, err := e.h.Medium().Send(e.ctx, board, n, notify.MessageRef{}); err != nil {
+		t.Fatalf("notification in a public channel: %v", err)
+	}
+	if _, err := e.h.Medium().Send(e.ctx, public.ID, n, notify.MessageRef{}); err != nil {
+		t.Fatalf("notification in an incident channel: %v", err)
+	}
 
 	needed := map[string]bool{"commands": true, "channels:history": true, "groups:history": true}
 	for _, c := range e.srv.Calls() {
@@ -151,8 +164,12 @@ func TestManifestScopes(t *testing.T) {
 			continue
 		}
 		s := scopes[0]
-		if ch, ok := e.srv.Channel(c.Params["channel"]); (ok && ch.Private) || c.Params["is_private"] == "true" {
+		ch, ok := e.srv.Channel(c.Params["channel"])
+		if (ok && ch.Private) || c.Params["is_private"] == "true" {
 			s = scopes[1]
+		}
+		if c.Method == "chat.postMessage" && ok && !ch.Private && !ch.Members[slacktest.BotUserID] {
+			s = "chat:write.public"
 		}
 		if s != "" {
 			needed[s] = true

@@ -20,8 +20,13 @@ func TestPacerSnoozes(t *testing.T) {
 	if err := p.wait(ctx, "C2"); err != nil {
 		t.Fatalf("another channel waits for nothing: %v", err)
 	}
+	err := p.wait(ctx, "C1")
+	var busy *busyError
+	if !errors.As(err, &busy) || busy.After < 59*time.Minute {
+		t.Fatalf("second post in C1 = %v; want a wait of about an hour", err)
+	}
 	var snooze *river.JobSnoozeError
-	if err := p.wait(ctx, "C1"); !errors.As(err, &snooze) || snooze.Duration < 59*time.Minute {
-		t.Fatalf("second post in C1 = %v; want a snooze of about an hour", err)
+	if !errors.As(jobError(err), &snooze) || snooze.Duration != busy.After {
+		t.Fatalf("a job told to wait %s is steered by %v; want a snooze as long", busy.After, jobError(err))
 	}
 }

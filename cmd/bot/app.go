@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
 )
 
@@ -25,6 +27,9 @@ type app struct {
 	svc          *drone.Service
 	log          *slog.Logger
 	integrations []*integration
+	// media are the chat media the Slack and Discord integrations offer
+	// the notifier, which is built after them.
+	media []notify.Medium
 }
 
 // integration is one system drone carries work to through the queue.
@@ -35,6 +40,9 @@ type integration struct {
 	Planner drone.Planner
 	// Register adds the integration's workers.
 	Register func(w *river.Workers)
+	// Lanes are the queues of its jobs besides the default one, with their
+	// workers (store.Lane).
+	Lanes map[string]int
 	// Extensions are commands of the grammar the integration handles.
 	Extensions map[string]drone.Extension
 	// Routes are HTTP handlers drone serve mounts, by pattern
@@ -98,10 +106,12 @@ func (a *app) close() {
 // no integration is enabled (there is then nothing to work).
 func (a *app) queue() (*store.Queue, error) {
 	workers := river.NewWorkers()
+	lanes := map[string]int{}
 	n := 0
 	for _, in := range a.integrations {
 		if in.Enabled && in.Register != nil {
 			in.Register(workers)
+			maps.Copy(lanes, in.Lanes)
 			n++
 		}
 	}
@@ -113,7 +123,7 @@ func (a *app) queue() (*store.Queue, error) {
 	if _, err := a.db.RescueStuck(context.Background(), 2*a.cfg.Queue.JobTimeout); err != nil {
 		return nil, err
 	}
-	return a.db.NewQueue(workers, a.cfg.Queue, a.log)
+	return a.db.NewQueue(workers, a.cfg.Queue, a.log, store.LanesOf(lanes)...)
 }
 
 // describeIntegrations says which integrations are on and how to turn on the others.

@@ -22,6 +22,7 @@ func discordIntegration(ctx context.Context, a *app) (*integration, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	in.Enabled = true
+	a.media = append(a.media, ad.Medium())
 	in.Planner = ad
 	in.Register = ad.Register
 	in.Run = ad.Run

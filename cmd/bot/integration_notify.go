@@ -15,12 +15,13 @@ import (
 // notifyKinds are the notifier's job kinds.
 var notifyKinds = []string{notify.KindDeliver, notify.KindCheck, notify.KindClock, notify.KindDigest}
 
-// notifyIntegration routes incident events to e-mail (and, once their
-// adapters land, Slack and Discord), checks the promised times, sends the
-// digests and runs the phishing-report mailbox.
+// notifyIntegration routes incident events to e-mail, Slack and Discord,
+// checks the promised times, sends the digests and runs the phishing-report
+// mailbox. It is built after the Slack and Discord integrations, whose
+// media it sends through.
 func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
 	in := &integration{Name: "Notifications",
-		Hint: "add notify.targets and notify.rules to route incident events to e-mail, or notify.inbound.listen for the phishing mailbox"}
+		Hint: "add notify.targets and notify.rules to route incident events to e-mail, Slack or Discord, or notify.inbound.listen for the phishing mailbox"}
 	cfg := a.cfg.Notify
 	if !cfg.Enabled() {
 		return in, nil
@@ -31,6 +32,7 @@ func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
 	}
 	in.Enabled = true
 	in.Planner = n
+	in.Lanes = n.Lanes()
 	in.Register = func(w *river.Workers) {
 		n.Register(w)
 		a.prepareNotifyQueue(ctx, n)
@@ -53,7 +55,7 @@ func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
 // newNotifier builds the notifier of the configuration: drone report and
 // drone notify test use it even when no rule is configured.
 func newNotifier(ctx context.Context, a *app) (*notify.Notifier, error) {
-	return notify.New(ctx, notify.Options{Config: a.cfg.Notify, Service: a.svc, DB: a.db.SQL(),
+	return notify.New(ctx, notify.Options{Config: a.cfg.Notify, Service: a.svc, DB: a.db.SQL(), Media: a.media,
 		Org: a.cfg.Organisation, SOC: orDefault(a.cfg.SOC.Name, "SOC"), Log: a.log})
 }
 

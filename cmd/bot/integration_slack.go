@@ -21,6 +21,7 @@ func slackIntegration(ctx context.Context, a *app) (*integration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting Slack: %w", err)
 	}
+	a.media = append(a.media, h.Medium())
 	in.Planner = h.Planner()
 	in.Register = h.Register
 	in.Run = h.Run

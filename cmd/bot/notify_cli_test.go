@@ -156,7 +156,7 @@ func TestConfigCheckRefusesARuleAboveClearance(t *testing.T) {
 	relay := startRelay(t, smtptest.Options{})
 	e.vars["DRONE_CONFIG"] = notifyConfig(t, e, relay, `  targets:
     - {name: leaders, medium: email, to: [ciso@example.org], clearance: AMBER}
-    - {name: ops, medium: slack, to: [C0123], clearance: RED}
+    - {name: ops, medium: slack, to: [C0123ABCD], clearance: RED}
   rules:
     - {name: leaders, events: [declared], targets: [leaders], audience: leaders}
     - {name: ops, events: [all], targets: [ops]}

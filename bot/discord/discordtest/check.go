@@ -17,6 +17,13 @@ type Message struct {
 	Embeds     []*discordgo.MessageEmbed `json:"embeds"`
 	Components []Component               `json:"components"`
 	Flags      int                       `json:"flags,omitempty"`
+	// Nonce and EnforceNonce make a message once: Discord answers a second
+	// message of the same author and nonce with the first.
+	Nonce        json.RawMessage             `json:"nonce,omitempty"`
+	EnforceNonce bool                        `json:"enforce_nonce,omitempty"`
+	Reference    *discordgo.MessageReference `json:"message_reference,omitempty"`
+	// WebhookID is set on a message an incoming webhook posted.
+	WebhookID string `json:"webhook_id,omitempty"`
 }
 
 // Component is a message or modal component, decoded plainly: an action

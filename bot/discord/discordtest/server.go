@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,13 +68,33 @@ type Server struct {
 	commands map[string][]*discordgo.ApplicationCommand
 	throttle map[string][]float64 // route -> retry_after of the 429s to give
 	gateway  gateway
+
+	globalLimit int         // bot requests a second; 0: no limit
+	recent      []time.Time // the bot requests of the last second
+	limited     int         // requests answered 429 for the global limit
+	nonces      map[string]nonced
+	webhooks    map[string]webhook
 }
+
+// nonced is a message sent with enforce_nonce, for the nonce's window.
+type nonced struct {
+	message string
+	at      time.Time
+}
+
+// webhook is an incoming webhook: its token and the channel it posts in.
+type webhook struct{ token, channel string }
+
+// nonceWindow is how long Discord remembers an enforced nonce ("the past
+// few minutes" in its documentation).
+const nonceWindow = 5 * time.Minute
 
 // New starts a stand-in on 127.0.0.1 expecting the given bot token.
 func New(token string) *Server {
 	s := &Server{Token: token, AppID: NewID(), BotID: NewID(), changed: make(chan struct{}),
 		channels: map[string]*Channel{}, messages: map[string]*Message{}, answered: map[string]bool{},
-		commands: map[string][]*discordgo.ApplicationCommand{}, throttle: map[string][]float64{}}
+		commands: map[string][]*discordgo.ApplicationCommand{}, throttle: map[string][]float64{},
+		nonces: map[string]nonced{}, webhooks: map[string]webhook{}}
 	s.gateway.sessions = map[*websocket.Conn]*gatewaySession{}
 	mux := http.NewServeMux()
 	for route, h := range s.routes() {
@@ -159,6 +180,16 @@ func (s *Server) record(route string, h handler) http.Handler {
 			writeError(w, 401, 0, "401: Unauthorized")
 			return
 		}
+		if after, ok := s.overGlobal(route); ok {
+			call.Status = 429
+			w.Header().Set("Retry-After", fmt.Sprint(int(after+0.999)))
+			w.Header().Set("X-RateLimit-Global", "true")
+			w.Header().Set("X-RateLimit-Scope", "global")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(429)
+			json.NewEncoder(w).Encode(map[string]any{"message": "You are being rate limited.", "retry_after": after, "global": true})
+			return
+		}
 		if after, ok := s.takeThrottle(route); ok {
 			call.Status = 429
 			w.Header().Set("Retry-After", fmt.Sprint(int(after+0.999)))
@@ -198,6 +229,87 @@ func (s *Server) Throttle(route string, n int, retryAfter float64) {
 	for range n {
 		s.throttle[route] = append(s.throttle[route], retryAfter)
 	}
+}
+
+// SetGlobalLimit makes the stand-in enforce Discord's global rate limit:
+// at most n requests authenticated with the bot token in any one second;
+// more are answered 429 with global set and the retry_after until a slot
+// frees. Interaction answers and webhooks are not counted, as Discord
+// counts them not.
+func (s *Server) SetGlobalLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.globalLimit = n
+}
+
+// GlobalLimited counts the requests answered 429 for the global limit.
+func (s *Server) GlobalLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// overGlobal counts a bot request against the global limit and returns the
+// wait, in seconds, when it is over.
+func (s *Server) overGlobal(route string) (float64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.globalLimit <= 0 || tokenFree(route) {
+		return 0, false
+	}
+	now := time.Now()
+	i := 0
+	for i < len(s.recent) && now.Sub(s.recent[i]) >= time.Second {
+		i++
+	}
+	s.recent = s.recent[i:]
+	if len(s.recent) >= s.globalLimit {
+		s.limited++
+		return max(time.Second-now.Sub(s.recent[0]), time.Millisecond).Seconds(), true
+	}
+	s.recent = append(s.recent, now)
+	return 0, false
+}
+
+// AddChannel adds a text channel of guild that drone did not create, such
+// as a notification channel, and returns its id.
+func (s *Server) AddChannel(guild, name string) string {
+	c := &Channel{ID: NewID(), GuildID: guild, Name: name, Type: discordgo.ChannelTypeGuildText}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[c.ID] = c
+	return c.ID
+}
+
+// AddWebhook adds an incoming webhook posting in channel and returns its
+// URL.
+func (s *Server) AddWebhook(channel string) string {
+	id, token := NewID(), NewID()+"tok"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhooks[id] = webhook{token: token, channel: channel}
+	return s.APIURL() + "/webhooks/" + id + "/" + token
+}
+
+// Messages returns the messages posted in a channel, oldest first.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.ChannelID == channel {
+			out = append(out, *m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return snowflakeLess(out[i].ID, out[j].ID) })
+	return out
+}
+
+func snowflakeLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
 }
 
 func (s *Server) takeThrottle(route string) (float64, bool) {
@@ -363,8 +475,37 @@ func (s *Server) editOriginal(r *http.Request, body []byte) (int, any, string) {
 	return 200, m, ""
 }
 
+// followup answers an interaction's follow-up message, or executes an
+// incoming webhook added with AddWebhook: its message is posted in the
+// webhook's channel and returned when the URL asks ?wait=true.
 func (s *Server) followup(r *http.Request, body []byte) (int, any, string) {
-	return s.editOriginal(r, body)
+	s.mu.Lock()
+	hook, ok := s.webhooks[r.PathValue("app")]
+	s.mu.Unlock()
+	if !ok {
+		return s.editOriginal(r, body)
+	}
+	if hook.token != r.PathValue("token") {
+		return 401, nil, "invalid webhook token"
+	}
+	var m Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return 400, nil, err.Error()
+	}
+	if err := CheckMessage(m); err != nil {
+		return 400, nil, err.Error()
+	}
+	if m.Content == "" && len(m.Embeds) == 0 {
+		return 400, nil, "cannot send an empty message"
+	}
+	m.ID, m.ChannelID, m.WebhookID = NewID(), hook.channel, r.PathValue("app")
+	s.mu.Lock()
+	s.messages[m.ID] = &m
+	s.mu.Unlock()
+	if r.URL.Query().Get("wait") != "true" {
+		return 204, nil, ""
+	}
+	return 200, m, ""
 }
 
 func (s *Server) listChannels(r *http.Request, _ []byte) (int, any, string) {
@@ -473,6 +614,21 @@ func (s *Server) postMessage(r *http.Request, body []byte) (int, any, string) {
 	defer s.mu.Unlock()
 	if _, ok := s.channels[m.ChannelID]; !ok {
 		return 404, nil, "unknown channel"
+	}
+	if ref := m.Reference; ref != nil {
+		if old, ok := s.messages[ref.MessageID]; !ok || old.ChannelID != m.ChannelID {
+			return 400, nil, "message_reference: unknown message"
+		}
+	}
+	key := string(m.Nonce)
+	if m.EnforceNonce && key != "" {
+		if Len(strings.Trim(key, `"`)) > 25 {
+			return 400, nil, "nonce longer than 25 characters"
+		}
+		if n, ok := s.nonces[key]; ok && time.Since(n.at) < nonceWindow {
+			return 200, s.messages[n.message], ""
+		}
+		s.nonces[key] = nonced{message: m.ID, at: time.Now()}
 	}
 	s.messages[m.ID] = &m
 	return 200, m, ""

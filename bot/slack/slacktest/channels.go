@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"sort"
+	"time"
 )
 
 // Channel is a conversation of the stand-in's workspace.
@@ -16,6 +17,8 @@ type Channel struct {
 	Messages []*Message
 	// Ephemeral holds the ephemeral messages drone posted, in order.
 	Ephemeral []*Message
+
+	lastPost time.Time // of the last chat.postMessage, for PostInterval
 }
 
 // Message is a message of a channel.
@@ -28,6 +31,12 @@ type Message struct {
 	To string
 	// Edits counts the chat.update calls on the message.
 	Edits int
+	// Metadata is the message metadata posted with it (JSON), if any.
+	Metadata json.RawMessage
+	// Broadcast marks a thread reply also shown in the channel.
+	Broadcast bool
+	// Webhook marks a message posted through an incoming webhook.
+	Webhook bool
 }
 
 // newChannel adds a channel; s.mu must be held.
@@ -89,6 +98,18 @@ func (m *Message) json(replies int) map[string]any {
 	}
 	if len(m.Blocks) > 0 {
 		out["blocks"] = m.Blocks
+	}
+	if m.Broadcast {
+		out["subtype"] = "thread_broadcast"
+	}
+	return out
+}
+
+// withMetadata adds the message's metadata to its JSON, as Slack does when
+// asked with include_all_metadata.
+func (m *Message) withMetadata(out map[string]any, include bool) map[string]any {
+	if include && len(m.Metadata) > 0 {
+		out["metadata"] = m.Metadata
 	}
 	return out
 }

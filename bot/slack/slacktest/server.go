@@ -44,6 +44,11 @@ type Options struct {
 	// PingInterval is how often the Socket Mode WebSocket is pinged.
 	// Defaults to 5s (slack-go gives up on a silent connection after 30s).
 	PingInterval time.Duration
+	// PostInterval, when set, is the least time between two
+	// chat.postMessage calls in one channel: a post sooner is answered 429
+	// with Retry-After, as Slack answers more than about one message a
+	// second in a channel. Defaults to no limit.
+	PostInterval time.Duration
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 }
@@ -88,10 +93,12 @@ type Server struct {
 	users    map[string]*User
 	groups   map[string]*UserGroup
 	channels map[string]*Channel
+	webhooks map[string]string // incoming webhook path -> channel id
 	views    map[string]*View
 	triggers map[string]trigger
 	lastTS   time.Time
 	seq      int
+	limited  int // posts answered 429 for coming too soon
 	sockets  *socketHub
 }
 
@@ -128,12 +135,13 @@ type fault struct {
 func NewServer(opts Options) *Server {
 	s := &Server{opts: opts.withDefaults(), changed: make(chan struct{}), faults: map[string][]fault{},
 		users: map[string]*User{}, groups: map[string]*UserGroup{}, channels: map[string]*Channel{},
-		views: map[string]*View{}, triggers: map[string]trigger{}}
+		webhooks: map[string]string{}, views: map[string]*View{}, triggers: map[string]trigger{}}
 	s.users[BotUserID] = &User{ID: BotUserID, Name: "drone"}
 	s.sockets = newSocketHub(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/socket", s.sockets.serve)
+	mux.HandleFunc("POST /services/", s.serveWebhook)
 	s.http = httptest.NewServer(mux)
 	return s
 }

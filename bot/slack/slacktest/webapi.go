@@ -22,6 +22,7 @@ var methods = map[string]method{
 	"conversations.create":  (*Server).conversationsCreate,
 	"conversations.invite":  (*Server).conversationsInvite,
 	"conversations.replies": (*Server).conversationsReplies,
+	"conversations.history": (*Server).conversationsHistory,
 	"chat.postMessage":      (*Server).chatPostMessage,
 	"chat.update":           (*Server).chatUpdate,
 	"chat.postEphemeral":    (*Server).chatPostEphemeral,
@@ -80,6 +81,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		call.Error = "unknown_method"
 	default:
 		fields, call.Error = m(s, params)
+	}
+	if call.Error == errRateLimited {
+		call.Status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": call.Error})
+		return
 	}
 	if call.Error != "" {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": call.Error})
@@ -231,8 +238,12 @@ func (s *Server) conversationsReplies(p map[string]string) (map[string]any, stri
 	start = min(max(start, 0), len(thread))
 	end := min(start+limit, len(thread))
 	out := make([]map[string]any, 0, end-start)
+	meta := p["include_all_metadata"] == "1" || p["include_all_metadata"] == "true"
 	for _, m := range thread[start:end] {
-		out = append(out, m.json(len(thread)-1))
+		if oldest := p["oldest"]; oldest != "" && m != parent && tsBefore(m.TS, oldest) {
+			continue
+		}
+		out = append(out, m.withMetadata(m.json(len(thread)-1), meta))
 	}
 	next := ""
 	if end < len(thread) {
@@ -242,20 +253,25 @@ func (s *Server) conversationsReplies(p map[string]string) (map[string]any, stri
 		"response_metadata": map[string]any{"next_cursor": next}}, ""
 }
 
-// postable returns the channel drone may post in, or the error.
+// postable returns the channel drone may post in, or the error (with the
+// channel, when it exists).
 func (s *Server) postable(id string) (*Channel, string) {
 	ch := s.channels[id]
 	switch {
 	case ch == nil:
 		return nil, "channel_not_found"
 	case !ch.Members[BotUserID]:
-		return nil, "not_in_channel"
+		return ch, "not_in_channel"
 	}
 	return ch, ""
 }
 
 func (s *Server) chatPostMessage(p map[string]string) (map[string]any, string) {
 	ch, e := s.postable(p["channel"])
+	if e == "not_in_channel" && !ch.Private {
+		// The app has chat:write.public: it posts in any public channel.
+		e = ""
+	}
 	if e != "" {
 		return nil, e
 	}
@@ -266,8 +282,137 @@ func (s *Server) chatPostMessage(p map[string]string) (map[string]any, string) {
 	if ts := p["thread_ts"]; ts != "" && ch.find(ts) == nil {
 		return nil, "thread_not_found"
 	}
-	m := ch.add(s.nextTS(), Message{User: BotUserID, BotID: BotID, Text: p["text"], Blocks: blocks, ThreadTS: p["thread_ts"]})
+	if e := s.paced(ch); e != "" {
+		return nil, e
+	}
+	var meta json.RawMessage
+	if raw := p["metadata"]; raw != "" {
+		var md struct {
+			EventType    string         `json:"event_type"`
+			EventPayload map[string]any `json:"event_payload"`
+		}
+		if json.Unmarshal([]byte(raw), &md) != nil || md.EventType == "" {
+			return nil, "invalid_metadata_format"
+		}
+		meta = json.RawMessage(raw)
+	}
+	m := ch.add(s.nextTS(), Message{User: BotUserID, BotID: BotID, Text: p["text"], Blocks: blocks, ThreadTS: p["thread_ts"],
+		Metadata: meta, Broadcast: p["thread_ts"] != "" && p["reply_broadcast"] == "true"})
 	return map[string]any{"channel": ch.ID, "ts": m.TS, "message": m.json(0)}, ""
+}
+
+// errRateLimited is the error of a call answered 429.
+const errRateLimited = "ratelimited"
+
+// paced answers ratelimited when a post in ch comes sooner than
+// PostInterval after the last one; s.mu must be held.
+func (s *Server) paced(ch *Channel) string {
+	if s.opts.PostInterval <= 0 {
+		return ""
+	}
+	now := s.opts.Now()
+	if !ch.lastPost.IsZero() && now.Sub(ch.lastPost) < s.opts.PostInterval {
+		s.limited++
+		return errRateLimited
+	}
+	ch.lastPost = now
+	return ""
+}
+
+// RateLimited counts the posts answered 429 because they came too soon in
+// their channel.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// conversationsHistory lists a channel's messages, newest first: those at
+// its top level and the thread replies also shown there.
+func (s *Server) conversationsHistory(p map[string]string) (map[string]any, string) {
+	ch := s.channels[p["channel"]]
+	if ch == nil {
+		return nil, "channel_not_found"
+	}
+	if !ch.Members[BotUserID] {
+		return nil, "not_in_channel"
+	}
+	limit, _ := strconv.Atoi(p["limit"])
+	if limit <= 0 || limit > 999 {
+		limit = 100
+	}
+	meta := p["include_all_metadata"] == "1" || p["include_all_metadata"] == "true"
+	out := []map[string]any{}
+	for i := len(ch.Messages) - 1; i >= 0 && len(out) < limit; i-- {
+		m := ch.Messages[i]
+		top := m.ThreadTS == "" || m.ThreadTS == m.TS || m.Broadcast
+		if !top || (p["oldest"] != "" && tsBefore(m.TS, p["oldest"])) {
+			continue
+		}
+		out = append(out, m.withMetadata(m.json(ch.replies(m.TS)), meta))
+	}
+	return map[string]any{"messages": out, "has_more": false}, ""
+}
+
+// tsBefore reports whether the message ts a is older than the time b (both
+// "seconds.micros" or plain seconds).
+func tsBefore(a, b string) bool {
+	x, _ := strconv.ParseFloat(a, 64)
+	y, _ := strconv.ParseFloat(b, 64)
+	return x < y
+}
+
+// AddWebhook adds an incoming webhook posting in channel and returns its
+// URL.
+func (s *Server) AddWebhook(channel string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := "/services/" + TeamID + "/" + s.nextID("B") + "/" + randomHex(12)
+	s.webhooks[path] = channel
+	return s.http.URL + path
+}
+
+// serveWebhook answers an incoming webhook as Slack does: "ok" as text,
+// or an error code as text with a 4xx.
+func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.notify()
+	status, text := http.StatusOK, "ok"
+	ch := s.channels[s.webhooks[r.URL.Path]]
+	var msg struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	switch {
+	case ch == nil:
+		status, text = http.StatusNotFound, "no_service"
+	case err != nil || json.Unmarshal(body, &msg) != nil:
+		status, text = http.StatusBadRequest, "invalid_payload"
+	default:
+		blocks, e := checkBlocks(msg.Text, string(msg.Blocks), 50)
+		if e == "" {
+			e = s.paced(ch)
+		}
+		switch e {
+		case "":
+			ch.add(s.nextTS(), Message{BotID: BotID, Text: msg.Text, Blocks: blocks, Webhook: true})
+		case errRateLimited:
+			status, text = http.StatusTooManyRequests, "rate_limited"
+			w.Header().Set("Retry-After", "1")
+		default:
+			status, text = http.StatusBadRequest, e
+		}
+	}
+	call := Call{Method: "webhook", Params: map[string]string{"path": r.URL.Path}, Status: status, At: s.opts.Now()}
+	if status != http.StatusOK {
+		call.Error = text
+	}
+	s.calls = append(s.calls, call)
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, text)
 }
 
 func (s *Server) chatUpdate(p map[string]string) (map[string]any, string) {

@@ -1,0 +1,155 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ttp0/drone/notify"
+)
+
+// Medium is notify's Discord medium: it posts routed notices in the
+// channels (or incoming webhooks) of notification targets, through the
+// adapter's session and so within its share of the global rate limit. The
+// first notice about an incident in a channel is a message of its own;
+// later ones reply to it, so each change notifies and all lead back to the
+// first.
+type Medium struct {
+	session *discordgo.Session
+}
+
+var _ notify.Medium = (*Medium)(nil)
+
+// Medium returns the Discord medium of the adapter's bot.
+func (a *Adapter) Medium() *Medium { return &Medium{session: a.session} }
+
+// Name returns "discord".
+func (m *Medium) Name() string { return notify.MediumDiscord }
+
+// createMessage is the body of POST /channels/{id}/messages with what
+// discordgo's MessageSend lacks: the nonce Discord enforces, so that an
+// attempt repeated after a crash gets the first attempt's message back
+// instead of a second one (within Discord's window of a few minutes).
+type createMessage struct {
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Components      []discordgo.MessageComponent      `json:"components,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	Reference       *discordgo.MessageReference       `json:"message_reference,omitempty"`
+	Nonce           string                            `json:"nonce,omitempty"`
+	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
+}
+
+// Send posts msg's notice in channel (a channel id, or a webhook URL).
+func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef) (notify.MessageRef, error) {
+	if strings.Contains(channel, "/") {
+		return m.webhook(ctx, channel, msg)
+	}
+	r := renderNotice(msg.Notice)
+	body := createMessage{Embeds: r.Embeds, Components: r.Components, AllowedMentions: noMentions(),
+		Nonce: nonce(msg.Key), EnforceNonce: true}
+	if prev.Thread != "" {
+		no := false
+		body.Reference = &discordgo.MessageReference{MessageID: prev.Thread, ChannelID: channel, FailIfNotExists: &no}
+	}
+	ep := discordgo.EndpointChannelMessages(channel)
+	raw, err := m.session.RequestWithBucketID(http.MethodPost, ep, body, ep, discordgo.WithContext(ctx))
+	if err != nil {
+		return notify.MessageRef{}, mediumError(fmt.Errorf("posting in Discord channel %s: %w", channel, err))
+	}
+	sent, err := sentMessage(raw)
+	if err != nil {
+		return notify.MessageRef{}, fmt.Errorf("reading Discord's answer to a post in channel %s: %w", channel, err)
+	}
+	thread := prev.Thread
+	if thread == "" {
+		thread = sent.ID
+	}
+	return notify.MessageRef{ID: sent.ID, Thread: thread}, nil
+}
+
+// nonce is the delivery key in Discord's 25 characters: a hash of it.
+func nonce(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:25]
+}
+
+// webhook executes an incoming webhook and waits for the message. A
+// webhook is not the bot's: its notice carries no buttons.
+func (m *Medium) webhook(ctx context.Context, hook string, msg *notify.Message) (notify.MessageRef, error) {
+	u, err := url.Parse(hook)
+	if err != nil {
+		return notify.MessageRef{}, notify.Permanent(fmt.Errorf("discord webhook: %w", err))
+	}
+	q := u.Query()
+	q.Set("wait", "true")
+	u.RawQuery = q.Encode()
+	r := renderNotice(msg.Notice)
+	b, err := json.Marshal(createMessage{Embeds: r.Embeds, AllowedMentions: noMentions()})
+	if err != nil {
+		return notify.MessageRef{}, notify.Permanent(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(b))
+	if err != nil {
+		return notify.MessageRef{}, notify.Permanent(fmt.Errorf("discord webhook: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := m.session.Client.Do(req)
+	if err != nil {
+		return notify.MessageRef{}, fmt.Errorf("executing a Discord webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return notify.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// The same shape as discordgo's, so that one function reads both.
+		return notify.MessageRef{}, mediumError(&discordgo.RESTError{Request: req, Response: resp, ResponseBody: raw})
+	}
+	sent, err := sentMessage(raw)
+	if err != nil {
+		return notify.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
+	}
+	return notify.MessageRef{ID: sent.ID}, nil
+}
+
+// sentMessage decodes the message Discord answered a post with.
+func sentMessage(raw []byte) (*discordgo.Message, error) {
+	var m discordgo.Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	if m.ID == "" {
+		return nil, errors.New("the answer names no message")
+	}
+	return &m, nil
+}
+
+// mediumError tells notify how to treat a failure: a 429 waits its
+// retry_after, another 4xx (a channel drone may not post in, a webhook
+// deleted) is permanent, anything else is retried.
+func mediumError(err error) error {
+	if d, ok := retryAfter(err); ok {
+		return notify.RetryAfter(d, err)
+	}
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil {
+		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
+			if c == http.StatusForbidden || c == http.StatusNotFound {
+				err = fmt.Errorf("%w (give the drone bot View Channel and Send Messages in the channel, or check the webhook)", err)
+			}
+			return notify.Permanent(err)
+		}
+	}
+	return err
+}

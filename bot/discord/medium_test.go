@@ -1,0 +1,115 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ttp0/drone/bot/discord/discordtest"
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/notify"
+)
+
+// newMedium returns the Discord medium of an adapter talking to dc.
+func newMedium(t *testing.T, dc *discordtest.Server) *Medium {
+	t.Helper()
+	ad, err := New(Config{BotToken: "test-bot-token", AppID: dc.AppID, APIURL: dc.APIURL()}, &drone.Service{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ad.Medium()
+}
+
+func leaderNotice(headline string) *drone.Notice {
+	return &drone.Notice{Kind: "contained", Audience: drone.AudienceLeaders, Ref: "INC-7", Title: "Credential phishing",
+		Subject: "Credential phishing | SIN #7", TLP: "AMBER", Severity: 3, Headline: headline,
+		Rows: []drone.Row{{Label: "Business unit", Value: "FINANCE"}, {Label: "Status", Value: "contained"}}}
+}
+
+// TestMediumReplies posts the first notice about an incident as a message
+// and the next as replies to it, each once even when an attempt is made
+// again after its answer was lost (Discord's enforced nonce).
+func TestMediumReplies(t *testing.T) {
+	ctx := context.Background()
+	dc := discordtest.New("test-bot-token")
+	t.Cleanup(dc.Close)
+	ch := dc.AddChannel(testGuild, "leaders")
+	m := newMedium(t, dc)
+
+	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, notify.MessageRef{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ID == "" || first.Thread != first.ID {
+		t.Fatalf("first ref = %+v; want its id as the thread", first)
+	}
+	second, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 1}, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 2}, first)
+	if err != nil || again != second {
+		t.Fatalf("the repeated attempt = %+v, %v; want the first attempt's %+v", again, err, second)
+	}
+	msgs := dc.Messages(ch)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages in the channel, want 2", len(msgs))
+	}
+	reply := msgs[1]
+	if reply.Reference == nil || reply.Reference.MessageID != first.ID {
+		t.Errorf("second message refers to %+v; want a reply to %s", reply.Reference, first.ID)
+	}
+	if len(reply.Embeds) == 0 || !strings.Contains(reply.Embeds[0].Description, "INC-7 is contained") {
+		t.Errorf("reply embeds %+v; want the notice", reply.Embeds)
+	}
+	if len(reply.Components) != 0 {
+		t.Errorf("a leaders' notice carries buttons: %+v", reply.Components)
+	}
+}
+
+// TestMediumGlobalLimit meets Discord's global limit: the 429 becomes a
+// wait of the retry_after Discord gave, not a failed attempt.
+func TestMediumGlobalLimit(t *testing.T) {
+	ctx := context.Background()
+	dc := discordtest.New("test-bot-token")
+	t.Cleanup(dc.Close)
+	ch := dc.AddChannel(testGuild, "leaders")
+	m := newMedium(t, dc)
+	dc.Throttle("POST /channels/{channel}/messages", 1, 1.5)
+	_, err := m.Send(ctx, ch, &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, notify.MessageRef{})
+	var wait *notify.RetryAfterError
+	if !errors.As(err, &wait) || wait.After != 1500*time.Millisecond {
+		t.Fatalf("429 = %v; want a wait of 1.5s", err)
+	}
+	_, err = m.Send(ctx, discordtest.NewID(), &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, notify.MessageRef{})
+	if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "Send Messages") {
+		t.Errorf("unknown channel = %v; want a permanent error saying what to check", err)
+	}
+}
+
+// TestMediumWebhook executes an incoming webhook and gets its message id;
+// a wrong token is permanent.
+func TestMediumWebhook(t *testing.T) {
+	ctx := context.Background()
+	dc := discordtest.New("test-bot-token")
+	t.Cleanup(dc.Close)
+	ch := dc.AddChannel(testGuild, "board")
+	hook := dc.AddWebhook(ch)
+	m := newMedium(t, dc)
+	n := leaderNotice("declared")
+	n.Actions = []drone.Action{{ID: "ack", Label: "Acknowledge"}}
+	ref, err := m.Send(ctx, hook, &notify.Message{Key: "k", Notice: n, Attempt: 1}, notify.MessageRef{})
+	if err != nil || ref.ID == "" {
+		t.Fatalf("webhook = %+v, %v", ref, err)
+	}
+	msgs := dc.Messages(ch)
+	if len(msgs) != 1 || msgs[0].ID != ref.ID || msgs[0].WebhookID == "" || len(msgs[0].Components) != 0 {
+		t.Fatalf("channel holds %+v; want the webhook's message %s without buttons", msgs, ref.ID)
+	}
+	_, err = m.Send(ctx, hook+"x", &notify.Message{Key: "k2", Notice: n, Attempt: 1}, notify.MessageRef{})
+	if !notify.IsPermanent(err) {
+		t.Errorf("wrong webhook token = %v; want a permanent error", err)
+	}
+}
