@@ -3,7 +3,7 @@ GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 STATICCHECK_VERSION ?= 2026.2.2
 
-.PHONY: build test run lint tools bench fuzz clean
+.PHONY: build test e2e run lint tools bench fuzz clean
 
 ## build: write bin/drone
 build:
@@ -12,6 +12,10 @@ build:
 ## test: every test with the race detector
 test:
 	$(GO) test -race -timeout 20m ./...
+
+## e2e: end-to-end scripts with real outside programs (swaks, from Debian)
+e2e:
+	bash scripts/notify-e2e.sh
 
 ## run: drone serve on the example configuration, its database under ./data/
 run: build
