@@ -126,8 +126,10 @@ func TestKilledMidFanOut(t *testing.T) {
 func (e *env) helper(args ...string) *exec.Cmd {
 	a, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestNotifyHelperProcess$")
-	cmd.Env = append(os.Environ(), "DRONE_NOTIFY_HELPER_ARGS="+string(a), "DRONE_CONFIG="+e.vars["DRONE_CONFIG"],
-		"DRONE_DB="+e.vars["DRONE_DB"], "USER=tester")
+	cmd.Env = append(os.Environ(), "DRONE_NOTIFY_HELPER_ARGS="+string(a), "USER=tester")
+	for k, v := range e.vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	return cmd
 }
 

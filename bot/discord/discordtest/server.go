@@ -74,6 +74,8 @@ type Server struct {
 	limited     int         // requests answered 429 for the global limit
 	nonces      map[string]nonced
 	webhooks    map[string]webhook
+
+	beforeAnswer func(route string)
 }
 
 // nonced is a message sent with enforce_nonce, for the nonce's window.
@@ -201,6 +203,12 @@ func (s *Server) record(route string, h handler) http.Handler {
 		}
 		status, answer, problem := h(r, body)
 		call.Status, call.Problem = status, problem
+		s.mu.Lock()
+		hold := s.beforeAnswer
+		s.mu.Unlock()
+		if hold != nil {
+			hold(route)
+		}
 		if problem != "" {
 			writeError(w, status, 50035, "Invalid Form Body: "+problem)
 			return
@@ -229,6 +237,15 @@ func (s *Server) Throttle(route string, n int, retryAfter float64) {
 	for range n {
 		s.throttle[route] = append(s.throttle[route], retryAfter)
 	}
+}
+
+// BeforeAnswer makes f be called with the route of each REST call after the
+// call took effect and before its answer leaves: a test that holds it there
+// can kill drone between Discord's doing and drone's hearing of it.
+func (s *Server) BeforeAnswer(f func(route string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beforeAnswer = f
 }
 
 // SetGlobalLimit makes the stand-in enforce Discord's global rate limit:

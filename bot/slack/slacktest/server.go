@@ -49,6 +49,11 @@ type Options struct {
 	// with Retry-After, as Slack answers more than about one message a
 	// second in a channel. Defaults to no limit.
 	PostInterval time.Duration
+	// BeforeAnswer, when set, is called with the method of each Web API
+	// call after the call took effect and before its answer leaves: a test
+	// that holds it there can kill drone between Slack's doing and drone's
+	// hearing of it.
+	BeforeAnswer func(method string)
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 }

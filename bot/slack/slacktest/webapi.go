@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"sort"
@@ -35,7 +36,25 @@ var methods = map[string]method{
 // maxAPIBody bounds a Web API request body, as Slack does.
 const maxAPIBody = 4 << 20
 
+// serveAPI answers a Web API call; with BeforeAnswer set, the answer waits
+// for it, after the call took effect.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	hold := s.opts.BeforeAnswer
+	if hold == nil {
+		s.answerAPI(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	s.answerAPI(rec, r)
+	hold(strings.TrimPrefix(r.URL.Path, "/api/"))
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+func (s *Server) answerAPI(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/api/")
 	params, err := readParams(r)
 	if err != nil {
