@@ -10,6 +10,16 @@ import (
 	"github.com/ttp0/drone/notify/email/smtptest"
 )
 
+// chatStandIns points drone's Slack (in http mode) and Discord at the
+// stand-ins, by the environment.
+func (e *env) chatStandIns(sl *slacktest.Server, dc *discordtest.Server, discordToken string) {
+	e.vars["SLACK_BOT_TOKEN"] = sl.BotToken()
+	e.vars["SLACK_SIGNING_SECRET"] = sl.SigningSecret()
+	e.vars["DRONE_SLACK_API_URL"] = sl.APIURL()
+	e.vars["DISCORD_BOT_TOKEN"] = discordToken
+	e.vars["DRONE_DISCORD_API_URL"] = dc.APIURL()
+}
+
 // TestNotifyFansOutToEveryMedium routes one incident's declaration and
 // containment through drone deliver to e-mail, a Slack channel and webhook,
 // and a Discord channel and webhook: each gets both notices, the second
@@ -43,11 +53,7 @@ slack:
 discord:
   app_id: "%s"
 `, slackCh, slackHook, discordCh, discordHook, dc.AppID))
-	e.vars["SLACK_BOT_TOKEN"] = sl.BotToken()
-	e.vars["SLACK_SIGNING_SECRET"] = sl.SigningSecret()
-	e.vars["DRONE_SLACK_API_URL"] = sl.APIURL()
-	e.vars["DISCORD_BOT_TOKEN"] = "notify-bot-token"
-	e.vars["DRONE_DISCORD_API_URL"] = dc.APIURL()
+	e.chatStandIns(sl, dc, "notify-bot-token")
 	if out, errOut, code := e.run("", "config", "check"); code != 0 {
 		t.Fatalf("config check: exit %d\n%s%s", code, out, errOut)
 	}

@@ -86,11 +86,7 @@ func TestKilledMidChatFanOut(t *testing.T) {
 slack: {mode: http, post_interval: 1ms}
 discord: {app_id: "%s"}
 `, strings.Join(slackChs, ", "), strings.Join(discordChs, ", "), dc.AppID))
-	e.vars["SLACK_BOT_TOKEN"] = sl.BotToken()
-	e.vars["SLACK_SIGNING_SECRET"] = sl.SigningSecret()
-	e.vars["DRONE_SLACK_API_URL"] = sl.APIURL()
-	e.vars["DISCORD_BOT_TOKEN"] = "kill-bot-token"
-	e.vars["DRONE_DISCORD_API_URL"] = dc.APIURL()
+	e.chatStandIns(sl, dc, "kill-bot-token")
 	if out, errOut, code := e.run("", "config", "check"); code != 0 {
 		t.Fatalf("config check: exit %d\n%s%s", code, out, errOut)
 	}

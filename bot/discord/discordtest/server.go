@@ -480,13 +480,26 @@ func (s *Server) callback(r *http.Request, body []byte) (int, any, string) {
 	return 204, nil, ""
 }
 
-func (s *Server) editOriginal(r *http.Request, body []byte) (int, any, string) {
+// readMessage decodes a message drone sends and checks it against
+// Discord's limits; a new message must also hold something.
+func readMessage(body []byte, create bool) (Message, string) {
 	var m Message
 	if err := json.Unmarshal(body, &m); err != nil {
-		return 400, nil, err.Error()
+		return m, err.Error()
 	}
 	if err := CheckMessage(m); err != nil {
-		return 400, nil, err.Error()
+		return m, err.Error()
+	}
+	if create && m.Content == "" && len(m.Embeds) == 0 {
+		return m, "cannot send an empty message"
+	}
+	return m, ""
+}
+
+func (s *Server) editOriginal(r *http.Request, body []byte) (int, any, string) {
+	m, problem := readMessage(body, false)
+	if problem != "" {
+		return 400, nil, problem
 	}
 	m.ID = NewID()
 	return 200, m, ""
@@ -505,15 +518,9 @@ func (s *Server) followup(r *http.Request, body []byte) (int, any, string) {
 	if hook.token != r.PathValue("token") {
 		return 401, nil, "invalid webhook token"
 	}
-	var m Message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return 400, nil, err.Error()
-	}
-	if err := CheckMessage(m); err != nil {
-		return 400, nil, err.Error()
-	}
-	if m.Content == "" && len(m.Embeds) == 0 {
-		return 400, nil, "cannot send an empty message"
+	m, problem := readMessage(body, true)
+	if problem != "" {
+		return 400, nil, problem
 	}
 	m.ID, m.ChannelID, m.WebhookID = NewID(), hook.channel, r.PathValue("app")
 	s.mu.Lock()
@@ -616,15 +623,9 @@ func (s *Server) setPermission(r *http.Request, body []byte) (int, any, string) 
 }
 
 func (s *Server) postMessage(r *http.Request, body []byte) (int, any, string) {
-	var m Message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return 400, nil, err.Error()
-	}
-	if err := CheckMessage(m); err != nil {
-		return 400, nil, err.Error()
-	}
-	if m.Content == "" && len(m.Embeds) == 0 {
-		return 400, nil, "cannot send an empty message"
+	m, problem := readMessage(body, true)
+	if problem != "" {
+		return 400, nil, problem
 	}
 	m.ID, m.ChannelID = NewID(), r.PathValue("channel")
 	s.mu.Lock()
@@ -652,12 +653,9 @@ func (s *Server) postMessage(r *http.Request, body []byte) (int, any, string) {
 }
 
 func (s *Server) editMessage(r *http.Request, body []byte) (int, any, string) {
-	var m Message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return 400, nil, err.Error()
-	}
-	if err := CheckMessage(m); err != nil {
-		return 400, nil, err.Error()
+	m, problem := readMessage(body, false)
+	if problem != "" {
+		return 400, nil, problem
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
