@@ -219,6 +219,7 @@ func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event
 		m = &Message{Key: key, Event: event, Notice: notice, Record: rec,
 			View: n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)}
 	}
+	m.Notice.Actions = nil // the sample incident is not one to act on
 	m.Notice.Subject = "[TEST] " + m.Notice.Subject
 	m.Notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + m.Notice.Headline
 	return medium.Send(ctx, addr, m, MessageRef{})

@@ -98,4 +98,15 @@ discord:
 		len(dc.Messages(discordHookCh)) + len(relay.Messages()); n != 10 {
 		t.Errorf("after delivering again the media hold %d messages, want 10", n)
 	}
+
+	// drone notify test sends a sample through the rule, to every address.
+	if out, errOut, code := e.runNotify("notify", "test", "leaders"); code != 0 {
+		t.Fatalf("notify test: exit %d\n%s%s", code, out, errOut)
+	}
+	if m := slackMsgs(slackCh); len(m) != 3 || !strings.Contains(m[2].Text, "[TEST]") || strings.Contains(string(m[2].Blocks), `"actions"`) {
+		t.Errorf("the Slack channel did not get the test notice, without buttons: %d messages", len(m))
+	}
+	if m := dc.Messages(discordCh); len(m) != 3 || !strings.Contains(m[2].Embeds[0].Title, "[TEST]") {
+		t.Errorf("the Discord channel did not get the test notice: %d messages", len(m))
+	}
 }
