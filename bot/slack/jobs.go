@@ -186,15 +186,20 @@ func (h *Handler) open(ctx context.Context, incidentID string) error {
 	return nil
 }
 
-// createChannel creates the channel named by the pattern; when the name is
-// taken (an older channel, or this job's earlier attempt that failed before
-// recording it) a suffix from the incident id makes it unique.
+// createChannel creates the channel named by the pattern. When the name is
+// taken, the channel is this job's own if an earlier attempt made it and
+// died before recording it (drone's bot made it, after the declaration):
+// it is taken up. Otherwise (an older channel) a suffix from the incident
+// id makes the name unique.
 func (h *Handler) createChannel(ctx context.Context, inc *drone.Incident) (*slack.Channel, error) {
 	name := ChannelName(h.cfg.ChannelName, inc)
 	private := strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
 	ch, err := h.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) && se.Err == "name_taken" {
+		if own, ferr := h.ownChannel(ctx, name, inc); ferr != nil || own != nil {
+			return own, ferr
+		}
 		id := strings.ReplaceAll(inc.ID, "-", "")
 		name = trimName(name, maxChannelName-7) + "-" + id[len(id)-6:]
 		ch, err = h.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
@@ -203,6 +208,38 @@ func (h *Handler) createChannel(ctx context.Context, inc *drone.Incident) (*slac
 		return nil, fmt.Errorf("creating channel #%s for %s: %w", name, inc.Ref(), err)
 	}
 	return ch, nil
+}
+
+// ownChannel finds the channel called name that drone's bot created for
+// inc since it was declared, or nil.
+func (h *Handler) ownChannel(ctx context.Context, name string, inc *drone.Incident) (*slack.Channel, error) {
+	if h.bot().userID == "" { // drone deliver never ran auth.test
+		if err := h.whoami(ctx); err != nil {
+			return nil, err
+		}
+		if h.bot().userID == "" {
+			return nil, fmt.Errorf("cannot tell whether channel #%s is drone's own: Slack's auth.test did not answer", name)
+		}
+	}
+	since := inc.DeclaredAt.Add(-time.Minute) // Slack's clock may run behind ours
+	params := &slack.GetConversationsParameters{Types: []string{"public_channel", "private_channel"},
+		ExcludeArchived: true, Limit: 1000}
+	for {
+		chans, next, err := h.api.GetConversationsContext(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("looking for channel #%s of %s: %w", name, inc.Ref(), err)
+		}
+		for i := range chans {
+			c := &chans[i]
+			if c.Name == name && c.Creator == h.bot().userID && !c.Created.Time().Before(since) {
+				return c, nil
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		params.Cursor = next
+	}
 }
 
 // invite invites the reporter (a Slack user) and the responders, user

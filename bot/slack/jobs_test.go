@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
@@ -19,6 +20,37 @@ func TestChannelNameTaken(t *testing.T) {
 	id := strings.ReplaceAll(inc.ID, "-", "")
 	if ch.Name != "inc-1-phishing-sales-"+id[len(id)-6:] {
 		t.Errorf("channel %q", ch.Name)
+	}
+}
+
+// TestChannelOfALostAttempt takes up the channel an earlier attempt
+// created when Slack's answer was lost, instead of making a second one.
+func TestChannelOfALostAttempt(t *testing.T) {
+	e := setup(t, "http")
+	e.srv.Drop("conversations.create", 1)
+	_, ch := e.declare(phishing())
+	if ch.Name != "inc-1-phishing-sales" {
+		t.Errorf("channel %q; want the one the lost attempt created", ch.Name)
+	}
+	if n := e.srv.ChannelCount(); n != 2 {
+		t.Errorf("%d channels, want general and the incident's", n)
+	}
+	if n := e.srv.Count("conversations.list"); n == 0 {
+		t.Error("drone did not look for the channel")
+	}
+}
+
+// TestChannelOlderThanTheIncident does not take up a channel of the same
+// name that drone's bot made before the incident was declared (for an
+// incident of a database since replaced): the new channel gets a suffix.
+func TestChannelOlderThanTheIncident(t *testing.T) {
+	e := setup(t, "http")
+	e.svc.Now = func() time.Time { return time.Now().Add(5 * time.Minute) }
+	e.srv.Drop("conversations.create", 1) // the bot's channel, made "before" the declaration
+	inc, ch := e.declare(phishing())
+	id := strings.ReplaceAll(inc.ID, "-", "")
+	if ch.Name != "inc-1-phishing-sales-"+id[len(id)-6:] {
+		t.Errorf("channel %q; want a suffixed one", ch.Name)
 	}
 }
 

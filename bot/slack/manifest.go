@@ -14,10 +14,12 @@ import (
 var Scopes = []struct{ Name, Why string }{
 	{"channels:history", "conversations.replies and conversations.history on public channels (the shortcut reads a thread; a retried notification looks for its message); message events there"},
 	{"channels:manage", "conversations.create and conversations.invite for public incident channels"},
+	{"channels:read", "conversations.list of public channels: a channel whose creation was interrupted is taken up, not made twice"},
 	{"chat:write", "chat.postMessage, chat.update and chat.postEphemeral"},
 	{"chat:write.public", "chat.postMessage in public notification channels drone was not invited to"},
 	{"commands", "the slash command and the message shortcut"},
 	{"groups:history", "conversations.replies and conversations.history on private channels; message events there"},
+	{"groups:read", "conversations.list of private channels, for the same"},
 	{"groups:write", "conversations.create and conversations.invite for private incident channels (TLP AMBER+STRICT, RED)"},
 	{"usergroups:read", "usergroups.list (roles naming user groups) and usergroups.users.list (responder groups)"},
 }

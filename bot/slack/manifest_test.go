@@ -109,6 +109,7 @@ var scopeOf = map[string][2]string{ // method -> {public channel, private channe
 	"conversations.invite":  {"channels:manage", "groups:write"},
 	"conversations.replies": {"channels:history", "groups:history"},
 	"conversations.history": {"channels:history", "groups:history"},
+	"conversations.list":    {"channels:read", "groups:read"}, // both when it lists both
 	"usergroups.list":       {"usergroups:read", "usergroups:read"},
 	"usergroups.users.list": {"usergroups:read", "usergroups:read"},
 }
@@ -119,6 +120,7 @@ var scopeOf = map[string][2]string{ // method -> {public channel, private channe
 // message events need).
 func TestManifestScopes(t *testing.T) {
 	e := setup(t, "socket")
+	e.srv.Drop("conversations.create", 1) // drone then looks for the channel it made
 	_, public := e.declare(phishing())
 	red := phishing()
 	red.TLP = "RED"
@@ -170,6 +172,9 @@ func TestManifestScopes(t *testing.T) {
 		}
 		if c.Method == "chat.postMessage" && ok && !ch.Private && !ch.Members[slacktest.BotUserID] {
 			s = "chat:write.public"
+		}
+		if c.Method == "conversations.list" && strings.Contains(c.Params["types"], "private_channel") {
+			needed[scopes[1]] = true
 		}
 		if s != "" {
 			needed[s] = true

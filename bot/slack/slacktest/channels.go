@@ -12,6 +12,7 @@ type Channel struct {
 	ID, Name string
 	Private  bool
 	Creator  string
+	Created  time.Time
 	Members  map[string]bool
 	// Messages holds the messages in order, thread replies included.
 	Messages []*Message
@@ -41,7 +42,8 @@ type Message struct {
 
 // newChannel adds a channel; s.mu must be held.
 func (s *Server) newChannel(name string, private bool, creator string) *Channel {
-	ch := &Channel{ID: s.nextID("C"), Name: name, Private: private, Creator: creator, Members: map[string]bool{}}
+	ch := &Channel{ID: s.nextID("C"), Name: name, Private: private, Creator: creator, Created: s.opts.Now(),
+		Members: map[string]bool{}}
 	if creator != "" {
 		ch.Members[creator] = true
 	}
@@ -66,7 +68,7 @@ func (ch *Channel) find(ts string) *Message {
 
 func (ch *Channel) info() map[string]any {
 	return map[string]any{"id": ch.ID, "name": ch.Name, "is_channel": true, "is_private": ch.Private,
-		"is_member": ch.Members[BotUserID], "creator": ch.Creator}
+		"is_member": ch.Members[BotUserID], "creator": ch.Creator, "created": ch.Created.Unix()}
 }
 
 // replies counts the replies of a thread parent.

@@ -134,6 +134,7 @@ type UserGroup struct {
 type fault struct {
 	err        string // ok:false error, when not rate limited
 	retryAfter int    // seconds, for a 429
+	drop       bool   // the call takes effect, its answer is lost
 }
 
 // NewServer starts a stand-in on 127.0.0.1; Close stops it.
@@ -233,6 +234,16 @@ func (s *Server) Fail(method, errCode string, n int) {
 			s.faults[method] = append(s.faults[method], fault{err: errCode})
 		}
 	})
+}
+
+// Drop makes the next n calls of method take effect and answer 502, as
+// when Slack did the work and its answer was lost on the way.
+func (s *Server) Drop(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{drop: true})
+	}
 }
 
 // Calls returns the calls received, of the given methods (all when none).

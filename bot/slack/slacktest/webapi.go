@@ -21,6 +21,7 @@ var methods = map[string]method{
 	"auth.test":             (*Server).authTest,
 	"apps.connections.open": (*Server).connectionsOpen,
 	"conversations.create":  (*Server).conversationsCreate,
+	"conversations.list":    (*Server).conversationsList,
 	"conversations.invite":  (*Server).conversationsInvite,
 	"conversations.replies": (*Server).conversationsReplies,
 	"conversations.history": (*Server).conversationsHistory,
@@ -72,7 +73,10 @@ func (s *Server) answerAPI(w http.ResponseWriter, r *http.Request) {
 		s.calls = append(s.calls, call)
 		s.notify()
 	}()
-	if q := s.faults[name]; len(q) > 0 {
+	drop := false
+	if q := s.faults[name]; len(q) > 0 && q[0].drop {
+		s.faults[name], drop = q[1:], true
+	} else if len(q) > 0 {
 		f := q[0]
 		s.faults[name] = q[1:]
 		if f.retryAfter > 0 {
@@ -100,6 +104,11 @@ func (s *Server) answerAPI(w http.ResponseWriter, r *http.Request) {
 		call.Error = "unknown_method"
 	default:
 		fields, call.Error = m(s, params)
+	}
+	if drop {
+		call.Status = http.StatusBadGateway
+		w.WriteHeader(http.StatusBadGateway)
+		return
 	}
 	if call.Error == errRateLimited {
 		call.Status = http.StatusTooManyRequests
@@ -192,6 +201,41 @@ func (s *Server) conversationsCreate(p map[string]string) (map[string]any, strin
 	}
 	ch := s.newChannel(name, p["is_private"] == "true", BotUserID)
 	return map[string]any{"channel": ch.info()}, ""
+}
+
+// conversationsList lists the channels of the types asked for (public by
+// default), in pages of limit (at most 1000), private ones only where the
+// bot is a member, as Slack shows a bot.
+func (s *Server) conversationsList(p map[string]string) (map[string]any, string) {
+	types := p["types"]
+	if types == "" {
+		types = "public_channel"
+	}
+	var list []*Channel
+	for _, ch := range s.channels {
+		public := !ch.Private && strings.Contains(types, "public_channel")
+		private := ch.Private && strings.Contains(types, "private_channel") && ch.Members[BotUserID]
+		if public || private {
+			list = append(list, ch)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	limit, _ := strconv.Atoi(p["limit"])
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	start, _ := strconv.Atoi(p["cursor"])
+	start = min(max(start, 0), len(list))
+	end := min(start+limit, len(list))
+	out := make([]map[string]any, 0, end-start)
+	for _, ch := range list[start:end] {
+		out = append(out, ch.info())
+	}
+	next := ""
+	if end < len(list) {
+		next = strconv.Itoa(end)
+	}
+	return map[string]any{"channels": out, "response_metadata": map[string]any{"next_cursor": next}}, ""
 }
 
 func (s *Server) conversationsInvite(p map[string]string) (map[string]any, string) {
