@@ -142,6 +142,21 @@ func TestThreadsInsteadOfChannels(t *testing.T) {
 	}
 }
 
+// TestThreadOfALostAttempt takes up the thread an earlier attempt started
+// when Discord's answer was lost, instead of starting a second one.
+func TestThreadOfALostAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "gateway", func(c *Config) { c.CategoryID, c.ThreadChannelID = "", testThreads })
+	b.dc.Drop("POST /channels/{channel}/threads", 1)
+	ch, _ := declare(t, b, "RED")
+	if n := len(b.dc.CallsTo("POST /channels/{channel}/threads")); n != 1 {
+		t.Errorf("%d threads started, want 1 (the lost attempt's, taken up)", n)
+	}
+	if th := b.dc.Channel(ch); th == nil || th.ParentID != testThreads || len(th.Members) == 0 {
+		t.Errorf("incident space %+v; want the lost attempt's thread with its reporter", th)
+	}
+}
+
 // TestHelpListAndShow covers the read-only subcommands.
 func TestHelpListAndShow(t *testing.T) {
 	t.Parallel()

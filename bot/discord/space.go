@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -57,7 +58,7 @@ func (a *Adapter) openSpace(ctx context.Context, args spaceArgs) error {
 // taken up instead of made twice.
 func (a *Adapter) createSpace(ctx context.Context, inc *drone.Incident, guild string) (string, error) {
 	if a.cfg.ThreadChannelID != "" {
-		return a.createThread(ctx, inc)
+		return a.createThread(ctx, inc, guild)
 	}
 	chans, err := a.session.GuildChannels(guild, discordgo.WithContext(ctx))
 	if err != nil {
@@ -107,24 +108,53 @@ func (a *Adapter) overwrites(ctx context.Context, inc *drone.Incident, guild str
 
 // createThread starts the incident's thread: private when the TLP restricts
 // it, with the reporter added (the responders join through the mention of
-// their role in the notice).
-func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident) (string, error) {
-	typ := discordgo.ChannelTypeGuildPublicThread
-	if restricted(inc) {
-		typ = discordgo.ChannelTypeGuildPrivateThread
-	}
-	th, err := a.session.ThreadStartComplex(a.cfg.ThreadChannelID, &discordgo.ThreadStart{
-		Name: clip(validUTF8(inc.Ref()+" "+inc.Title), maxChannelName), Type: typ, AutoArchiveDuration: 10080,
-	}, discordgo.WithContext(ctx))
+// their role in the notice). A thread an earlier attempt started is taken
+// up instead of started twice.
+func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident, guild string) (string, error) {
+	name := clip(validUTF8(inc.Ref()+" "+inc.Title), maxChannelName)
+	id, err := a.ownThread(ctx, inc, guild, name)
 	if err != nil {
-		return "", fmt.Errorf("starting the thread of %s: %w", inc.Ref(), err)
+		return "", err
 	}
-	if id, ok := discordUser(inc.Reporter); ok {
-		if err := a.session.ThreadMemberAdd(th.ID, id, discordgo.WithContext(ctx)); err != nil {
+	if id == "" {
+		typ := discordgo.ChannelTypeGuildPublicThread
+		if restricted(inc) {
+			typ = discordgo.ChannelTypeGuildPrivateThread
+		}
+		th, err := a.session.ThreadStartComplex(a.cfg.ThreadChannelID, &discordgo.ThreadStart{
+			Name: name, Type: typ, AutoArchiveDuration: 10080}, discordgo.WithContext(ctx))
+		if err != nil {
+			return "", fmt.Errorf("starting the thread of %s: %w", inc.Ref(), err)
+		}
+		id = th.ID
+	}
+	if user, ok := discordUser(inc.Reporter); ok {
+		if err := a.session.ThreadMemberAdd(id, user, discordgo.WithContext(ctx)); err != nil {
 			return "", fmt.Errorf("adding the reporter to the thread of %s: %w", inc.Ref(), err)
 		}
 	}
-	return th.ID, nil
+	return id, nil
+}
+
+// ownThread finds the thread named name that drone's bot started for inc
+// under the threads channel since the incident was declared, or "".
+func (a *Adapter) ownThread(ctx context.Context, inc *drone.Incident, guild, name string) (string, error) {
+	bot, err := a.botUserID(ctx)
+	if err != nil {
+		return "", err
+	}
+	list, err := a.session.GuildThreadsActive(guild, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("listing the threads of guild %s: %w", guild, err)
+	}
+	since := inc.DeclaredAt.Add(-time.Minute) // Discord's clock may run behind ours
+	for _, th := range list.Threads {
+		made, err := discordgo.SnowflakeTimestamp(th.ID)
+		if err == nil && th.ParentID == a.cfg.ThreadChannelID && th.Name == name && th.OwnerID == bot && !made.Before(since) {
+			return th.ID, nil
+		}
+	}
+	return "", nil
 }
 
 // admit lets a user (a new lead) into the incident's space.

@@ -60,8 +60,9 @@ func interactionRoute(path string) bool {
 }
 
 // newSession returns a discordgo session that talks to cfg's API through the
-// transport, and leaves 429s to the caller: the durable queue honours their
-// retry_after instead of a sleeping goroutine.
+// transport, and leaves 429s and 502s to the caller: the durable queue
+// honours their retry_after instead of a sleeping goroutine, and repeats
+// nothing blindly.
 func newSession(cfg Config) (*discordgo.Session, *transport, error) {
 	cfg = cfg.WithDefaults()
 	s, err := discordgo.New("Bot " + cfg.BotToken)
@@ -74,6 +75,10 @@ func newSession(cfg Config) (*discordgo.Session, *transport, error) {
 	}
 	s.Client = &http.Client{Transport: tr, Timeout: 20 * time.Second}
 	s.ShouldRetryOnRateLimit = false
+	// Nor does discordgo repeat a request Discord answered 502: a POST may
+	// have taken effect (a thread started, a message sent), and the queue's
+	// retry looks for what it made before making it again.
+	s.MaxRestRetries = 0
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.StateEnabled = false
 	return s, tr, nil

@@ -50,6 +50,7 @@ type Channel struct {
 	Topic      string
 	Overwrites []*discordgo.PermissionOverwrite
 	Members    []string // thread members added
+	OwnerID    string   // a thread's creator: the bot
 }
 
 // Server is a local Discord. Create it with New; Close stops it.
@@ -67,6 +68,7 @@ type Server struct {
 	answered map[string]bool // interaction ids answered
 	commands map[string][]*discordgo.ApplicationCommand
 	throttle map[string][]float64 // route -> retry_after of the 429s to give
+	drops    map[string]int       // route -> answers to lose after the call took effect
 	gateway  gateway
 
 	globalLimit int         // bot requests a second; 0: no limit
@@ -96,7 +98,7 @@ func New(token string) *Server {
 	s := &Server{Token: token, AppID: NewID(), BotID: NewID(), changed: make(chan struct{}),
 		channels: map[string]*Channel{}, messages: map[string]*Message{}, answered: map[string]bool{},
 		commands: map[string][]*discordgo.ApplicationCommand{}, throttle: map[string][]float64{},
-		nonces: map[string]nonced{}, webhooks: map[string]webhook{}}
+		nonces: map[string]nonced{}, webhooks: map[string]webhook{}, drops: map[string]int{}}
 	s.gateway.sessions = map[*websocket.Conn]*gatewaySession{}
 	mux := http.NewServeMux()
 	for route, h := range s.routes() {
@@ -157,6 +159,7 @@ func (s *Server) routes() map[string]handler {
 		"GET /guilds/{guild}/channels":                     s.listChannels,
 		"POST /guilds/{guild}/channels":                    s.createChannel,
 		"POST /channels/{channel}/threads":                 s.createThread,
+		"GET /guilds/{guild}/threads/active":               s.activeThreads,
 		"PUT /channels/{channel}/thread-members/{user}":    s.addThreadMember,
 		"PUT /channels/{channel}/permissions/{target}":     s.setPermission,
 		"POST /channels/{channel}/messages":                s.postMessage,
@@ -205,9 +208,18 @@ func (s *Server) record(route string, h handler) http.Handler {
 		call.Status, call.Problem = status, problem
 		s.mu.Lock()
 		hold := s.beforeAnswer
+		drop := s.drops[route] > 0
+		if drop {
+			s.drops[route]--
+		}
 		s.mu.Unlock()
 		if hold != nil {
 			hold(route)
+		}
+		if drop {
+			call.Status = http.StatusBadGateway
+			w.WriteHeader(http.StatusBadGateway)
+			return
 		}
 		if problem != "" {
 			writeError(w, status, 50035, "Invalid Form Body: "+problem)
@@ -237,6 +249,14 @@ func (s *Server) Throttle(route string, n int, retryAfter float64) {
 	for range n {
 		s.throttle[route] = append(s.throttle[route], retryAfter)
 	}
+}
+
+// Drop makes the next n calls of route take effect and answer 502, as when
+// Discord did the work and its answer was lost on the way.
+func (s *Server) Drop(route string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops[route] += n
 }
 
 // BeforeAnswer makes f be called with the route of each REST call after the
@@ -546,7 +566,7 @@ func (s *Server) listChannels(r *http.Request, _ []byte) (int, any, string) {
 
 func channelJSON(c *Channel) map[string]any {
 	return map[string]any{"id": c.ID, "guild_id": c.GuildID, "name": c.Name, "type": c.Type, "parent_id": c.ParentID,
-		"topic": c.Topic, "permission_overwrites": c.Overwrites}
+		"topic": c.Topic, "permission_overwrites": c.Overwrites, "owner_id": c.OwnerID}
 }
 
 func (s *Server) createChannel(r *http.Request, body []byte) (int, any, string) {
@@ -588,11 +608,29 @@ func (s *Server) createThread(r *http.Request, body []byte) (int, any, string) {
 	if in.Type != discordgo.ChannelTypeGuildPublicThread && in.Type != discordgo.ChannelTypeGuildPrivateThread {
 		return 400, nil, "a thread is public (11) or private (12)"
 	}
-	c := &Channel{ID: NewID(), Name: in.Name, Type: in.Type, ParentID: r.PathValue("channel")}
+	c := &Channel{ID: NewID(), Name: in.Name, Type: in.Type, ParentID: r.PathValue("channel"), OwnerID: s.BotID}
 	s.mu.Lock()
+	if parent, ok := s.channels[c.ParentID]; ok {
+		c.GuildID = parent.GuildID
+	}
 	s.channels[c.ID] = c
 	s.mu.Unlock()
 	return 201, channelJSON(c), ""
+}
+
+// activeThreads lists the guild's threads; a thread whose parent channel
+// the stand-in does not know counts as every guild's.
+func (s *Server) activeThreads(r *http.Request, _ []byte) (int, any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	threads := []map[string]any{}
+	for _, c := range s.channels {
+		thread := c.Type == discordgo.ChannelTypeGuildPublicThread || c.Type == discordgo.ChannelTypeGuildPrivateThread
+		if thread && (c.GuildID == r.PathValue("guild") || c.GuildID == "") {
+			threads = append(threads, channelJSON(c))
+		}
+	}
+	return 200, map[string]any{"threads": threads, "members": []any{}}, ""
 }
 
 func (s *Server) addThreadMember(r *http.Request, _ []byte) (int, any, string) {
