@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gofrs/flock"
 	"github.com/riverqueue/river"
 	"golang.org/x/term"
 
@@ -30,6 +31,9 @@ type app struct {
 	// media are the chat media the Slack and Discord integrations offer
 	// the notifier, which is built after them.
 	media []notify.Medium
+	// worker is the database's worker lock, held while this process works
+	// its queue.
+	worker *flock.Flock
 }
 
 // integration is one system drone carries work to through the queue.
@@ -100,6 +104,31 @@ func (a *app) close() {
 	if err := a.db.Close(); err != nil {
 		a.log.Error("closing database", "err", err)
 	}
+	if a.worker != nil {
+		if err := a.worker.Unlock(); err != nil {
+			a.log.Error("releasing the worker lock", "err", err)
+		}
+	}
+}
+
+// lockWorker takes the database's worker lock: one process at a time works
+// a database's queue (drone serve, or drone deliver when serve is not
+// running). Two would each take a share of the jobs, and two first syncs of
+// one incident could each create its TheHive case before either recorded
+// it. The lock is a file beside the database, which the system releases
+// when the process ends, however it ends.
+func (a *app) lockWorker() error {
+	lock := flock.New(a.cfg.Database + ".worker.lock")
+	ok, err := lock.TryLock()
+	if err != nil {
+		return fmt.Errorf("taking the worker lock %s: %w", lock.Path(), err)
+	}
+	if !ok {
+		return drone.Errorf(drone.ECONFLICT, "another drone process (serve or deliver) is working the jobs of %s; "+
+			"it delivers them, and one process at a time does (lock %s)", a.cfg.Database, lock.Path())
+	}
+	a.worker = lock
+	return nil
 }
 
 // queue returns the queue workers of the enabled integrations, or nil when
@@ -117,6 +146,9 @@ func (a *app) queue() (*store.Queue, error) {
 	}
 	if n == 0 {
 		return nil, nil
+	}
+	if err := a.lockWorker(); err != nil {
+		return nil, err
 	}
 	// Jobs a killed process left running are due again once they must have
 	// timed out, rather than after River's rescuer's hour.
