@@ -30,6 +30,17 @@ func sampleCase(tags ...string) hive.CaseInput {
 	}
 }
 
+// setupCase is setup with the sample case made through the client.
+func setupCase(t *testing.T, api string) (bundle, *hive.Case) {
+	t.Helper()
+	b := setup(t, api)
+	cs, err := b.cli.CreateCase(context.Background(), sampleCase())
+	if err != nil {
+		t.Fatalf("CreateCase: %v", err)
+	}
+	return b, cs
+}
+
 func TestCreateAndGetCase(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
 		b := setup(t, api)
@@ -75,13 +86,9 @@ func TestCreateAndGetCase(t *testing.T) {
 
 func TestUpdateCaseClosesAndReopens(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
-		b := setup(t, api)
+		b, cs := setupCase(t, api)
 		ctx := context.Background()
-		cs, err := b.cli.CreateCase(ctx, sampleCase())
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = b.cli.UpdateCase(ctx, cs.ID, hive.CaseUpdate{
+		err := b.cli.UpdateCase(ctx, cs.ID, hive.CaseUpdate{
 			Status: hive.StatusTruePositive, ImpactStatus: hive.ImpactNone, Summary: "contained",
 			Severity: 4, TLP: hive.TLPAmberStrict, Tags: []string{"closed"},
 		})
@@ -147,12 +154,8 @@ func TestFindCasesByTagPages(t *testing.T) {
 
 func TestCreateObservablesReportsDuplicates(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
-		b := setup(t, api)
+		b, cs := setupCase(t, api)
 		ctx := context.Background()
-		cs, err := b.cli.CreateCase(ctx, sampleCase())
-		if err != nil {
-			t.Fatal(err)
-		}
 		in := hive.ObservableInput{DataType: "ip", Data: []string{"192.0.2.1", "192.0.2.2", "192.0.2.1"},
 			Message: "source", TLP: hive.TLPGreen, IOC: true, Tags: []string{"src"}}
 		res, err := b.cli.CreateObservables(ctx, cs.ID, in)
@@ -181,12 +184,8 @@ func TestCreateObservablesReportsDuplicates(t *testing.T) {
 
 func TestTasksAndLogs(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
-		b := setup(t, api)
+		b, cs := setupCase(t, api)
 		ctx := context.Background()
-		cs, err := b.cli.CreateCase(ctx, sampleCase())
-		if err != nil {
-			t.Fatal(err)
-		}
 		due := time.UnixMilli(1800000000000)
 		task, err := b.cli.CreateTask(ctx, cs.ID, hive.TaskInput{Title: "Notify", Group: "drone",
 			Description: "Send the notification", Assignee: "alice@example.org", DueDate: due, Order: 2})

@@ -10,25 +10,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ttp0/drone/bench/internal/openloop"
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
@@ -44,8 +40,7 @@ func main() {
 }
 
 type config struct {
-	rates      []int
-	duration   time.Duration
+	openloop.Flags
 	warmup     int
 	cpuProfile string
 }
@@ -76,56 +71,49 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(out, "signed interactions on 127.0.0.1, open loop, %s per step; mix: list, show (20 indicators), ioc (a new IP each), incident autocomplete\n\n", c.duration)
+	fmt.Fprintf(out, "signed interactions on 127.0.0.1, open loop, %s per step; mix: list, show (20 indicators), ioc (a new IP each), incident autocomplete\n\n", c.Duration)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "rate/s\tfloor p50\tfloor p99\tdrone p50\tdrone p99\tp99/floor\terrors\t")
-	for _, rate := range c.rates {
+	for _, rate := range c.Rates {
 		// Warm both servers up, then measure the floor and drone in turn.
-		t.load(ctx, t.floorURL, rate, c.warmup)
-		t.load(ctx, t.droneURL, rate, c.warmup)
-		n := int(c.duration.Seconds() * float64(rate))
-		floor := t.load(ctx, t.floorURL, rate, n)
-		full := t.load(ctx, t.droneURL, rate, n)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.1f×\t%d\t\n", rate, ms(floor.p(50)), ms(floor.p(99)),
-			ms(full.p(50)), ms(full.p(99)), float64(full.p(99))/float64(max(floor.p(99), 1)), floor.errors+full.errors)
+		for _, url := range []string{t.floor.URL, t.drone.URL} {
+			if _, err := t.load(ctx, url, rate, c.warmup); err != nil {
+				return err
+			}
+		}
+		n := int(c.Duration.Seconds() * float64(rate))
+		floor, err := t.load(ctx, t.floor.URL, rate, n)
+		if err != nil {
+			return err
+		}
+		full, err := t.load(ctx, t.drone.URL, rate, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.1f×\t%d\t\n", rate, ms(floor.P(50)), ms(floor.P(99)),
+			ms(full.P(50)), ms(full.P(99)), float64(full.P(99))/float64(max(floor.P(99), 1)), floor.Errors+full.Errors)
 	}
 	return tw.Flush()
 }
 
 func parseFlags(args []string) (config, error) {
 	var c config
-	var rates string
 	fs := flag.NewFlagSet("discordbench", flag.ContinueOnError)
-	fs.StringVar(&rates, "rates", "50,200,500", "request rates per second, comma-separated")
-	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each rate is held, for the floor and for drone")
+	c.Register(fs, "request rates per second, comma-separated", "how long each rate is held, for the floor and for drone")
 	fs.IntVar(&c.warmup, "warmup", 100, "requests sent before each measurement")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	for _, s := range strings.Split(rates, ",") {
-		r, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || r < 1 || r > 5000 {
-			return c, fmt.Errorf("-rates: %q is not a rate from 1 to 5000", s)
-		}
-		c.rates = append(c.rates, r)
-	}
-	if c.duration <= 0 || c.duration > time.Minute {
-		return c, errors.New("-duration must lie between 0 and 1m")
-	}
-	return c, nil
+	return c, c.Parse(fs, args)
 }
 
 // target is drone's endpoint and the floor, each on its own listener.
 type target struct {
-	db                 *store.DB
-	ad                 *discord.Adapter
-	dc                 *discordtest.Server
-	signer             *discordtest.Signer
-	place              discordtest.Place
-	floorURL, droneURL string
-	servers            []*http.Server
-	client             *http.Client
+	db           *store.DB
+	ad           *discord.Adapter
+	dc           *discordtest.Server
+	signer       *discordtest.Signer
+	place        discordtest.Place
+	floor, drone *openloop.Server
+	client       *http.Client
 }
 
 func newTarget(ctx context.Context, dir string) (*target, error) {
@@ -165,15 +153,14 @@ func newTarget(ctx context.Context, dir string) (*target, error) {
 		t.close()
 		return nil, err
 	}
-	floor := floorHandler(&discord.Verifier{Key: key})
-	if t.floorURL, err = t.listen(floor); err == nil {
-		t.droneURL, err = t.listen(t.ad.Handler())
+	if t.floor, err = openloop.Listen(floorHandler(&discord.Verifier{Key: key})); err == nil {
+		t.drone, err = openloop.Listen(t.ad.Handler())
 	}
 	if err != nil {
 		t.close()
 		return nil, err
 	}
-	t.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2000, MaxIdleConns: 4000}}
+	t.client = openloop.Client()
 	return t, nil
 }
 
@@ -196,20 +183,11 @@ func floorHandler(v *discord.Verifier) http.Handler {
 	})
 }
 
-func (t *target) listen(h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	t.servers = append(t.servers, srv)
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String() + discord.InteractionsPath, nil
-}
-
 func (t *target) close() {
-	for _, s := range t.servers {
-		s.Close()
+	for _, s := range []*openloop.Server{t.floor, t.drone} {
+		if s != nil {
+			s.Close()
+		}
 	}
 	if t.ad != nil {
 		t.ad.Close()
@@ -233,66 +211,23 @@ func (t *target) interaction(i int) discordtest.Interaction {
 	return t.place.Autocomplete("ack", discordtest.Option{Name: "incident", Value: "INC", Focused: true})
 }
 
-// result holds the latencies of one step.
-type result struct {
-	lat    []time.Duration
-	errors int
-}
-
-func (r result) p(q int) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return r.lat[min(len(r.lat)-1, len(r.lat)*q/100)]
-}
-
-// load sends n signed interactions at rate per second to url, each at its
-// scheduled time, and returns their latencies from that time.
-func (t *target) load(ctx context.Context, url string, rate, n int) result {
-	reqs := make([]*http.Request, n)
-	bodies := make([][]byte, n)
+// load sends n signed interactions of the mix at rate per second to the
+// interactions endpoint of base, open loop.
+func (t *target) load(ctx context.Context, base string, rate, n int) (openloop.Sample, error) {
+	reqs := make([]openloop.Request, n)
+	now := time.Now()
 	for i := range n {
-		req, err := t.signer.Request(ctx, url, t.interaction(i))
+		body, err := json.Marshal(t.interaction(i))
 		if err != nil {
-			panic(err) // encoding a map of strings cannot fail
+			return openloop.Sample{}, fmt.Errorf("encoding interaction %d: %w", i, err)
 		}
-		bodies[i], _ = io.ReadAll(req.Body)
-		reqs[i] = req
+		reqs[i] = openloop.Request{URL: base + discord.InteractionsPath, Body: body, Header: t.signer.Sign(body, now)}
 	}
-	lat := make([]time.Duration, n)
-	failed := make([]bool, n)
-	var wg sync.WaitGroup
-	start := time.Now()
-	interval := time.Second / time.Duration(rate)
-	for i := range n {
-		at := start.Add(time.Duration(i) * interval)
-		time.Sleep(time.Until(at))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req := reqs[i]
-			req.Body = io.NopCloser(bytes.NewReader(bodies[i]))
-			resp, err := t.client.Do(req)
-			if err == nil {
-				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					err = fmt.Errorf("status %d", resp.StatusCode)
-				}
-			}
-			lat[i], failed[i] = time.Since(at), err != nil
-		}()
+	res, err := openloop.Run(ctx, t.client, rate, reqs)
+	if err != nil {
+		return openloop.Sample{}, err
 	}
-	wg.Wait()
-	var r result
-	for i := range n {
-		if failed[i] {
-			r.errors++
-		}
-	}
-	r.lat = lat
-	slices.Sort(r.lat)
-	return r
+	return res.All(), nil
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", openloop.Ms(d)) }

@@ -14,26 +14,22 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ttp0/drone/bench/internal/openloop"
 	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
 )
@@ -46,32 +42,16 @@ func main() {
 }
 
 type config struct {
-	rates    []int
-	duration time.Duration
-	drone    string
+	openloop.Flags
+	drone string
 }
 
 func parseFlags(args []string) (config, error) {
 	var c config
-	var rates string
 	fs := flag.NewFlagSet("slackbench", flag.ContinueOnError)
-	fs.StringVar(&rates, "rates", "50,200,500", "request rates to measure, per second")
-	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each rate runs, per target")
+	c.Register(fs, "request rates to measure, per second", "how long each rate runs, per target")
 	fs.StringVar(&c.drone, "drone", "", "the drone binary (default: go build ./cmd/bot)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	for _, r := range strings.Split(rates, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(r))
-		if err != nil || n <= 0 || n > 5000 {
-			return c, fmt.Errorf("-rates: %q is not a rate from 1 to 5000", r)
-		}
-		c.rates = append(c.rates, n)
-	}
-	if c.duration <= 0 || c.duration > time.Minute {
-		return c, errors.New("-duration must be from 1ns to 1m")
-	}
-	return c, nil
+	return c, c.Parse(fs, args)
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -102,7 +82,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer stop()
-	floor, err := startFloor(srv.SigningSecret())
+	floor, err := openloop.Listen(floorHandler(srv.SigningSecret()))
 	if err != nil {
 		return err
 	}
@@ -112,28 +92,29 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: 2000, MaxIdleConnsPerHost: 2000, IdleConnTimeout: time.Minute}}
+	client := openloop.Client()
 	// Warm both up: connections, the database, the Go runtime.
 	for _, base := range []string{floor.URL, droneURL} {
-		if _, err := load(ctx, client, base, gen.requests(50, 50, srv.SigningSecret())); err != nil {
+		if _, err := openloop.Run(ctx, client, 50, gen.requests(base, 50, srv.SigningSecret())); err != nil {
 			return err
 		}
 	}
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "rate/s\ttarget\trequests\terrors\tp50 ms\tp99 ms\tmax ms\t")
-	for _, rate := range c.rates {
-		n := int(float64(rate) * c.duration.Seconds())
+	for _, rate := range c.Rates {
+		n := int(float64(rate) * c.Duration.Seconds())
 		for _, t := range []struct{ name, url string }{{"floor", floor.URL}, {"drone", droneURL}} {
-			res, err := load(ctx, client, t.url, gen.requests(rate, n, srv.SigningSecret()))
+			res, err := openloop.Run(ctx, client, rate, gen.requests(t.url, n, srv.SigningSecret()))
 			if err != nil {
 				return err
 			}
-			for _, kind := range []string{"all", "command", "submission"} {
-				lat, errs := res.of(kind)
-				fmt.Fprintf(tw, "%d\t%s %s\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", rate, t.name, kind, len(lat), errs,
-					ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(lat, 100)))
+			for _, row := range []struct {
+				kind string
+				s    openloop.Sample
+			}{{"all", res.All()}, {"command", res.Of("command")}, {"submission", res.Of("submission")}} {
+				fmt.Fprintf(tw, "%d\t%s %s\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", rate, t.name, row.kind, len(row.s.Lat), row.s.Errors,
+					openloop.Ms(row.s.P(50)), openloop.Ms(row.s.P(99)), openloop.Ms(row.s.P(100)))
 			}
 		}
 	}
@@ -187,14 +168,10 @@ func startDrone(ctx context.Context, bin, dir string, srv *slacktest.Server) (st
 	return strings.TrimSpace(strings.TrimPrefix(line, "drone serving on ")), stop, nil
 }
 
-// startFloor serves the floor: read the body as drone does, check the
+// floorHandler is the floor: read the body as drone does, check the
 // signature, answer 200.
-func startFloor(secret string) (*floorServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func floorHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, droneslack.MaxBody))
 		if err != nil {
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
@@ -206,17 +183,7 @@ func startFloor(secret string) (*floorServer, error) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.Serve(ln) }()
-	return &floorServer{s: s, URL: "http://" + ln.Addr().String()}, nil
 }
-
-type floorServer struct {
-	s   *http.Server
-	URL string
-}
-
-func (f *floorServer) Close() { _ = f.s.Close() }
 
 // generator makes the requests: slash commands and declare submissions
 // shaped from a real modal that drone opened.
@@ -247,121 +214,28 @@ func newGenerator(ctx context.Context, srv *slacktest.Server, channel, droneURL 
 	return g, json.Unmarshal(payload, &g.template)
 }
 
-// request is one prepared request.
-type request struct {
-	kind, path string
-	body       []byte
-	header     http.Header
-}
-
-// requests prepares n requests, alternating commands and submissions,
-// signed now (the signature window is five minutes).
-func (g *generator) requests(rate, n int, secret string) schedule {
-	reqs := make([]request, n)
+// requests prepares n requests to base, alternating commands and
+// submissions, signed now (the signature window is five minutes).
+func (g *generator) requests(base string, n int, secret string) []openloop.Request {
+	reqs := make([]openloop.Request, n)
 	ts := time.Now().Unix()
 	for i := range reqs {
-		var r request
+		var r openloop.Request
 		if i%2 == 0 {
-			r = request{kind: "command", path: "/slack/commands",
-				body: []byte(g.srv.SlashCommand("/drone", "U0BENCH", g.channel, "").Encode())}
+			r = openloop.Request{Kind: "command", URL: base + "/slack/commands",
+				Body: []byte(g.srv.SlashCommand("/drone", "U0BENCH", g.channel, "").Encode())}
 		} else {
 			g.next++
 			view := g.template["view"].(map[string]any)
 			view["id"] = fmt.Sprintf("VBENCH%07d", g.next)
 			b, _ := json.Marshal(g.template)
-			r = request{kind: "submission", path: "/slack/interactions",
-				body: []byte(url.Values{"payload": {string(b)}}.Encode())}
+			r = openloop.Request{Kind: "submission", URL: base + "/slack/interactions",
+				Body: []byte(url.Values{"payload": {string(b)}}.Encode())}
 		}
-		r.header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		r.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
 			"X-Slack-Request-Timestamp": {strconv.FormatInt(ts, 10)},
-			"X-Slack-Signature":         {slacktest.Sign(secret, ts, r.body)}}
+			"X-Slack-Signature":         {slacktest.Sign(secret, ts, r.Body)}}
 		reqs[i] = r
 	}
-	return schedule{every: time.Second / time.Duration(rate), reqs: reqs}
+	return reqs
 }
-
-type schedule struct {
-	every time.Duration
-	reqs  []request
-}
-
-// results are the latencies by kind, and the failed requests.
-type results struct {
-	mu     sync.Mutex
-	lat    map[string][]time.Duration
-	errors map[string]int
-}
-
-func (r *results) of(kind string) ([]time.Duration, int) {
-	if kind != "all" {
-		return r.lat[kind], r.errors[kind]
-	}
-	var all []time.Duration
-	n := 0
-	for k, l := range r.lat {
-		all = append(all, l...)
-		n += r.errors[k]
-	}
-	return all, n
-}
-
-// load sends the schedule, open loop, and measures each request from the
-// time it was due.
-func load(ctx context.Context, client *http.Client, base string, s schedule) (*results, error) {
-	res := &results{lat: map[string][]time.Duration{}, errors: map[string]int{}}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i, rq := range s.reqs {
-		due := start.Add(time.Duration(i) * s.every)
-		if d := time.Until(due); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ok := send(ctx, client, base, rq)
-			took := time.Since(due)
-			res.mu.Lock()
-			defer res.mu.Unlock()
-			if !ok {
-				res.errors[rq.kind]++
-				return
-			}
-			res.lat[rq.kind] = append(res.lat[rq.kind], took)
-		}()
-	}
-	wg.Wait()
-	return res, nil
-}
-
-func send(ctx context.Context, client *http.Client, base string, rq request) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+rq.path, bytes.NewReader(rq.body))
-	if err != nil {
-		return false
-	}
-	req.Header = rq.header.Clone()
-	resp, err := client.Do(req)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-// pct is the p-th percentile (nearest rank) of latencies.
-func pct(lat []time.Duration, p float64) time.Duration {
-	if len(lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(lat)
-	slices.Sort(s)
-	i := int(float64(len(s))*p/100+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -53,36 +51,6 @@ discord:
 	return e
 }
 
-// serve runs drone serve until the test ends and returns its base URL.
-func (e *discordEnv) serve(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, Streams{In: strings.NewReader(""), Out: pw, Err: io.Discard}, e.lookup)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	r := bufio.NewReader(pr)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed nothing: %v", err)
-	}
-	go io.Copy(io.Discard, r)
-	return strings.TrimSpace(strings.TrimPrefix(line, "drone serving on "))
-}
-
 // TestDiscordThroughDroneServe runs drone serve against the Discord
 // stand-in, over HTTP interactions and over the gateway: declare, indicators
 // from a message, a status update and the closing, with the incident's
@@ -93,7 +61,7 @@ func TestDiscordThroughDroneServe(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			e := newDiscordEnv(t, mode)
-			base := e.serve(t)
+			base := e.serve().base
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			send := func(i discordtest.Interaction) discordtest.Response {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -34,36 +32,12 @@ queue:
 	e.vars["SLACK_APP_TOKEN"] = srv.AppToken()
 	e.vars["SLACK_SIGNING_SECRET"] = srv.SigningSecret()
 	e.vars["DRONE_SLACK_API_URL"] = srv.APIURL()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, Streams{In: strings.NewReader(""), Out: pw, Err: io.Discard}, e.lookup)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	r := bufio.NewReader(pr)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed nothing: %v", err)
-	}
-	rest, _ := r.ReadString('\n')
-	go io.Copy(io.Discard, r)
-	if !strings.Contains(rest, "Slack") {
-		t.Fatalf("serve does not say Slack is on: %q", rest)
+	sv := e.serve()
+	if !strings.Contains(sv.on, "Slack") {
+		t.Fatalf("serve does not say Slack is on: %q", sv.on)
 	}
 	if mode == "http" {
-		return srv, srv.HTTPTransport(strings.TrimSpace(strings.TrimPrefix(line, "drone serving on ")))
+		return srv, srv.HTTPTransport(sv.base)
 	}
 	return srv, srv.SocketTransport()
 }

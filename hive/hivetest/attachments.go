@@ -143,26 +143,21 @@ func (s *Server) createFileObservable(api string, w http.ResponseWriter, r *http
 		fail(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st.findCase(id)
-	if c == nil {
-		fail(w, notFound("Case", id))
-		return
-	}
-	if err := s.checkObservable(api, up.in, up.file != nil); err != nil {
-		fail(w, err)
-		return
-	}
-	if s.st.hasAttachment(c.ID, up.file.SHA256) {
-		object := map[string]any{"dataType": dataTypeFile, "attachment": map[string]any{"name": up.file.Name,
-			"hashes": []string{up.file.SHA256, up.file.SHA1, up.file.MD5}}}
-		writeJSON(w, http.StatusMultiStatus, map[string]any{"success": []map[string]any{},
-			"failure": []observableFailure{{"CreateError", "Observable already exists", object}}})
-		return
-	}
-	o := s.st.addFile(c.ID, up.in, up.file, s.opts.Now())
-	writeJSON(w, http.StatusCreated, []map[string]any{s.renderObservable(api, o)})
+	s.withCase(w, id, func(c *Case) {
+		if err := s.checkObservable(api, up.in, up.file != nil); err != nil {
+			fail(w, err)
+			return
+		}
+		if s.st.hasAttachment(c.ID, up.file.SHA256) {
+			object := map[string]any{"dataType": dataTypeFile, "attachment": map[string]any{"name": up.file.Name,
+				"hashes": []string{up.file.SHA256, up.file.SHA1, up.file.MD5}}}
+			writeJSON(w, http.StatusMultiStatus, map[string]any{"success": []map[string]any{},
+				"failure": []observableFailure{{"CreateError", "Observable already exists", object}}})
+			return
+		}
+		o := s.st.addFile(c.ID, up.in, up.file, s.opts.Now())
+		writeJSON(w, http.StatusCreated, []map[string]any{s.renderObservable(api, o)})
+	})
 }
 
 func (st *state) hasAttachment(caseID, sha string) bool {

@@ -188,8 +188,9 @@ func unwrapTyped(v any) any {
 	return v
 }
 
-func (s *Server) getCase(api string, w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+// withCase runs f under s.mu with the case id (an id or a number), or
+// answers 404 as TheHive does when there is no such case.
+func (s *Server) withCase(w http.ResponseWriter, id string, f func(c *Case)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.st.findCase(id)
@@ -197,7 +198,13 @@ func (s *Server) getCase(api string, w http.ResponseWriter, r *http.Request) {
 		fail(w, notFound("Case", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.renderCase(api, c))
+	f(c)
+}
+
+func (s *Server) getCase(api string, w http.ResponseWriter, r *http.Request) {
+	s.withCase(w, r.PathValue("id"), func(c *Case) {
+		writeJSON(w, http.StatusOK, s.renderCase(api, c))
+	})
 }
 
 func (s *Server) updateCase(api string, w http.ResponseWriter, r *http.Request) {
@@ -207,24 +214,19 @@ func (s *Server) updateCase(api string, w http.ResponseWriter, r *http.Request) 
 		fail(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st.findCase(id)
-	if c == nil {
-		fail(w, notFound("Case", id))
-		return
-	}
-	next := copyCase(c)
-	if err := s.patchCase(api, &next, in); err != nil {
-		fail(w, err)
-		return
-	}
-	*c = next
-	if api == v0 {
-		writeJSON(w, http.StatusOK, s.renderCase(api, c))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.withCase(w, id, func(c *Case) {
+		next := copyCase(c)
+		if err := s.patchCase(api, &next, in); err != nil {
+			fail(w, err)
+			return
+		}
+		*c = next
+		if api == v0 {
+			writeJSON(w, http.StatusOK, s.renderCase(api, c))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // patchCase applies an update to c; nothing is applied when it fails.

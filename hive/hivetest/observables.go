@@ -79,31 +79,26 @@ func (s *Server) createObservables(api string, w http.ResponseWriter, r *http.Re
 		fail(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st.findCase(id)
-	if c == nil {
-		fail(w, notFound("Case", id))
-		return
-	}
-	if err := s.checkObservable(api, in, false); err != nil {
-		fail(w, err)
-		return
-	}
-	data, err := in.values()
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	created, failed := s.addObservables(api, c.ID, in, data)
-	if len(failed) == 0 {
-		writeJSON(w, http.StatusCreated, created)
-		return
-	}
-	if created == nil {
-		created = []map[string]any{}
-	}
-	writeJSON(w, http.StatusMultiStatus, map[string]any{"success": created, "failure": failed})
+	s.withCase(w, id, func(c *Case) {
+		if err := s.checkObservable(api, in, false); err != nil {
+			fail(w, err)
+			return
+		}
+		data, err := in.values()
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		created, failed := s.addObservables(api, c.ID, in, data)
+		if len(failed) == 0 {
+			writeJSON(w, http.StatusCreated, created)
+			return
+		}
+		if created == nil {
+			created = []map[string]any{}
+		}
+		writeJSON(w, http.StatusMultiStatus, map[string]any{"success": created, "failure": failed})
+	})
 }
 
 // addObservables creates each value the case does not hold yet; the

@@ -153,6 +153,16 @@ func copyObservable(o *Observable) Observable {
 	return out
 }
 
+// copyEach returns cp of each item, in order, and nil when there is none
+// (an unknown id), as the accessors answer.
+func copyEach[P, T any](items []P, cp func(P) T) []T {
+	var out []T
+	for _, it := range items {
+		out = append(out, cp(it))
+	}
+	return out
+}
+
 // Cases returns copies of every case, oldest first.
 func (s *Server) Cases() []Case {
 	s.mu.Lock()
@@ -179,33 +189,21 @@ func (s *Server) Case(idOrNumber string) (Case, bool) {
 func (s *Server) Observables(caseID string) []Observable {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Observable
-	for _, o := range s.st.observables[caseID] {
-		out = append(out, copyObservable(o))
-	}
-	return out
+	return copyEach(s.st.observables[caseID], copyObservable)
 }
 
 // Tasks returns copies of a case's tasks, oldest first.
 func (s *Server) Tasks(caseID string) []Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Task
-	for _, t := range s.st.tasks[caseID] {
-		out = append(out, *t)
-	}
-	return out
+	return copyEach(s.st.tasks[caseID], func(t *Task) Task { return *t })
 }
 
 // TaskLogs returns copies of a task's log entries, oldest first.
 func (s *Server) TaskLogs(taskID string) []TaskLog {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []TaskLog
-	for _, l := range s.st.logs[taskID] {
-		out = append(out, *l)
-	}
-	return out
+	return copyEach(s.st.logs[taskID], func(l *TaskLog) TaskLog { return *l })
 }
 
 // Alerts returns copies of every alert, oldest first.

@@ -44,15 +44,10 @@ func (s *Server) createTask(api string, w http.ResponseWriter, r *http.Request) 
 		fail(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st.findCase(id)
-	if c == nil {
-		fail(w, notFound("Case", id))
-		return
-	}
-	t := s.st.addTask(c.ID, s.newTask(in), s.opts.Now())
-	writeJSON(w, http.StatusCreated, s.renderTask(api, t))
+	s.withCase(w, id, func(c *Case) {
+		t := s.st.addTask(c.ID, s.newTask(in), s.opts.Now())
+		writeJSON(w, http.StatusCreated, s.renderTask(api, t))
+	})
 }
 
 func (s *Server) createTaskLog(api string, w http.ResponseWriter, r *http.Request) {
