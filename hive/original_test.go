@@ -13,32 +13,13 @@ import (
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/hive/hivetest"
 	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/notify/email/smtptest"
 	"github.com/ttp0/drone/store"
 )
 
-// phishReport is a user's report of a phishing message, forwarded as an
-// attachment, as the phishing mailbox receives it.
-func phishReport(subject string) []byte {
-	return []byte("From: Bob <bob@example.org>\r\n" +
-		"To: phishing@example.org\r\n" +
-		"Subject: " + subject + "\r\n" +
-		"Message-ID: <report-" + strings.ReplaceAll(subject, " ", "") + "@example.org>\r\n" +
-		"Content-Type: multipart/mixed; boundary=outer\r\n" +
-		"\r\n" +
-		"--outer\r\n" +
-		"Content-Type: text/plain\r\n" +
-		"\r\n" +
-		"This looks like phishing.\r\n" +
-		"--outer\r\n" +
-		"Content-Type: message/rfc822\r\n" +
-		"\r\n" +
-		"From: \"IT Support\" <support@bad-sender.net>\r\n" +
-		"Subject: Your mailbox is full\r\n" +
-		"Content-Type: text/plain\r\n" +
-		"\r\n" +
-		"Keep your mail: https://login-examp1e.com/o365/verify\r\n" +
-		"--outer--\r\n")
-}
+// phishingReport is a user's report of a phishing message, as the
+// phishing mailbox receives it.
+func phishingReport(subject string) []byte { return []byte(smtptest.PhishingReport(subject)) }
 
 // reportMailbox returns the phishing mailbox of b's drone; its originals
 // go under dir.
@@ -120,7 +101,7 @@ func TestSyncAttachesReportedMessage(t *testing.T) {
 		var tap *uploadTap
 		b := setupSync(t, syncSetup{api: api, transport: tapped(&tap, 0)})
 		mb := reportMailbox(t, b, t.TempDir())
-		raw := phishReport("Fwd: Your mailbox is full")
+		raw := phishingReport("Fwd: Your mailbox is full")
 		inc := report(t, mb, raw)
 		b.deliver(t, 2)
 		checkOriginal(t, b, inc, raw, "Fwd_ Your mailbox is full.eml")
@@ -155,7 +136,7 @@ func TestSyncLostFileAnswer(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
 		var tap *uploadTap
 		b := setupSync(t, syncSetup{api: api, transport: tapped(&tap, 1)})
-		raw := phishReport("Invoice overdue")
+		raw := phishingReport("Invoice overdue")
 		inc := report(t, reportMailbox(t, b, t.TempDir()), raw)
 		b.deliver(t, 1)
 		checkOriginal(t, b, inc, raw, "Invoice overdue.eml")
@@ -184,7 +165,7 @@ func TestSyncLostFileRecord(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
 		var tap *uploadTap
 		b := setupSync(t, syncSetup{api: api, transport: tapped(&tap, 0)})
-		raw := phishReport("Password expiry")
+		raw := phishingReport("Password expiry")
 		inc := report(t, reportMailbox(t, b, t.TempDir()), raw)
 		b.deliver(t, 1)
 		ctx := context.Background()
@@ -209,7 +190,7 @@ func TestSyncLostFileRecord(t *testing.T) {
 func TestSyncMissingOriginal(t *testing.T) {
 	b := setupSync(t, syncSetup{api: hive.APIv1})
 	dir := t.TempDir()
-	raw := phishReport("Shared document")
+	raw := phishingReport("Shared document")
 	inc := report(t, reportMailbox(t, b, dir), raw)
 	rec := b.incident(t, inc.Number)
 	var path string

@@ -18,6 +18,7 @@ import (
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/notify/email/smtptest"
 	"github.com/ttp0/drone/store"
 )
 
@@ -63,46 +64,6 @@ func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
 	return mb
 }
 
-// suspicious is a phishing message as a user's client attaches it when
-// they report it: its headers, an HTML body hiding a link, an attachment.
-const suspicious = "Return-Path: <bounce@mailer.bad-sender.net>\r\n" +
-	"Received: from mx.bad-sender.net (mx.bad-sender.net [198.51.100.77]) by mx.example.org with ESMTPS\r\n" +
-	"Received: from [10.9.8.7] by mx.bad-sender.net\r\n" +
-	"From: \"IT Support\" <support@bad-sender.net>\r\n" +
-	"Reply-To: collect@harvest-creds.com\r\n" +
-	"Subject: Your mailbox is full\r\n" +
-	"Content-Type: multipart/mixed; boundary=inner\r\n" +
-	"\r\n" +
-	"--inner\r\n" +
-	"Content-Type: text/html; charset=utf-8\r\n" +
-	"\r\n" +
-	"<p>Click <a href=\"https://login-examp1e.com/o365/verify\">here</a> to keep your mail.</p>\r\n" +
-	"--inner\r\n" +
-	"Content-Type: application/pdf; name=\"invoice.pdf\"\r\n" +
-	"Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n" +
-	"Content-Transfer-Encoding: base64\r\n" +
-	"\r\n" +
-	"JVBERi0xLjQKbWFsaWNpb3Vz\r\n" +
-	"--inner--\r\n"
-
-func report(subject string) string {
-	return "From: Bob <bob@example.org>\r\n" +
-		"To: phishing@example.org\r\n" +
-		"Subject: " + subject + "\r\n" +
-		"Message-ID: <report-" + strings.ReplaceAll(subject, " ", "") + "@example.org>\r\n" +
-		"Content-Type: multipart/mixed; boundary=outer\r\n" +
-		"\r\n" +
-		"--outer\r\n" +
-		"Content-Type: text/plain\r\n" +
-		"\r\n" +
-		"This looks like phishing, see attached.\r\n" +
-		"--outer\r\n" +
-		"Content-Type: message/rfc822\r\n" +
-		"Content-Disposition: attachment; filename=\"suspicious.eml\"\r\n" +
-		"\r\n" + suspicious +
-		"--outer--\r\n"
-}
-
 func submit(t *testing.T, addr, from string, to []string, msg string, auth sasl.Client) error {
 	t.Helper()
 	c, err := smtp.Dial(addr)
@@ -121,7 +82,7 @@ func submit(t *testing.T, addr, from string, to []string, msg string, auth sasl.
 func TestPhishingReportBecomesAnIncident(t *testing.T) {
 	mb := startMailbox(t, email.InboundConfig{})
 	ctx := context.Background()
-	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("Fwd: Your mailbox is full"), nil); err != nil {
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("Fwd: Your mailbox is full"), nil); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := mb.svc.Get(ctx, 1)
@@ -153,7 +114,7 @@ func TestPhishingReportBecomesAnIncident(t *testing.T) {
 	}
 	// The same report again (a client that missed the reply): no second
 	// incident.
-	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("Fwd: Your mailbox is full"), nil); err != nil {
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("Fwd: Your mailbox is full"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mb.svc.Get(ctx, 2); drone.ErrorCode(err) != drone.ENOTFOUND {
@@ -161,7 +122,7 @@ func TestPhishingReportBecomesAnIncident(t *testing.T) {
 	}
 	// A report naming INC-1 joins it.
 	if err := submit(t, mb.addr, "carol@example.org", []string{"phishing@example.org"},
-		strings.Replace(report("[INC-1] another one"), "collect@harvest-creds.com", "drop@second-harvest.com", 1), nil); err != nil {
+		strings.Replace(smtptest.PhishingReport("[INC-1] another one"), "collect@harvest-creds.com", "drop@second-harvest.com", 1), nil); err != nil {
 		t.Fatal(err)
 	}
 	rec, _ = mb.svc.Get(ctx, 1)
@@ -211,7 +172,7 @@ func attachments(t *testing.T, rec *drone.Record) []original {
 func TestMailboxRecordsAStoredOriginalAfterACrash(t *testing.T) {
 	mb := startMailbox(t, email.InboundConfig{})
 	ctx := context.Background()
-	raw := []byte(report("Fwd: Your mailbox is full / urgent"))
+	raw := []byte(smtptest.PhishingReport("Fwd: Your mailbox is full / urgent"))
 	sum := sha256.Sum256(raw)
 	digest := hex.EncodeToString(sum[:])
 	if err := os.MkdirAll(filepath.Join(mb.dir, "INC-1"), 0o700); err != nil {
@@ -248,23 +209,23 @@ func TestMailboxRefusesRelayStrangersAndAnonymous(t *testing.T) {
 		Password: "pw", AllowInsecureAuth: true})
 	var se *smtp.SMTPError
 	auth := sasl.NewPlainClient("", "reporter", "pw")
-	err := submit(t, mb.addr, "bob@example.org", []string{"victim@elsewhere.com"}, report("relay me"), auth)
+	err := submit(t, mb.addr, "bob@example.org", []string{"victim@elsewhere.com"}, smtptest.PhishingReport("relay me"), auth)
 	if !errors.As(err, &se) || se.Code != 550 {
 		t.Fatalf("relay attempt: %v, want 550", err)
 	}
-	err = submit(t, mb.addr, "eve@evil.test", []string{"phishing@example.org"}, report("from a stranger"), auth)
+	err = submit(t, mb.addr, "eve@evil.test", []string{"phishing@example.org"}, smtptest.PhishingReport("from a stranger"), auth)
 	if !errors.As(err, &se) || se.Code != 550 {
 		t.Fatalf("sender outside the allow-list: %v, want 550", err)
 	}
-	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("anonymous"), nil)
+	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("anonymous"), nil)
 	if !errors.As(err, &se) || se.Code != 502 {
 		t.Fatalf("without AUTH: %v, want 502 authenticate first", err)
 	}
-	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("wrong password"), sasl.NewLoginClient("reporter", "nope"))
+	err = submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("wrong password"), sasl.NewLoginClient("reporter", "nope"))
 	if err == nil {
 		t.Fatal("a wrong password was accepted")
 	}
-	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, report("fine"), sasl.NewLoginClient("reporter", "pw")); err != nil {
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("fine"), sasl.NewLoginClient("reporter", "pw")); err != nil {
 		t.Fatalf("an allowed, authenticated report: %v", err)
 	}
 	if _, err := mb.svc.Get(context.Background(), 1); err != nil {
