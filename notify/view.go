@@ -104,9 +104,7 @@ func (r Redactor) BuildNotice(in NoticeInput) *drone.Notice {
 	if in.Audience == drone.AudienceLeaders {
 		n.Headline, n.Title = r.Redact(n.Headline), r.Redact(n.Title)
 		n.Subject = r.Redact(n.Subject)
-		for i := range n.Rows {
-			n.Rows[i].Value = r.Redact(n.Rows[i].Value)
-		}
+		n.Rows = summarise(in.Record.Incident, r.Redact).Rows()
 		n.Sections, n.Actions = nil, nil
 	}
 	return n
@@ -135,6 +133,18 @@ func (r Redactor) IncidentView(org, soc string, n *drone.Notice, rec *drone.Reco
 	}
 	v.Durations = durations(inc, targets[inc.Severity])
 	return v
+}
+
+// Rows are the summary as a notice's rows, in the leaders' words: the
+// chat media show a leaders' notice by its rows.
+func (s Summary) Rows() []drone.Row {
+	rows := []drone.Row{{Label: "What happened", Value: s.What}}
+	if s.Latest != "" {
+		rows = append(rows, drone.Row{Label: "Latest update", Value: s.Latest})
+	}
+	return append(rows, drone.Row{Label: "Business impact", Value: s.Impact}, drone.Row{Label: "Affected", Value: s.Where},
+		drone.Row{Label: "Status", Value: s.Status}, drone.Row{Label: "Who leads", Value: s.Lead},
+		drone.Row{Label: "Next update", Value: s.NextUpdate}, drone.Row{Label: "Severity", Value: s.Severity})
 }
 
 func summarise(inc *drone.Incident, text func(string) string) Summary {

@@ -29,6 +29,7 @@ const (
 	overviewBudget = 1200
 	rowBudget      = 200
 	blindBudget    = 500
+	wideRow        = 60 // the longest row value shown inline, beside others
 	moreReserve    = 80 // the "… and N more" line of a section
 )
 
@@ -71,11 +72,11 @@ func noticeHead(n *drone.Notice) *discordgo.MessageEmbed {
 				desc += "\n\n**Overview**\n" + clip(v, overviewBudget)
 			}
 		default:
-			if r.Label == "Status" && v == string(drone.StatusClosed) {
+			if r.Label == "Status" && strings.HasPrefix(v, string(drone.StatusClosed)) { // "closed", a leader's "closed as ..."
 				e.Color = closedColour
 			}
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: clip(r.Label, maxFieldName),
-				Value: clip(mention(v), rowBudget), Inline: true})
+				Value: clip(mention(v), rowBudget), Inline: textLen(v) <= wideRow})
 		}
 	}
 	if len(n.BlindSpots) > 0 {

@@ -18,6 +18,8 @@ const (
 	maxFieldText     = 2000
 	maxHeaderText    = 150
 	maxSectionFields = 10
+	// wideRow is the longest row value shown in a column of two.
+	wideRow = 60
 )
 
 // escape makes text safe in mrkdwn: what a user typed can then neither
@@ -57,14 +59,15 @@ func noticeBlocks(n *drone.Notice) []slack.Block {
 		slack.NewSectionBlock(mrkdwn(truncate("*"+escape(n.Title)+"*\n"+mentions(escape(n.Headline)), maxSectionText)), nil, nil),
 	}
 	var fields []*slack.TextBlockObject
-	var overview string
+	var wide []string // rows too long for a column: a section each, after the columns
 	for _, r := range n.Rows {
+		text := "*" + escape(r.Label) + "*\n" + mentions(escape(r.Value))
 		switch {
 		case r.Value == "" || r.Label == "Incident Number":
-		case r.Label == "Overview":
-			overview = r.Value
+		case r.Label == "Overview" || utf8.RuneCountInString(r.Value) > wideRow:
+			wide = append(wide, text)
 		default:
-			fields = append(fields, mrkdwn(truncate("*"+escape(r.Label)+"*\n"+mentions(escape(r.Value)), maxFieldText)))
+			fields = append(fields, mrkdwn(truncate(text, maxFieldText)))
 		}
 	}
 	for len(fields) > 0 {
@@ -72,8 +75,8 @@ func noticeBlocks(n *drone.Notice) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields[:k], nil))
 		fields = fields[k:]
 	}
-	if overview != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate("*Overview*\n"+escape(overview), maxSectionText)), nil, nil))
+	for _, text := range wide {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(text, maxSectionText)), nil, nil))
 	}
 	reserved := 3 // divider, context, actions
 	if len(n.Sections) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,6 +84,20 @@ discord:
 	for _, m := range append(slackMsgs(slackCh), slackMsgs(slackHookCh)...) {
 		if strings.Contains(string(m.Blocks), "examp1e") {
 			t.Errorf("a leaders' Slack notice shows an indicator: %s", m.Blocks)
+		}
+		for _, plain := range []string{"What happened", "Business impact", "Affected", "Who leads", "Next update"} {
+			if !strings.Contains(string(m.Blocks), plain) {
+				t.Errorf("a leaders' Slack notice lacks %q: %s", plain, m.Blocks)
+			}
+		}
+	}
+	if m := dc.Messages(discordCh); len(m) > 0 {
+		var names []string
+		for _, f := range m[0].Embeds[0].Fields {
+			names = append(names, f.Name)
+		}
+		if !slices.Contains(names, "Business impact") || !slices.Contains(names, "Who leads") {
+			t.Errorf("a leaders' Discord notice has fields %v; want the plain-language summary", names)
 		}
 	}
 	for _, m := range append(dc.Messages(discordCh), dc.Messages(discordHookCh)...) {
