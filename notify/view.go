@@ -104,7 +104,7 @@ func (r Redactor) BuildNotice(in NoticeInput) *drone.Notice {
 	if in.Audience == drone.AudienceLeaders {
 		n.Headline, n.Title = r.Redact(n.Headline), r.Redact(n.Title)
 		n.Subject = r.Redact(n.Subject)
-		n.Rows = summarise(in.Record.Incident, r.Redact).Rows()
+		n.Rows = summarise(in.Record, r.Redact).Rows()
 		n.Sections, n.Actions = nil, nil
 	}
 	return n
@@ -124,7 +124,7 @@ func (r Redactor) IncidentView(org, soc string, n *drone.Notice, rec *drone.Reco
 		}
 		return s
 	}
-	v := &View{Org: org, SOC: soc, Notice: n, Incident: inc, Now: now, Summary: summarise(inc, text)}
+	v := &View{Org: org, SOC: soc, Notice: n, Incident: inc, Now: now, Summary: summarise(rec, text)}
 	for _, e := range rec.Timeline {
 		if e.Kind == drone.EntryDenied || (leaders && !slices.Contains(leaderKinds, e.Kind)) {
 			continue
@@ -147,9 +147,10 @@ func (s Summary) Rows() []drone.Row {
 		drone.Row{Label: "Next update", Value: s.NextUpdate}, drone.Row{Label: "Severity", Value: s.Severity})
 }
 
-func summarise(inc *drone.Incident, text func(string) string) Summary {
+func summarise(rec *drone.Record, text func(string) string) Summary {
+	inc := rec.Incident
 	s := Summary{What: text(inc.Overview), Latest: text(inc.Summary), Severity: inc.SeverityName,
-		Lead: orText(inc.Lead, "not assigned yet"), Resolution: orText(inc.Resolution, "not resolved yet")}
+		Lead: orText(leadName(rec), "not assigned yet"), Resolution: orText(inc.Resolution, "not resolved yet")}
 	switch inc.Impact {
 	case "WithImpact":
 		s.Impact = "yes: the incident affected the business"
@@ -185,6 +186,18 @@ func summarise(inc *drone.Incident, text func(string) string) Summary {
 		s.NextUpdate = "by " + inc.NextUpdateDue.UTC().Format("2006-01-02 15:04 MST")
 	}
 	return s
+}
+
+// leadName is the lead as people know them: the display name the lead had
+// on the timeline ("Alice Martin"), else the identity ("slack:U024BE7LH").
+func leadName(rec *drone.Record) string {
+	lead := rec.Incident.Lead
+	for i := len(rec.Timeline) - 1; i >= 0; i-- {
+		if a := rec.Timeline[i].Actor; a.Identity() == lead && a.Name != "" {
+			return a.Name
+		}
+	}
+	return lead
 }
 
 func durations(inc *drone.Incident, t drone.Target) []DurationLine {
