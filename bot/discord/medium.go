@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -54,7 +56,17 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, 
 	if strings.Contains(channel, "/") {
 		return m.webhook(ctx, channel, msg)
 	}
+	tag := deliveryTag(msg.Key)
+	if msg.Attempt > 1 {
+		ref, ok, err := m.find(ctx, channel, msg, prev, tag)
+		if err != nil || ok {
+			return ref, mediumError(err)
+		}
+	}
 	r := renderNotice(msg.Notice)
+	if len(r.Embeds) > 0 && r.Embeds[0].Footer != nil {
+		r.Embeds[0].Footer.Text = clip(r.Embeds[0].Footer.Text+" · "+tag, maxFooter)
+	}
 	body := createMessage{Embeds: r.Embeds, Components: r.Components, AllowedMentions: noMentions(),
 		Nonce: nonce(msg.Key), EnforceNonce: true}
 	if prev.Thread != "" {
@@ -82,6 +94,51 @@ func nonce(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return base64.RawURLEncoding.EncodeToString(sum[:])[:25]
 }
+
+// deliveryTag is the short mark of a delivery in its notice's footer
+// ("ref 3fQx9kLm2a"): Discord forgets a nonce after a few minutes, and a
+// delivery retried later (after a crash and the rescue of its job) finds
+// its message by this mark instead.
+func deliveryTag(key string) string { return "ref " + nonce(key)[:10] }
+
+// find looks, among the channel's messages since the delivery was first
+// tried, for one whose notice carries the delivery's tag. A channel whose
+// history drone may not read (403) is not looked in: the nonce still
+// guards a retry within Discord's window.
+func (m *Medium) find(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef, tag string) (notify.MessageRef, bool, error) {
+	after := snowflakeAt(msg.Since.Add(-time.Minute)) // Discord's clock may run behind ours
+	found, err := m.session.ChannelMessages(channel, 100, "", after, "", discordgo.WithContext(ctx))
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusForbidden {
+		return notify.MessageRef{}, false, nil
+	}
+	if err != nil {
+		return notify.MessageRef{}, false, fmt.Errorf("looking for an earlier attempt's message in Discord channel %s: %w", channel, err)
+	}
+	for _, dm := range found {
+		for _, e := range dm.Embeds {
+			if e.Footer != nil && strings.HasSuffix(e.Footer.Text, tag) {
+				thread := prev.Thread
+				if thread == "" {
+					thread = dm.ID
+				}
+				return notify.MessageRef{ID: dm.ID, Thread: thread}, true, nil
+			}
+		}
+	}
+	return notify.MessageRef{}, false, nil
+}
+
+// snowflakeAt is the smallest Discord id of a moment: messages after it
+// have larger ids.
+func snowflakeAt(t time.Time) string {
+	ms := max(t.UnixMilli()-discordEpoch, 0)
+	return strconv.FormatInt(ms<<22, 10)
+}
+
+// discordEpoch is the first millisecond of 2015, where Discord's ids count
+// from.
+const discordEpoch = 1420070400000
 
 // webhook executes an incoming webhook and waits for the message. A
 // webhook is not the bot's: its notice carries no buttons.

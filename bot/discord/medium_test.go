@@ -69,6 +69,34 @@ func TestMediumReplies(t *testing.T) {
 	}
 }
 
+// TestMediumFindsLostMessage is a delivery retried after Discord forgot its
+// nonce (a crash, then the rescue of the job minutes later): the retry
+// finds the message by the tag in its footer and posts nothing.
+func TestMediumFindsLostMessage(t *testing.T) {
+	ctx := context.Background()
+	dc := discordtest.New("test-bot-token")
+	t.Cleanup(dc.Close)
+	ch := dc.AddChannel(testGuild, "leaders")
+	m := newMedium(t, dc)
+	since := time.Now()
+	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, notify.MessageRef{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.ForgetNonces()
+	again, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 2, Since: since}, notify.MessageRef{})
+	if err != nil || again != first {
+		t.Fatalf("the retry = %+v, %v; want the first attempt's %+v", again, err, first)
+	}
+	fresh, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("contained"), Attempt: 2, Since: since}, first)
+	if err != nil || fresh.ID == first.ID || fresh.Thread != first.ID {
+		t.Fatalf("a retried delivery Discord never got = %+v, %v; want a new reply", fresh, err)
+	}
+	if n := len(dc.Messages(ch)); n != 2 {
+		t.Errorf("%d messages in the channel, want 2", n)
+	}
+}
+
 // TestMediumGlobalLimit meets Discord's global limit: the 429 becomes a
 // wait of the retry_after Discord gave, not a failed attempt.
 func TestMediumGlobalLimit(t *testing.T) {

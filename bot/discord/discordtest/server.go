@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,7 @@ func (s *Server) routes() map[string]handler {
 		"PUT /channels/{channel}/thread-members/{user}":    s.addThreadMember,
 		"PUT /channels/{channel}/permissions/{target}":     s.setPermission,
 		"POST /channels/{channel}/messages":                s.postMessage,
+		"GET /channels/{channel}/messages":                 s.listMessages,
 		"PATCH /channels/{channel}/messages/{message}":     s.editMessage,
 		"PUT /channels/{channel}/pins/{message}":           s.pin,
 	}
@@ -707,6 +709,39 @@ func (s *Server) editMessage(r *http.Request, body []byte) (int, any, string) {
 	}
 	s.messages[m.ID] = &m
 	return 200, m, ""
+}
+
+// listMessages answers a channel's messages, newest first, after the id
+// in ?after= when given, at most ?limit= (1 to 100, default 50).
+func (s *Server) listMessages(r *http.Request, _ []byte) (int, any, string) {
+	ch := r.PathValue("channel")
+	s.mu.Lock()
+	_, ok := s.channels[ch]
+	s.mu.Unlock()
+	if !ok {
+		return 404, nil, "unknown channel"
+	}
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit < 1 || limit > 100 {
+		limit = 50
+	}
+	after := r.URL.Query().Get("after")
+	out := []Message{}
+	msgs := s.Messages(ch)
+	for i := len(msgs) - 1; i >= 0 && len(out) < limit; i-- {
+		if after == "" || snowflakeLess(after, msgs[i].ID) {
+			out = append(out, msgs[i])
+		}
+	}
+	return 200, out, ""
+}
+
+// ForgetNonces forgets the enforced nonces, as Discord does after a few
+// minutes: a message sent again with one is made again.
+func (s *Server) ForgetNonces() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.nonces)
 }
 
 func (s *Server) pin(r *http.Request, _ []byte) (int, any, string) {
