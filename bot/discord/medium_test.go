@@ -12,14 +12,17 @@ import (
 	"github.com/ttp0/drone/notify"
 )
 
-// newMedium returns the Discord medium of an adapter talking to dc.
-func newMedium(t *testing.T, dc *discordtest.Server) *Medium {
+// newMedium starts a Discord stand-in with a channel named name and
+// returns it, the channel and the medium of an adapter talking to it.
+func newMedium(t *testing.T, name string) (*discordtest.Server, string, *Medium) {
 	t.Helper()
+	dc := discordtest.New("test-bot-token")
+	t.Cleanup(dc.Close)
 	ad, err := New(Config{BotToken: "test-bot-token", AppID: dc.AppID, APIURL: dc.APIURL()}, &drone.Service{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ad.Medium()
+	return dc, dc.AddChannel(testGuild, name), ad.Medium()
 }
 
 func leaderNotice(headline string) *drone.Notice {
@@ -33,10 +36,7 @@ func leaderNotice(headline string) *drone.Notice {
 // again after its answer was lost (Discord's enforced nonce).
 func TestMediumReplies(t *testing.T) {
 	ctx := context.Background()
-	dc := discordtest.New("test-bot-token")
-	t.Cleanup(dc.Close)
-	ch := dc.AddChannel(testGuild, "leaders")
-	m := newMedium(t, dc)
+	dc, ch, m := newMedium(t, "leaders")
 
 	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, notify.MessageRef{})
 	if err != nil {
@@ -74,10 +74,7 @@ func TestMediumReplies(t *testing.T) {
 // finds the message by the tag in its footer and posts nothing.
 func TestMediumFindsLostMessage(t *testing.T) {
 	ctx := context.Background()
-	dc := discordtest.New("test-bot-token")
-	t.Cleanup(dc.Close)
-	ch := dc.AddChannel(testGuild, "leaders")
-	m := newMedium(t, dc)
+	dc, ch, m := newMedium(t, "leaders")
 	since := time.Now()
 	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, notify.MessageRef{})
 	if err != nil {
@@ -101,10 +98,7 @@ func TestMediumFindsLostMessage(t *testing.T) {
 // wait of the retry_after Discord gave, not a failed attempt.
 func TestMediumGlobalLimit(t *testing.T) {
 	ctx := context.Background()
-	dc := discordtest.New("test-bot-token")
-	t.Cleanup(dc.Close)
-	ch := dc.AddChannel(testGuild, "leaders")
-	m := newMedium(t, dc)
+	dc, ch, m := newMedium(t, "leaders")
 	dc.Throttle("POST /channels/{channel}/messages", 1, 1.5)
 	_, err := m.Send(ctx, ch, &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, notify.MessageRef{})
 	var wait *notify.RetryAfterError
@@ -121,11 +115,8 @@ func TestMediumGlobalLimit(t *testing.T) {
 // a wrong token is permanent.
 func TestMediumWebhook(t *testing.T) {
 	ctx := context.Background()
-	dc := discordtest.New("test-bot-token")
-	t.Cleanup(dc.Close)
-	ch := dc.AddChannel(testGuild, "board")
+	dc, ch, m := newMedium(t, "board")
 	hook := dc.AddWebhook(ch)
-	m := newMedium(t, dc)
 	n := leaderNotice("declared")
 	n.Actions = []drone.Action{{ID: "ack", Label: "Acknowledge"}}
 	ref, err := m.Send(ctx, hook, &notify.Message{Key: "k", Notice: n, Attempt: 1}, notify.MessageRef{})
