@@ -124,9 +124,7 @@ func TestSyncAttachesReportedMessage(t *testing.T) {
 		if n := b.srv.Count(lookup) - lookups; n != 0 {
 			t.Errorf("%d look-ups for a file the incident records as sent, want none", n)
 		}
-		if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-			t.Errorf("dead jobs: %+v", dead)
-		}
+		b.noDeadJobs(t)
 	})
 }
 
@@ -152,9 +150,7 @@ func TestSyncLostFileAnswer(t *testing.T) {
 		if retried == 0 {
 			t.Error("no job records a failed attempt: the answer was not lost")
 		}
-		if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-			t.Errorf("dead jobs: %+v", dead)
-		}
+		b.noDeadJobs(t)
 	})
 }
 

@@ -117,6 +117,14 @@ func (b *syncBundle) deliver(t *testing.T, n int) {
 }
 
 // jobs returns the hive.sync jobs in the given states.
+// noDeadJobs fails the test if a job died.
+func (b *syncBundle) noDeadJobs(t *testing.T) {
+	t.Helper()
+	if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
+		t.Errorf("dead jobs: %+v", dead)
+	}
+}
+
 func (b *syncBundle) jobs(t *testing.T, states ...string) []store.JobInfo {
 	t.Helper()
 	jobs, err := b.db.Jobs(context.Background(), 1000, states...)
@@ -204,9 +212,7 @@ func TestSyncCreatesCase(t *testing.T) {
 		if ext[hive.ExtCaseID] != cs.ID || ext[hive.ExtCaseNumber] != "1" || !strings.Contains(ext[hive.ExtCaseURL], cs.ID) {
 			t.Errorf("incident external = %v, want case %s", ext, cs.ID)
 		}
-		if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-			t.Errorf("dead jobs: %+v", dead)
-		}
+		b.noDeadJobs(t)
 	})
 }
 
@@ -293,9 +299,7 @@ func TestSyncLifecycle(t *testing.T) {
 		if cs = b.onlyCase(t); cs.Stage != "InProgress" || cs.Status != "InProgress" || !strings.Contains(cs.Description, "More victims found") {
 			t.Errorf("after reopen: stage %q, description:\n%s", cs.Stage, cs.Description)
 		}
-		if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-			t.Errorf("dead jobs: %+v", dead)
-		}
+		b.noDeadJobs(t)
 	})
 }
 
@@ -340,9 +344,7 @@ func TestSyncOutageThenBack(t *testing.T) {
 		if n := len(b.srv.Observables(cs.ID)); n != 7 {
 			t.Errorf("case holds %d observables, want 7", n)
 		}
-		if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-			t.Errorf("dead jobs: %+v", dead)
-		}
+		b.noDeadJobs(t)
 		retried := 0
 		for _, j := range b.jobs(t, "completed") {
 			if j.LastError != "" {
@@ -454,9 +456,7 @@ func TestSyncConcurrentAnalysts(t *testing.T) {
 	if len(obs) != want {
 		t.Errorf("case holds %d observables, want %d: %v", len(obs), want, seen)
 	}
-	if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-		t.Errorf("dead jobs: %+v", dead)
-	}
+	b.noDeadJobs(t)
 }
 
 // TestSyncDeadJobRevived refuses a case for an unknown custom field: the
