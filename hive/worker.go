@@ -173,15 +173,14 @@ func (w *Worker) entryKind(ctx context.Context, st *incidentState, args SyncArgs
 
 // load reads the incident and its observables, oldest first.
 func (w *Worker) load(ctx context.Context, id string) (*incidentState, error) {
-	s := w.svc.Store
-	inc, err := s.IncidentByID(ctx, id)
+	inc, err := w.svc.IncidentByID(ctx, id)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return nil, permanent(fmt.Errorf("reading incident %s: %w", id, err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading incident %s: %w", id, err)
 	}
-	obs, err := s.Observables(ctx, id)
+	obs, err := w.svc.Observables(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading the observables of %s: %w", inc.Ref(), err)
 	}
@@ -195,7 +194,7 @@ func (w *Worker) loadTimeline(ctx context.Context, st *incidentState) error {
 	if st.timeline != nil {
 		return nil
 	}
-	tl, err := w.svc.Store.Timeline(ctx, st.inc.ID)
+	tl, err := w.svc.Timeline(ctx, st.inc.ID)
 	if err != nil {
 		return fmt.Errorf("reading the timeline of %s: %w", st.inc.Ref(), err)
 	}

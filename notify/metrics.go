@@ -16,7 +16,7 @@ import (
 // they survive restarts and agree with drone report. (Failed and dead
 // deliveries are River jobs, which drone_jobs already counts.)
 type Metrics struct {
-	store drone.Store
+	store drone.Reader
 	db    *sql.DB
 }
 
@@ -38,7 +38,7 @@ var sentDesc = prometheus.NewDesc("drone_notify_messages_sent_total",
 
 // NewMetrics returns the collector of the measures of store and of the
 // messages recorded in db. Register it on drone serve's /metrics registry.
-func NewMetrics(store drone.Store, db *sql.DB) *Metrics { return &Metrics{store: store, db: db} }
+func NewMetrics(store drone.Reader, db *sql.DB) *Metrics { return &Metrics{store: store, db: db} }
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {

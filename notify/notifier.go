@@ -335,7 +335,7 @@ func (n *Notifier) record(ctx context.Context, incidentID, event string) (*drone
 	n.mu.Unlock()
 	c.once.Do(func() {
 		var inc *drone.Incident
-		if inc, c.err = n.svc.Store.IncidentByID(ctx, incidentID); c.err == nil {
+		if inc, c.err = n.svc.IncidentByID(ctx, incidentID); c.err == nil {
 			c.rec, c.err = n.svc.Get(ctx, inc.Number)
 		}
 	})

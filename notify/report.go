@@ -132,7 +132,7 @@ type ReportInput struct {
 const maxReportIncidents = 100000
 
 // BuildReport computes the report of the incidents in store.
-func BuildReport(ctx context.Context, store drone.Store, in ReportInput) (*Report, error) {
+func BuildReport(ctx context.Context, store drone.Reader, in ReportInput) (*Report, error) {
 	all, err := store.Incidents(ctx, drone.IncidentFilter{Limit: maxReportIncidents})
 	if err != nil {
 		return nil, fmt.Errorf("reading incidents for the report: %w", err)
@@ -200,7 +200,7 @@ func (m missedData) describe() string {
 	return m.Target
 }
 
-func (r *Report) addMissed(ctx context.Context, store drone.Store, inc *drone.Incident) error {
+func (r *Report) addMissed(ctx context.Context, store drone.Reader, inc *drone.Incident) error {
 	tl, err := store.Timeline(ctx, inc.ID)
 	if err != nil {
 		return fmt.Errorf("reading %s's timeline: %w", inc.Ref(), err)

@@ -168,7 +168,7 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 // jobIncident loads the incident a scheduled job is about; a job whose
 // incident is gone is cancelled, since no retry can bring it back.
 func (n *Notifier) jobIncident(ctx context.Context, id string) (*drone.Incident, error) {
-	inc, err := n.svc.Store.IncidentByID(ctx, id)
+	inc, err := n.svc.IncidentByID(ctx, id)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return nil, river.JobCancel(err)
 	}
@@ -252,7 +252,7 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) err
 	if next, ok := n.nextDigest(at); ok {
 		jobs = append(jobs, digestJob(next))
 	}
-	return n.svc.Store.Update(ctx, func(tx drone.Tx) error { return tx.Enqueue(ctx, jobs) })
+	return n.svc.Enqueue(ctx, jobs...)
 }
 
 func digestJob(at time.Time) drone.Job {
@@ -271,7 +271,7 @@ func (n *Notifier) Schedule(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	if err := n.svc.Store.Update(ctx, func(tx drone.Tx) error { return tx.Enqueue(ctx, []drone.Job{digestJob(next)}) }); err != nil {
+	if err := n.svc.Enqueue(ctx, digestJob(next)); err != nil {
 		return fmt.Errorf("scheduling the next digest: %w", err)
 	}
 	return nil
@@ -320,6 +320,6 @@ func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*
 // Report computes the measures of [from, to) over the incidents include
 // accepts (all when nil).
 func (n *Notifier) Report(ctx context.Context, from, to time.Time, include func(*drone.Incident) bool) (*Report, error) {
-	return BuildReport(ctx, n.svc.Store, ReportInput{Org: n.org, From: from, To: to, Now: n.now(),
+	return BuildReport(ctx, n.svc, ReportInput{Org: n.org, From: from, To: to, Now: n.now(),
 		Framework: n.svc.Framework, Targets: n.svc.Targets, Clocks: n.cfg.Regulatory.Clocks, Include: include})
 }

@@ -25,7 +25,7 @@ func (r *Router) ChannelIncident(ctx context.Context, channelID string) (int64, 
 	if channelID == "" {
 		return 0, nil
 	}
-	inc, err := r.Service.Store.IncidentByRef(ctx, r.ChannelKey, channelID)
+	inc, err := r.Service.IncidentByRef(ctx, r.ChannelKey, channelID)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return 0, nil
 	}

@@ -53,7 +53,7 @@ func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction) (*discor
 	actor, _ := actorOf(i)
 	st := a.route(i, actor)
 	if st.changes {
-		first, err := a.svc.Store.Claim(ctx, "discord.interaction:"+i.ID)
+		first, err := a.svc.Claim(ctx, "discord.interaction:"+i.ID)
 		if err != nil {
 			return a.fail(fmt.Errorf("claiming interaction %s: %w", i.ID, err)), nil, nil
 		}
@@ -250,7 +250,7 @@ func (a *Adapter) button(i *discordgo.Interaction, actor drone.Actor, action str
 		if err := a.svc.Authorize(actor, drone.PermIOC); err != nil {
 			return a.fail(err)
 		}
-		if _, err := a.svc.Store.Incident(ctx, ref); err != nil {
+		if _, err := a.svc.Incident(ctx, ref); err != nil {
 			return a.fail(err)
 		}
 		d := iocDialog(ref, nil)
@@ -278,7 +278,7 @@ func (a *Adapter) incidentFor(ctx context.Context, i *discordgo.Interaction, ref
 	if ref == 0 {
 		return nil, drone.Errorf(drone.EINVALID, "which incident? Give the incident option, or use the command in the incident's channel")
 	}
-	return a.svc.Store.Incident(ctx, ref)
+	return a.svc.Incident(ctx, ref)
 }
 
 // openStatus opens the status-update modal, pre-filled with the options
@@ -336,7 +336,7 @@ func (a *Adapter) submit(ctx context.Context, i *discordgo.Interaction, actor dr
 	case "ioc":
 		return a.submitIndicators(ctx, i, actor, mid, typed)
 	}
-	inc, err := a.svc.Store.Incident(ctx, mid.Ref)
+	inc, err := a.svc.Incident(ctx, mid.Ref)
 	if err != nil {
 		return a.fail(err)
 	}

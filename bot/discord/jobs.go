@@ -94,7 +94,7 @@ type noticeWorker struct {
 
 // Work edits the notice of an incident.
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) error {
-	inc, err := w.a.svc.Store.IncidentByID(ctx, job.Args.IncidentID)
+	inc, err := w.a.svc.IncidentByID(ctx, job.Args.IncidentID)
 	if err != nil {
 		return jobError(err)
 	}

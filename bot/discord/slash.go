@@ -170,7 +170,7 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *d
 		}
 	}
 	if focused == optIncident {
-		incs, err := a.svc.Store.Incidents(ctx, drone.IncidentFilter{Open: true, Limit: 100})
+		incs, err := a.svc.Incidents(ctx, drone.IncidentFilter{Open: true, Limit: 100})
 		if err != nil {
 			a.log.Error("completing incidents", "err", err)
 		}

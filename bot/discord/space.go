@@ -29,7 +29,7 @@ func restricted(inc *drone.Incident) bool {
 // recorded on the incident as it succeeds (SetExternal), so that a retried
 // job (after a 429, a crash) takes up where it stopped.
 func (a *Adapter) openSpace(ctx context.Context, args spaceArgs) error {
-	inc, err := a.svc.Store.IncidentByID(ctx, args.IncidentID)
+	inc, err := a.svc.IncidentByID(ctx, args.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (a *Adapter) postNotice(ctx context.Context, inc *drone.Incident, ch string
 
 // refreshNotice edits the incident's notice to show its latest state.
 func (a *Adapter) refreshNotice(ctx context.Context, number int64) error {
-	inc, err := a.svc.Store.Incident(ctx, number)
+	inc, err := a.svc.Incident(ctx, number)
 	if err != nil {
 		return err
 	}

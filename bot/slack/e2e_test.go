@@ -50,7 +50,7 @@ func TestDeclare(t *testing.T) {
 		if replay.ResponseAction != "update" || !strings.Contains(replay.text(), "INC-1") {
 			t.Fatalf("replayed submission = %+v", replay)
 		}
-		if incs, _ := e.svc.Store.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 1 {
+		if incs, _ := e.svc.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 1 {
 			t.Fatalf("%d incidents after a replayed submission; want 1", len(incs))
 		}
 
@@ -176,7 +176,7 @@ func TestStatusAndClose(t *testing.T) {
 			c, _ := s.Channel(ch.ID)
 			return len(c.Messages) >= 3 && strings.Contains(c.Messages[len(c.Messages)-1].Text, "closed INC-1")
 		})
-		inc, _ := e.svc.Store.Incident(e.ctx, 1)
+		inc, _ := e.svc.Incident(e.ctx, 1)
 		if inc.Status != drone.StatusClosed || inc.Summary != "Mailboxes cleaned" {
 			t.Fatalf("incident = %+v", inc)
 		}
@@ -211,7 +211,7 @@ func TestGrammar(t *testing.T) {
 		if kind != "in_channel" || !strings.Contains(text, "<@"+bob+">") {
 			t.Errorf("lead answered %s %q", kind, text)
 		}
-		if inc, _ := e.svc.Store.Incident(e.ctx, 1); inc.Lead != "slack:"+bob {
+		if inc, _ := e.svc.Incident(e.ctx, 1); inc.Lead != "slack:"+bob {
 			t.Errorf("lead = %q", inc.Lead)
 		}
 		if _, text = e.commandText(bob, e.general, "list"); !strings.Contains(text, "INC-1") {
@@ -225,7 +225,7 @@ func TestGrammar(t *testing.T) {
 		}
 		e.interact(e.srv.ButtonClick(bob, ch.ID, ch.Messages[0].TS, "drone.ack", "1"))
 		e.wait("the ack answered", func(s *slacktest.Server) bool { return s.EphemeralCount(bob) > 0 })
-		if inc, _ := e.svc.Store.Incident(e.ctx, 1); inc.Status != drone.StatusAcknowledged {
+		if inc, _ := e.svc.Incident(e.ctx, 1); inc.Status != drone.StatusAcknowledged {
 			t.Errorf("status after the Acknowledge button = %s", inc.Status)
 		}
 	})

@@ -52,7 +52,7 @@ func (h *Handler) event(ctx context.Context, body []byte) (any, error) {
 	if cb.EventID == "" {
 		return nil, fmt.Errorf("%w: an event without event_id", errBadRequest)
 	}
-	first, err := h.svc.Store.Claim(ctx, "slack.event:"+cb.EventID)
+	first, err := h.svc.Claim(ctx, "slack.event:"+cb.EventID)
 	if err != nil || !first {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (h *Handler) offer(ctx context.Context, m messageEvent) error {
 		h.own(m.User, m.BotID) {
 		return nil
 	}
-	inc, err := h.svc.Store.IncidentByRef(ctx, KeyChannel, m.Channel)
+	inc, err := h.svc.IncidentByRef(ctx, KeyChannel, m.Channel)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return nil
 	}
@@ -81,7 +81,7 @@ func (h *Handler) offer(ctx context.Context, m messageEvent) error {
 	if len(res.Indicators) == 0 {
 		return nil
 	}
-	known, err := h.svc.Store.Observables(ctx, inc.ID)
+	known, err := h.svc.Observables(ctx, inc.ID)
 	if err != nil {
 		return fmt.Errorf("reading the indicators of %s: %w", inc.Ref(), err)
 	}

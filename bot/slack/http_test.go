@@ -43,13 +43,13 @@ func TestSignature(t *testing.T) {
 			}
 		}
 	}
-	if incs, _ := e.svc.Store.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 0 {
+	if incs, _ := e.svc.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 0 {
 		t.Errorf("a refused request declared %d incident(s)", len(incs))
 	}
 	if r, err := h.Post(e.ctx, "/slack/commands", "application/x-www-form-urlencoded", declare, nil); err != nil || r.Status != 200 {
 		t.Fatalf("the same request signed: %d %v", r.Status, err)
 	}
-	if incs, _ := e.svc.Store.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 1 {
+	if incs, _ := e.svc.Incidents(e.ctx, drone.IncidentFilter{}); len(incs) != 1 {
 		t.Errorf("the signed request declared %d incident(s); want 1", len(incs))
 	}
 }

@@ -195,7 +195,7 @@ func countOptions(b slack.Block) int {
 // incidentChoices are the open incidents (and the one of the channel, open
 // or not), newest first, with the channel's chosen.
 func (h *Handler) incidentChoices(ctx context.Context, ref int64) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error) {
-	incs, err := h.svc.Store.Incidents(ctx, drone.IncidentFilter{Open: true, Limit: maxOptions})
+	incs, err := h.svc.Incidents(ctx, drone.IncidentFilter{Open: true, Limit: maxOptions})
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing open incidents: %w", err)
 	}
@@ -210,7 +210,7 @@ func (h *Handler) incidentChoices(ctx context.Context, ref int64) ([]*slack.Opti
 		opts = append(opts, o)
 	}
 	if ref != 0 && !found {
-		inc, err := h.svc.Store.Incident(ctx, ref)
+		inc, err := h.svc.Incident(ctx, ref)
 		if err == nil {
 			initial = option(strconv.FormatInt(inc.Number, 10), inc.Ref()+" "+inc.Title)
 			opts = append([]*slack.OptionBlockObject{initial}, opts[:min(len(opts), maxOptions-1)]...)

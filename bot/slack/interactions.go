@@ -147,7 +147,7 @@ func (h *Handler) submitDeclare(ctx context.Context, ic *slack.InteractionCallba
 
 // submitChange posts a status update or closes an incident.
 func (h *Handler) submitChange(ctx context.Context, ic *slack.InteractionCallback, a drone.Actor, o drone.Origin, meta viewMeta) (any, error) {
-	inc, err := h.svc.Store.Incident(ctx, meta.Ref)
+	inc, err := h.svc.Incident(ctx, meta.Ref)
 	if err != nil {
 		if drone.ErrorCode(err) == drone.ENOTFOUND {
 			return nil, fmt.Errorf("%w: modal for unknown incident %d", errBadRequest, meta.Ref)
@@ -171,7 +171,7 @@ func (h *Handler) submitChange(ctx context.Context, ic *slack.InteractionCallbac
 	if len(errs) > 0 {
 		return errorsResponse(fieldErrors(&d, values, errs)), nil
 	}
-	if first, err := h.svc.Store.Claim(ctx, submissionKey(ic.View.ID, values)); err != nil || !first {
+	if first, err := h.svc.Claim(ctx, submissionKey(ic.View.ID, values)); err != nil || !first {
 		if err != nil {
 			return h.operationErrors(&d, values, err), nil
 		}

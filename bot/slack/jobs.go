@@ -144,7 +144,7 @@ func (h *Handler) jobSlot(ctx context.Context) (release func(), err error) {
 // invites the reporter and the responders, and posts the notification.
 // Each step records what it made, so a retried job goes on where it failed.
 func (h *Handler) open(ctx context.Context, incidentID string) error {
-	inc, err := h.svc.Store.IncidentByID(ctx, incidentID)
+	inc, err := h.svc.IncidentByID(ctx, incidentID)
 	if err != nil {
 		return err
 	}
@@ -326,7 +326,7 @@ func (h *Handler) invitees(ctx context.Context, inc *drone.Incident) ([]string, 
 // the change in its thread. Until the channel and notification exist (the
 // open job may still be running) it waits a little.
 func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) error {
-	inc, err := h.svc.Store.IncidentByID(ctx, a.IncidentID)
+	inc, err := h.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}

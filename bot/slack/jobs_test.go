@@ -68,7 +68,7 @@ func TestHopelessJob(t *testing.T) {
 		jobs, err := e.db.Jobs(context.Background(), 10, "cancelled")
 		return err == nil && len(jobs) == 1 && strings.Contains(jobs[0].LastError, "not_in_channel")
 	})
-	inc, _ = e.svc.Store.Incident(e.ctx, inc.Number)
+	inc, _ = e.svc.Incident(e.ctx, inc.Number)
 	ch, _ := e.srv.Channel(inc.External[droneslack.KeyChannel])
 	if !ch.Members[alice] || !ch.Members[bob] || !ch.Members[carol] {
 		t.Errorf("one unknown responder kept the others out: members %v", ch.Members)

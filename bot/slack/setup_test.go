@@ -276,7 +276,7 @@ func (e *env) channelOf(number int64) slacktest.Channel {
 	var inc *drone.Incident
 	if err := e.srv.Wait(e.ctx, "the incident's notification", func(s *slacktest.Server) bool {
 		var err error
-		inc, err = e.svc.Store.Incident(e.ctx, number)
+		inc, err = e.svc.Incident(e.ctx, number)
 		return err == nil && inc.External[droneslack.KeyTS] != ""
 	}); err != nil {
 		jobs, _ := e.db.Jobs(context.Background(), 20)

@@ -218,7 +218,7 @@ func (m *Mailbox) Handle(ctx context.Context, envelopeFrom string, raw []byte) (
 	var res drone.AddResult
 	if rep.Ref != 0 {
 		if res, err = m.svc.AddObservables(ctx, actor, origin, rep.Ref, in); err == nil {
-			inc, err = m.svc.Store.Incident(ctx, rep.Ref)
+			inc, err = m.svc.Incident(ctx, rep.Ref)
 		}
 	} else {
 		inc, res, err = m.svc.Declare(ctx, actor, origin, drone.DeclareInput{
