@@ -10,7 +10,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/store"
 )
 
@@ -26,9 +25,10 @@ type Harness struct {
 	// Ctx is done when the test ends, or after Timeout.
 	Ctx context.Context
 	DB  *store.DB
-	// Service runs over DB with the default framework, roles and targets
-	// and an indicator extractor with no internal domains; its Now is nil
-	// (the wall clock) unless a test sets it, e.g. to a Clock's Now.
+	// Service runs over DB with the default framework, roles and targets;
+	// its Extractor and Now are nil (the service's defaults: an extractor
+	// with no options, the wall clock) unless a test sets them, e.g. Now to
+	// a Clock's Now.
 	Service *drone.Service
 	// Log writes to Logs at debug level; Logs is printed if the test fails.
 	Log  *slog.Logger
@@ -49,7 +49,7 @@ func New(t testing.TB) *Harness {
 	log, logs := NewLog(t, slog.LevelDebug)
 	return &Harness{T: t, Ctx: ctx, DB: db, Log: log, Logs: logs,
 		Service: &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(),
-			Targets: drone.DefaultTargets(), Extractor: ioc.New(ioc.Options{})}}
+			Targets: drone.DefaultTargets()}}
 }
 
 // QueueConfig is a queue tuned for tests: it polls every 20ms and retries
