@@ -85,6 +85,33 @@ func (h *Harness) Settle(within time.Duration) {
 	h.T.Helper()
 	ctx, cancel := context.WithTimeout(h.Ctx, within)
 	defer cancel()
+	h.settle(ctx, within)
+}
+
+// Drain works the jobs of workers until none is due, then stops the queue,
+// failing the test after within: a round of deliveries whose outcome the
+// test then checks. Each round has a queue of its own.
+func (h *Harness) Drain(workers *river.Workers, cfg store.QueueConfig, within time.Duration) {
+	h.T.Helper()
+	q, err := h.DB.NewQueue(workers, cfg, nil)
+	if err != nil {
+		h.T.Fatalf("NewQueue: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := q.Start(ctx); err != nil {
+		h.T.Fatalf("starting queue: %v", err)
+	}
+	defer func() {
+		if err := q.Stop(context.Background()); err != nil {
+			h.T.Errorf("stopping queue: %v", err)
+		}
+	}()
+	h.settle(ctx, within)
+}
+
+func (h *Harness) settle(ctx context.Context, within time.Duration) {
+	h.T.Helper()
 	for {
 		due, err := h.DB.Due(ctx)
 		if err == nil && due == 0 {
