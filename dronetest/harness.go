@@ -112,17 +112,23 @@ func (h *Harness) Drain(workers *river.Workers, cfg store.QueueConfig, within ti
 
 func (h *Harness) settle(ctx context.Context, within time.Duration) {
 	h.T.Helper()
-	for {
-		due, err := h.DB.Due(ctx)
-		if err == nil && due == 0 {
-			return
-		}
+	var due int
+	var err error
+	if !poll(ctx, 20*time.Millisecond, func() bool { due, err = h.DB.Due(ctx); return err == nil && due == 0 }) {
+		h.T.Fatalf("jobs still due after %s: %d (%v)", within, due, err)
+	}
+}
+
+// poll calls cond every interval until it holds (true) or ctx ends (false).
+func poll(ctx context.Context, every time.Duration, cond func() bool) bool {
+	for !cond() {
 		select {
 		case <-ctx.Done():
-			h.T.Fatalf("jobs still due after %s: %d (%v)", within, due, err)
-		case <-time.After(20 * time.Millisecond):
+			return false
+		case <-time.After(every):
 		}
 	}
+	return true
 }
 
 // Jobs returns the jobs in the given states (every job when none).
@@ -177,11 +183,7 @@ func (h *Harness) Record(n int64) *drone.Record {
 // what when the harness's context ends first.
 func (h *Harness) Eventually(what string, cond func() bool) {
 	h.T.Helper()
-	for !cond() {
-		select {
-		case <-h.Ctx.Done():
-			h.T.Fatalf("%s: never happened", what)
-		case <-time.After(10 * time.Millisecond):
-		}
+	if !poll(h.Ctx, 10*time.Millisecond, cond) {
+		h.T.Fatalf("%s: never happened", what)
 	}
 }

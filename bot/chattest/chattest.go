@@ -62,9 +62,20 @@ type Chat interface {
 	Notice(inc *drone.Incident) (id, text string)
 }
 
-// Run runs the contract against the adapter start returns; each subtest
-// starts its own.
-func Run(t *testing.T, start func(t *testing.T) Chat) {
+// Run runs the contract once per transport (the ways the platform reaches
+// drone: "http", "socket", "gateway") against the adapter start returns;
+// each subtest starts its own.
+func Run(t *testing.T, transports []string, start func(t *testing.T, transport string) Chat) {
+	t.Parallel()
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			run(t, func(t *testing.T) Chat { return start(t, tr) })
+		})
+	}
+}
+
+func run(t *testing.T, start func(t *testing.T) Chat) {
 	for _, c := range []struct {
 		name string
 		test func(t *testing.T, c Chat)

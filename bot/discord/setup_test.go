@@ -2,10 +2,10 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -148,26 +148,18 @@ func (b *bundle) wait(what string, ok func(discordtest.Call) bool) discordtest.C
 // incident reads an incident from the store.
 func (b *bundle) incident(n int64) *drone.Incident {
 	b.t.Helper()
-	inc, err := b.db.Incident(b.ctx, n)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return inc
+	return b.h.Incident(n)
 }
 
 // waitExternal waits until the incident records an external reference.
 func (b *bundle) waitExternal(n int64, key string) string {
 	b.t.Helper()
-	for {
-		if v := b.incident(n).External[key]; v != "" {
-			return v
-		}
-		select {
-		case <-b.ctx.Done():
-			b.t.Fatalf("INC-%d never recorded %s", n, key)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	var v string
+	b.h.Eventually(fmt.Sprintf("INC-%d recording %s", n, key), func() bool {
+		v = b.incident(n).External[key]
+		return v != ""
+	})
+	return v
 }
 
 // must fails the test when a response is not what was expected.

@@ -15,13 +15,7 @@ import (
 // TestContract runs the chat adapters' contract against the Slack
 // stand-in, over HTTP (signed requests) and over Socket Mode.
 func TestContract(t *testing.T) {
-	t.Parallel()
-	for _, mode := range transports {
-		t.Run(mode, func(t *testing.T) {
-			t.Parallel()
-			chattest.Run(t, func(t *testing.T) chattest.Chat { return slackChat{setup(t, mode)} })
-		})
-	}
+	chattest.Run(t, transports, func(t *testing.T, mode string) chattest.Chat { return slackChat{setup(t, mode)} })
 }
 
 // slackChat drives drone the way Slack does: slash commands, modals,
