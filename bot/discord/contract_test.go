@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -47,6 +48,27 @@ func (c discordChat) place(u chattest.User, inc *drone.Incident) discordtest.Pla
 // answerText is the text of an answer, or of the modal it opened.
 func answerText(r discordtest.Response) string { return r.Data.Content + r.Data.Title }
 
+// answer delivers i and returns the text of its answer: when the work
+// outlasted DeferAfter (a slow machine, the race detector) the first
+// answer is a deferral, and the text is that of its later edit.
+func (c discordChat) answer(i discordtest.Interaction) string {
+	c.b.t.Helper()
+	r := c.b.send(i)
+	if r.Type != typeDeferred {
+		return answerText(r)
+	}
+	token, _ := i["token"].(string)
+	edit := c.b.wait("the deferral of "+i.ID()+" edited", func(call discordtest.Call) bool {
+		return call.Route == "PATCH /webhooks/{app}/{token}/messages/{message}" &&
+			strings.HasSuffix(call.Path, "/"+token+"/messages/@original")
+	})
+	var m discordtest.Message
+	if err := json.Unmarshal(edit.Body, &m); err != nil {
+		c.b.t.Fatalf("the deferral's edit: %v: %s", err, edit.Body)
+	}
+	return m.Content
+}
+
 func (c discordChat) Declare(u chattest.User, f chattest.Form) string {
 	c.b.t.Helper()
 	p := c.place(u, nil)
@@ -59,8 +81,8 @@ func (c discordChat) Declare(u chattest.User, f chattest.Form) string {
 	if err := discordtest.CheckModal(r); err != nil {
 		c.b.t.Fatal(err)
 	}
-	return answerText(c.b.send(p.Submit(r.Data.CustomID, map[string]string{drone.FieldOverview: f.Overview,
-		drone.FieldIndicators: f.Indicators})))
+	return c.answer(p.Submit(r.Data.CustomID, map[string]string{drone.FieldOverview: f.Overview,
+		drone.FieldIndicators: f.Indicators}))
 }
 
 func (c discordChat) IndicatorsFromMessage(u chattest.User, inc *drone.Incident, text string) string {
@@ -71,12 +93,12 @@ func (c discordChat) IndicatorsFromMessage(u chattest.User, inc *drone.Incident,
 		return answerText(r)
 	}
 	offered := r.Inputs()[drone.FieldIndicators].Value
-	return answerText(c.b.send(p.Submit(r.Data.CustomID, map[string]string{drone.FieldIndicators: offered})))
+	return c.answer(p.Submit(r.Data.CustomID, map[string]string{drone.FieldIndicators: offered}))
 }
 
 func (c discordChat) Acknowledge(u chattest.User, inc *drone.Incident) string {
 	c.b.t.Helper()
-	return answerText(c.b.send(c.place(u, inc).Command("ack")))
+	return c.answer(c.place(u, inc).Command("ack"))
 }
 
 func (c discordChat) StatusUpdate(u chattest.User, inc *drone.Incident, status drone.Status, summary string) func() string {
@@ -86,7 +108,7 @@ func (c discordChat) StatusUpdate(u chattest.User, inc *drone.Incident, status d
 	return func() string {
 		c.b.t.Helper()
 		if delivered++; c.b.mode == "http" || delivered == 1 {
-			return answerText(c.b.send(i))
+			return c.answer(i)
 		}
 		// Over the gateway a redelivery handled once is not answered at
 		// all: wait until the adapter says it was seen, or answers again.
