@@ -33,9 +33,29 @@ func ParsePeriod(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// Extensions are the notifier's commands of drone's grammar: summary,
+// reportable and reported.
+func (n *Notifier) Extensions() []drone.Extension {
+	return []drone.Extension{
+		{CommandSpec: drone.CommandSpec{Name: "summary", Usage: "summary [PERIOD]",
+			Summary: "post the SOC summary: open incidents and the DRONE measures"},
+			Options: []drone.ExtensionOption{{Name: "period", Description: "How far back, such as 24h, 7d or 2w (default 7d)", MaxLength: 10}},
+			Run:     n.Summary},
+		{CommandSpec: drone.CommandSpec{Name: "reportable", Usage: "reportable [INC-n] [NOTE]",
+			Summary: "mark an incident reportable to an authority: the regulatory clocks start"},
+			Options: []drone.ExtensionOption{{Name: "incident", Incident: true}, {Name: "note", Description: "Why it is reportable", MaxLength: 1000}},
+			Run:     n.Reportable},
+		{CommandSpec: drone.CommandSpec{Name: "reported", Usage: "reported [INC-n] REGIME",
+			Summary: "record that the incident was reported under a regime (GDPR, NIS2...)"},
+			Options: []drone.ExtensionOption{{Name: "incident", Incident: true},
+				{Name: "regime", Description: "The regime reported under, such as GDPR or NIS2", Required: true, MaxLength: 100}},
+			Run: n.Reported},
+	}
+}
+
 // Summary runs "/drone summary [PERIOD]": the report of the last PERIOD
 // (default 7d), posted in the channel, listing only incidents at most
-// notify.summary_tlp. It is a drone.Extension.
+// notify.summary_tlp.
 func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	period := 7 * 24 * time.Hour
 	if len(cmd.Args) > 0 {
@@ -63,7 +83,7 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 }
 
 // Reportable runs "/drone reportable INC-n [aware=TIME] [NOTE]", which
-// starts the regulatory clocks. It is a drone.Extension.
+// starts the regulatory clocks.
 func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	if cmd.Ref == 0 {
 		return nil, drone.Errorf(drone.EINVALID, "usage: reportable INC-n [aware=2026-03-01T08:00:00Z] [NOTE]")
@@ -93,7 +113,7 @@ func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin
 }
 
 // Reported runs "/drone reported INC-n REGIME [NOTE]", which records that
-// the report under one regulatory clock was made. It is a drone.Extension.
+// the report under one regulatory clock was made.
 func (n *Notifier) Reported(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	if cmd.Ref == 0 || len(cmd.Args) == 0 {
 		return nil, drone.Errorf(drone.EINVALID, "usage: reported INC-n REGIME [NOTE], a regime being one of: %s", n.clockNames())

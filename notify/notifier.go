@@ -116,10 +116,16 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 		}
 		n.media[MediumEmail] = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
 	}
-	for _, m := range o.Media {
+	n.UseMedia(o.Media)
+	return n, nil
+}
+
+// UseMedia adds chat media (Slack, Discord) besides e-mail. Call it before
+// the queue starts: the delivery workers read the media without a lock.
+func (n *Notifier) UseMedia(media []Medium) {
+	for _, m := range media {
 		n.media[m.Name()] = m
 	}
-	return n, nil
 }
 
 // Close ends the SMTP sessions kept open.

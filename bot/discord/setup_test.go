@@ -68,7 +68,7 @@ func setup(t testing.TB, mode string, edit ...any) *bundle {
 			{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}},
 			{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
 				Members: []string{"discord:group:" + testResponder}},
-		}, Extensions: map[string]drone.Extension{}}
+		}}
 	dc := discordtest.New("test-bot-token")
 	t.Cleanup(dc.Close)
 	signer := discordtest.NewSigner()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/notify"
 )
 
 // discordIntegration answers Discord's interactions (over the gateway, or
@@ -22,9 +23,9 @@ func discordIntegration(ctx context.Context, a *app) (*integration, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	in.Enabled = true
-	a.media = append(a.media, ad.Medium())
+	in.Media = []notify.Medium{ad.Medium()}
 	in.Planner = ad
-	in.Register = ad.Register
+	in.Workers = ad.Register
 	in.Run = ad.Run
 	if a.cfg.Discord.WithDefaults().Mode == "http" {
 		in.Routes = map[string]http.Handler{"POST " + discord.InteractionsPath: ad.Handler()}

@@ -34,18 +34,15 @@ func hiveIntegration(ctx context.Context, a *app) (*integration, error) {
 	}
 	worker, err := hive.NewWorker(hive.WorkerOptions{Client: client, Service: a.svc, Config: cfg, Log: a.log,
 		ExtraTasks: func(category, subContext string) []string {
-			// The advisor (Threat Driven Security) is set by an integration
-			// built later, so it is read when a case is made.
-			if a.svc.Advisor == nil {
-				return nil
-			}
-			return a.svc.Advisor.Advise(category, subContext).Tasks
+			// Read when a case is made: the advisor (Threat Driven Security)
+			// is another integration's.
+			return a.svc.Advise(category, subContext).Tasks
 		}})
 	if err != nil {
 		return nil, fmt.Errorf("TheHive: %w", err)
 	}
 	in.Enabled = true
 	in.Planner = hive.Planner{}
-	in.Register = func(w *river.Workers) { river.AddWorker(w, worker) }
+	in.Workers = func(w *river.Workers) { river.AddWorker(w, worker) }
 	return in, nil
 }

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
-	"github.com/riverqueue/river"
-
-	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/notify/email"
 )
@@ -33,11 +31,10 @@ func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
 	in.Enabled = true
 	in.Planner = n
 	in.Lanes = n.Lanes()
-	in.Register = func(w *river.Workers) {
-		n.Register(w)
-		a.prepareNotifyQueue(ctx, n)
-	}
-	in.Extensions = map[string]drone.Extension{"summary": n.Summary, "reportable": n.Reportable, "reported": n.Reported}
+	in.Workers = n.Register
+	in.Prepare = func(ctx context.Context) error { return a.prepareNotifyQueue(ctx, n) }
+	in.UseMedia = n.UseMedia
+	in.Extensions = n.Extensions()
 	if cfg.Inbound.Enabled() {
 		dir := cfg.Inbound.Store
 		if dir == "" {
@@ -55,22 +52,22 @@ func notifyIntegration(ctx context.Context, a *app) (*integration, error) {
 // newNotifier builds the notifier of the configuration: drone report and
 // drone notify test use it even when no rule is configured.
 func newNotifier(ctx context.Context, a *app) (*notify.Notifier, error) {
-	return notify.New(ctx, notify.Options{Config: a.cfg.Notify, Service: a.svc, DB: a.db.SQL(), Media: a.media,
+	return notify.New(ctx, notify.Options{Config: a.cfg.Notify, Service: a.svc, DB: a.db.SQL(), Media: a.media(),
 		Org: a.cfg.Organisation, SOC: orDefault(a.cfg.SOC.Name, "SOC"), Log: a.log})
 }
 
 // prepareNotifyQueue runs when the queue is about to start: it makes due
 // again the deliveries a killed process left running (River itself would
 // wait an hour), and queues the next digest.
-func (a *app) prepareNotifyQueue(ctx context.Context, n *notify.Notifier) {
+func (a *app) prepareNotifyQueue(ctx context.Context, n *notify.Notifier) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if k, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout, notifyKinds...); err != nil {
-		a.log.Error("rescuing notifications left running", "err", err)
-	} else if k > 0 {
+	k, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout, notifyKinds...)
+	if err != nil {
+		return fmt.Errorf("rescuing notifications left running: %w", err)
+	}
+	if k > 0 {
 		a.log.Info("notifications left running by a stopped process are due again", "jobs", k)
 	}
-	if err := n.Schedule(ctx); err != nil {
-		a.log.Error("scheduling the digest", "err", err)
-	}
+	return n.Schedule(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/notify"
 )
 
 // slackIntegration serves Slack: /drone, its modals and the message
@@ -21,9 +22,9 @@ func slackIntegration(ctx context.Context, a *app) (*integration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting Slack: %w", err)
 	}
-	a.media = append(a.media, h.Medium())
+	in.Media = []notify.Medium{h.Medium()}
 	in.Planner = h.Planner()
-	in.Register = h.Register
+	in.Workers = h.Register
 	in.Run = h.Run
 	if cfg.Mode == "http" {
 		in.Routes = h.Routes()

@@ -31,19 +31,10 @@ func tdsIntegration(ctx context.Context, a *app) (*integration, error) {
 	if len(probs) > 0 {
 		return nil, fmt.Errorf("tds.inventory has problems:\n%s", problemLines(probs))
 	}
-	assessment := tds.Assess(lib, inv)
+	adv := tds.NewAdvisor(lib, tds.Assess(lib, inv))
 	in.Enabled = true
-	a.svc.Advisor = &tdsAdvisor{lib: lib, assessment: assessment}
-	in.Extensions = map[string]drone.Extension{"tds": func(ctx context.Context, _ drone.Actor, _ drone.Origin, cmd drone.Command) (*drone.Reply, error) {
-		if len(cmd.Args) == 0 {
-			return &drone.Reply{Text: "Threats: " + strings.Join(lib.Names(), ", ") + "\nAsk: tds THREAT"}, nil
-		}
-		s, err := assessment.Summary(strings.Join(cmd.Args, " "))
-		if err != nil {
-			return nil, drone.Errorf(drone.ENOTFOUND, "%v", err)
-		}
-		return &drone.Reply{Text: s}, nil
-	}}
+	in.Advisor = adv
+	in.Extensions = []drone.Extension{adv.Extension()}
 	return in, nil
 }
 
@@ -72,26 +63,4 @@ func problemLines(probs []tds.Problem) string {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
-}
-
-// tdsAdvisor advises new incidents from the assessment of the library.
-type tdsAdvisor struct {
-	lib        *tds.Library
-	assessment *tds.Assessment
-}
-
-var _ drone.Advisor = (*tdsAdvisor)(nil)
-
-func (t *tdsAdvisor) Advise(category, subContext string) drone.Advice {
-	var adv drone.Advice
-	for _, th := range t.lib.ForIncident(category, subContext) {
-		ts, err := t.assessment.Threat(th.Name)
-		if err != nil {
-			continue // every library threat is assessed; a miss means none to add
-		}
-		adv.Threats = append(adv.Threats, ts.Name)
-		adv.Tasks = append(adv.Tasks, ts.CaseTasks()...)
-		adv.BlindSpots = append(adv.BlindSpots, ts.BlindSpots()...)
-	}
-	return adv
 }

@@ -45,7 +45,7 @@ func (c *cli) serve(ctx context.Context, a *app) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.HTTP.Addr, err)
 	}
-	q, err := a.queue()
+	q, err := a.queue(ctx)
 	if err != nil {
 		ln.Close()
 		return err

@@ -128,7 +128,7 @@ type shell struct {
 func (sh *shell) run(ctx context.Context) error {
 	fmt.Fprintf(sh.out, "DRONE MiniShell for %s. Type new to declare, help for commands, quit to leave.\n", sh.app.cfg.Organisation)
 	words := []string{"new", "quit", "exit"}
-	for _, c := range drone.Commands {
+	for _, c := range sh.app.svc.Grammar().Commands() {
 		words = append(words, c.Name)
 	}
 	for {
@@ -162,7 +162,7 @@ func (sh *shell) run(ctx context.Context) error {
 // command runs one line of the chat grammar; a reply that asks for a dialog
 // is walked as menus.
 func (sh *shell) command(ctx context.Context, line string) error {
-	cmd, err := drone.ParseCommand(line)
+	cmd, err := sh.app.svc.ParseCommand(line)
 	if err != nil {
 		return err
 	}
