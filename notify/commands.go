@@ -172,7 +172,7 @@ type TestResult struct {
 	Target  string
 	Medium  string
 	Address string
-	Ref     MessageRef
+	Ref     drone.MessageRef
 	Err     error
 }
 
@@ -213,36 +213,35 @@ func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.
 	return out, nil
 }
 
-func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (MessageRef, error) {
+func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (drone.MessageRef, error) {
 	if event != EventDigest && !n.router.Cleared(t, rec.Incident.TLP) {
-		return MessageRef{}, errWithheld
+		return drone.MessageRef{}, errWithheld
 	}
-	medium := n.media[t.Medium]
-	if medium == nil {
-		return MessageRef{}, fmt.Errorf("no %s medium is on", t.Medium)
+	if !n.on(t.Medium) {
+		return drone.MessageRef{}, fmt.Errorf("no %s medium is on", t.Medium)
 	}
 	key := "test/" + rule.Name + "/" + uuid.NewString()
 	now := n.now()
-	var m *Message
+	var notice *drone.Notice
+	var view *View
 	if event == EventDigest {
 		r, err := n.Report(ctx, now.Add(-n.cfg.Digest.Period), now, func(inc *drone.Incident) bool {
 			return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
 		})
 		if err != nil {
-			return MessageRef{}, err
+			return drone.MessageRef{}, err
 		}
-		notice := DigestNotice(r, rule.Audience)
-		m = &Message{Key: key, Event: event, Notice: notice, Report: r, View: &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}}
+		notice = DigestNotice(r, rule.Audience)
+		view = &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}
 	} else {
 		in := NoticeInput{Record: rec, Event: event, Seq: int64(len(rec.Timeline)), Audience: rule.Audience, Now: now, Added: rec.Observables}
-		notice := n.redactor.BuildNotice(in)
-		m = &Message{Key: key, Event: event, Notice: notice, Record: rec,
-			View: n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)}
+		notice = n.redactor.BuildNotice(in)
+		view = n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
 	}
-	m.Notice.Actions = nil // the sample incident is not one to act on
-	m.Notice.Subject = "[TEST] " + m.Notice.Subject
-	m.Notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + m.Notice.Headline
-	return medium.Send(ctx, addr, m, MessageRef{})
+	notice.Actions = nil // the sample incident is not one to act on
+	notice.Subject = "[TEST] " + notice.Subject
+	notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + notice.Headline
+	return n.send(ctx, t.Medium, addr, &drone.Message{Key: key, Event: event, Notice: notice}, view, drone.MessageRef{})
 }
 
 // SampleRecord is a made-up incident at the lowest TLP, with one indicator

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ttp0/drone/drone"
 )
 
 // Deliveries records every message sent, by delivery key, in drone's
@@ -31,7 +33,7 @@ type Sent struct {
 	Event      string
 	Medium     string
 	Address    string
-	Ref        MessageRef
+	Ref        drone.MessageRef
 	At         time.Time
 }
 
@@ -81,16 +83,16 @@ func (d *Deliveries) Get(ctx context.Context, key string) (Sent, bool, error) {
 
 // Last returns the last message sent to an address about an incident (the
 // zero MessageRef when none).
-func (d *Deliveries) Last(ctx context.Context, incidentID, medium, address string) (MessageRef, error) {
-	var ref MessageRef
+func (d *Deliveries) Last(ctx context.Context, incidentID, medium, address string) (drone.MessageRef, error) {
+	var ref drone.MessageRef
 	err := d.db.QueryRowContext(ctx, `SELECT message_id, thread FROM notify_delivery
 		WHERE incident_id = ? AND medium = ? AND address = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1`,
 		incidentID, medium, address).Scan(&ref.ID, &ref.Thread)
 	if errors.Is(err, sql.ErrNoRows) {
-		return MessageRef{}, nil
+		return drone.MessageRef{}, nil
 	}
 	if err != nil {
-		return MessageRef{}, fmt.Errorf("reading the last message to %s: %w", address, err)
+		return drone.MessageRef{}, fmt.Errorf("reading the last message to %s: %w", address, err)
 	}
 	return ref, nil
 }

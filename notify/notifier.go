@@ -34,7 +34,7 @@ const QueueEmail = "notify_email"
 // laneOf returns the queue of a delivery by its medium ("" is the default
 // queue).
 func laneOf(medium string) string {
-	if medium == MediumEmail {
+	if medium == drone.MediumEmail {
 		return QueueEmail
 	}
 	return ""
@@ -55,7 +55,8 @@ type Notifier struct {
 	cfg        Config
 	svc        *drone.Service
 	router     *Router
-	media      map[string]Medium
+	media      map[string]drone.Medium // the chat media, by name
+	email      *EmailMedium            // nil when e-mail is off
 	sender     *email.Sender
 	deliveries *Deliveries
 	templates  *Templates
@@ -78,7 +79,7 @@ type Options struct {
 	DB *sql.DB
 	// Media are the chat media (Slack, Discord) besides e-mail, which the
 	// notifier builds from Config.Email.
-	Media []Medium
+	Media []drone.Medium
 	// EmailTLS, when set, replaces the TLS settings of the SMTP relay.
 	EmailTLS *tls.Config
 	// Org and SOC name the organisation and its SOC in messages.
@@ -90,7 +91,7 @@ type Options struct {
 // New returns a Notifier. It creates the table of sent messages if needed.
 func New(ctx context.Context, o Options) (*Notifier, error) {
 	cfg := o.Config.WithDefaults()
-	n := &Notifier{cfg: cfg, svc: o.Service, router: NewRouter(cfg, o.Service.Framework), media: map[string]Medium{},
+	n := &Notifier{cfg: cfg, svc: o.Service, router: NewRouter(cfg, o.Service.Framework), media: map[string]drone.Medium{},
 		redactor: Redactor{Extractor: o.Service.Extractor}, org: o.Org, soc: o.SOC, log: o.Log,
 		now: time.Now, records: map[string]*cachedRecord{}}
 	if n.log == nil {
@@ -114,7 +115,7 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 		if n.sender, err = email.NewSender(cfg.Email, o.EmailTLS); err != nil {
 			return nil, err
 		}
-		n.media[MediumEmail] = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
+		n.email = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
 	}
 	n.UseMedia(o.Media)
 	return n, nil
@@ -122,10 +123,27 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 
 // UseMedia adds chat media (Slack, Discord) besides e-mail. Call it before
 // the queue starts: the delivery workers read the media without a lock.
-func (n *Notifier) UseMedia(media []Medium) {
+func (n *Notifier) UseMedia(media []drone.Medium) {
 	for _, m := range media {
 		n.media[m.Name()] = m
 	}
+}
+
+// on reports whether the medium of that name is on.
+func (n *Notifier) on(medium string) bool {
+	return (medium == drone.MediumEmail && n.email != nil) || n.media[medium] != nil
+}
+
+// send sends m to address by the named medium: e-mail renders view with
+// the templates, a chat medium renders the notice its own way.
+func (n *Notifier) send(ctx context.Context, medium, address string, m *drone.Message, view *View, prev drone.MessageRef) (drone.MessageRef, error) {
+	if medium == drone.MediumEmail && n.email != nil {
+		return n.email.Send(ctx, address, m, view, prev)
+	}
+	if chat := n.media[medium]; chat != nil {
+		return chat.Send(ctx, address, m, prev)
+	}
+	return drone.MessageRef{}, fmt.Errorf("no %s medium is on", medium)
 }
 
 // Close ends the SMTP sessions kept open.

@@ -54,10 +54,10 @@ var (
 func testConfig() Config {
 	return Config{
 		Targets: []Target{
-			{Name: "soc", Medium: MediumEmail, To: []string{"soc@example.org", "analyst@example.org"}, Clearance: "RED"},
-			{Name: "leaders", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
-			{Name: "partners", Medium: MediumEmail, To: []string{"partner@example.net"}, Clearance: "GREEN"},
-			{Name: "legal", Medium: MediumEmail, To: []string{"dpo@example.org"}, Clearance: "AMBER+STRICT"},
+			{Name: "soc", Medium: drone.MediumEmail, To: []string{"soc@example.org", "analyst@example.org"}, Clearance: "RED"},
+			{Name: "leaders", Medium: drone.MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
+			{Name: "partners", Medium: drone.MediumEmail, To: []string{"partner@example.net"}, Clearance: "GREEN"},
+			{Name: "legal", Medium: drone.MediumEmail, To: []string{"dpo@example.org"}, Clearance: "AMBER+STRICT"},
 		},
 		Rules: []Rule{
 			{Name: "soc", Events: []string{"all"}, Targets: []string{"soc"}},

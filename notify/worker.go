@@ -40,7 +40,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	if _, sent, err := n.deliveries.Get(ctx, a.Key); err != nil || sent {
 		return err
 	}
-	m, prev, err := n.prepare(ctx, a)
+	m, view, prev, err := n.prepare(ctx, a)
 	if errors.Is(err, errWithheld) {
 		n.log.Info("notification withheld: the incident's TLP is above the target's clearance", "target", a.Target, "event", a.Event)
 		return nil
@@ -48,12 +48,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	if err != nil {
 		return n.fail(ctx, job, err)
 	}
-	medium := n.media[a.Medium]
-	if medium == nil {
+	if !n.on(a.Medium) {
 		return n.fail(ctx, job, fmt.Errorf("no %s medium is on: configure it, or remove target %s", a.Medium, a.Target))
 	}
 	m.Attempt, m.Since = job.Attempt, job.CreatedAt
-	ref, err := medium.Send(ctx, a.Address, m, prev)
+	ref, err := n.send(ctx, a.Medium, a.Address, m, view, prev)
 	if err != nil {
 		return n.fail(ctx, job, err)
 	}
@@ -81,21 +80,22 @@ func (n *Notifier) remember(ctx context.Context, s Sent) error {
 
 var errWithheld = errors.New("withheld: the incident's TLP is above the target's clearance")
 
-// prepare builds the message of a delivery and finds the message it follows.
-func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, MessageRef, error) {
+// prepare builds the message of a delivery, with the view e-mail templates
+// render, and finds the message it follows.
+func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*drone.Message, *View, drone.MessageRef, error) {
 	t, ok := n.router.Target(a.Target)
 	if !ok || !slices.Contains(t.To, a.Address) {
-		return nil, MessageRef{}, Permanent(fmt.Errorf("%s is no longer an address of target %q", a.Address, a.Target))
+		return nil, nil, drone.MessageRef{}, drone.Permanent(fmt.Errorf("%s is no longer an address of target %q", a.Address, a.Target))
 	}
 	now := n.now()
 	if a.Event == EventDigest {
 		r, err := n.digestReport(ctx, a, t)
 		if err != nil {
-			return nil, MessageRef{}, err
+			return nil, nil, drone.MessageRef{}, err
 		}
 		notice := DigestNotice(r, a.Audience)
 		view := &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}
-		return &Message{Key: a.Key, Event: a.Event, Notice: notice, Report: r, View: view}, MessageRef{}, nil
+		return &drone.Message{Key: a.Key, Event: a.Event, Notice: notice}, view, drone.MessageRef{}, nil
 	}
 	event := strconv.FormatInt(a.Seq, 10)
 	if a.Event == EventIndicators {
@@ -103,15 +103,15 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, Messag
 	}
 	rec, err := n.record(ctx, a.IncidentID, event)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, MessageRef{}, Permanent(err)
+		return nil, nil, drone.MessageRef{}, drone.Permanent(err)
 	}
 	if err != nil {
-		return nil, MessageRef{}, err
+		return nil, nil, drone.MessageRef{}, err
 	}
 	// The TLP is checked again here, not only when the job was planned:
 	// the incident may have been raised since, or the target lowered.
 	if !n.router.Cleared(t, rec.Incident.TLP) {
-		return nil, MessageRef{}, errWithheld
+		return nil, nil, drone.MessageRef{}, errWithheld
 	}
 	in := NoticeInput{Record: rec, Event: a.Event, Seq: a.Seq, Audience: a.Audience, Now: now}
 	if a.Event == EventIndicators {
@@ -121,9 +121,9 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, Messag
 	view := n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
 	prev, err := n.deliveries.Last(ctx, a.IncidentID, a.Medium, a.Address)
 	if err != nil {
-		return nil, MessageRef{}, err
+		return nil, nil, drone.MessageRef{}, err
 	}
-	return &Message{Key: a.Key, Event: a.Event, Notice: notice, Record: rec, View: view}, prev, nil
+	return &drone.Message{Key: a.Key, Event: a.Event, Notice: notice}, view, prev, nil
 }
 
 // batch returns the observables first seen within [start, start+w).
@@ -142,11 +142,11 @@ func batch(obs []drone.Observable, start time.Time, w time.Duration) []drone.Obs
 // backoff. A delivery that is dead for good is announced to the SOC.
 func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err error) error {
 	a := job.Args
-	var wait *RetryAfterError
+	var wait *drone.RetryAfterError
 	if errors.As(err, &wait) {
 		return river.JobSnooze(wait.After)
 	}
-	dead := IsPermanent(err) || job.Attempt >= job.MaxAttempts
+	dead := drone.IsPermanent(err) || job.Attempt >= job.MaxAttempts
 	n.log.Warn("notification not delivered", "event", a.Event, "target", a.Target, "medium", a.Medium,
 		"attempt", job.Attempt, "dead", dead, "err", err)
 	if !dead {
@@ -159,7 +159,7 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 			n.log.Error("recording a dead delivery", "key", a.Key, "err", rerr)
 		}
 	}
-	if IsPermanent(err) {
+	if drone.IsPermanent(err) {
 		return river.JobCancel(err)
 	}
 	return err
@@ -309,7 +309,7 @@ func (n *Notifier) nextDigest(t time.Time) (time.Time, bool) {
 func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*Report, error) {
 	rule, ok := n.router.Rule(a.Rule)
 	if !ok {
-		return nil, Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
+		return nil, drone.Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
 	}
 	at := time.Unix(a.DigestAt, 0).UTC()
 	return n.Report(ctx, at.Add(-n.cfg.Digest.Period), at, func(inc *drone.Incident) bool {

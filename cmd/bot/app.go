@@ -17,7 +17,6 @@ import (
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
-	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
 )
 
@@ -51,10 +50,10 @@ type integration struct {
 	// schedules.
 	Prepare func(ctx context.Context) error
 	// Media are the notification media it offers (Slack, Discord channels).
-	Media []notify.Medium
+	Media []drone.Medium
 	// UseMedia, when set, receives the media every enabled integration
 	// offers, once all are built.
-	UseMedia func([]notify.Medium)
+	UseMedia func([]drone.Medium)
 	// Extensions are commands of the grammar the integration handles.
 	Extensions []drone.Extension
 	// Advisor advises new incidents (Threat Driven Security).
@@ -141,8 +140,8 @@ func (a *app) enabled() []*integration {
 }
 
 // media returns the notification media the enabled integrations offer.
-func (a *app) media() []notify.Medium {
-	var out []notify.Medium
+func (a *app) media() []drone.Medium {
+	var out []drone.Medium
 	for _, in := range a.enabled() {
 		out = append(out, in.Media...)
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/ttp0/drone/bot/discord"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/drone"
 )
 
 // discordIntegration answers Discord's interactions (over the gateway, or
@@ -23,7 +23,7 @@ func discordIntegration(ctx context.Context, a *app) (*integration, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	in.Enabled = true
-	in.Media = []notify.Medium{ad.Medium()}
+	in.Media = []drone.Medium{ad.Medium()}
 	in.Planner = ad
 	in.Workers = ad.Register
 	in.Run = ad.Run

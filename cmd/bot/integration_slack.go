@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ttp0/drone/bot/slack"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/drone"
 )
 
 // slackIntegration serves Slack: /drone, its modals and the message
@@ -22,7 +22,7 @@ func slackIntegration(ctx context.Context, a *app) (*integration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting Slack: %w", err)
 	}
-	in.Media = []notify.Medium{h.Medium()}
+	in.Media = []drone.Medium{h.Medium()}
 	in.Planner = h.Planner()
 	in.Workers = h.Register
 	in.Run = h.Run
