@@ -136,8 +136,7 @@ func needsFiles(kind string, cs caseRef) bool {
 // not, or only refused some of what was sent. After an outage or a 429 a
 // PATCH would fail alike; the job's retry carries it.
 func reachable(pushErr error) bool {
-	v, _ := classify(pushErr)
-	return pushErr == nil || v == verdictCancel
+	return pushErr == nil || refused(classify(pushErr))
 }
 
 // compact drops the steps that succeeded and flattens nested failures.
@@ -166,7 +165,7 @@ func (w *Worker) entryKind(ctx context.Context, st *incidentState, args SyncArgs
 	}
 	e, ok := st.entry(args.Seq)
 	if !ok {
-		return "", permanent(fmt.Errorf("%s has no timeline entry %d", st.inc.Ref(), args.Seq))
+		return "", drone.Permanent(fmt.Errorf("%s has no timeline entry %d", st.inc.Ref(), args.Seq))
 	}
 	return e.Kind, nil
 }
@@ -175,7 +174,7 @@ func (w *Worker) entryKind(ctx context.Context, st *incidentState, args SyncArgs
 func (w *Worker) load(ctx context.Context, id string) (*incidentState, error) {
 	inc, err := w.svc.IncidentByID(ctx, id)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, permanent(fmt.Errorf("reading incident %s: %w", id, err))
+		return nil, drone.Permanent(fmt.Errorf("reading incident %s: %w", id, err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading incident %s: %w", id, err)
