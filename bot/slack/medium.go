@@ -120,33 +120,14 @@ func (m *Medium) webhook(ctx context.Context, url string, msg *drone.Message) (d
 	return drone.MessageRef{ID: msg.Key}, nil
 }
 
-// mediumError tells notify how to treat a failure: a 429 or a busy channel
-// waits as long as asked, an error Slack will give again (a channel drone
-// is not in, a webhook revoked) is permanent, anything else is retried.
+// mediumError is classify's word on a failure to post a notice, with the
+// fix for the refusal a notification target's channel earns most.
 func mediumError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return drone.RetryAfter(max(rl.RetryAfter, time.Second), err)
-	}
-	var busy *busyError
-	if errors.As(err, &busy) {
-		return drone.RetryAfter(busy.After, err)
-	}
 	var se slack.SlackErrorResponse
-	if errors.As(err, &se) && !transient(se.Err) {
-		if se.Err == "not_in_channel" || se.Err == "channel_not_found" {
-			err = fmt.Errorf("%w (invite the drone app to the channel, or give it the chat:write.public scope)", err)
-		}
-		return drone.Permanent(err)
+	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found") {
+		err = fmt.Errorf("%w (invite the drone app to the channel, or give it the chat:write.public scope)", err)
 	}
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusRequestTimeout {
-		return drone.Permanent(err)
-	}
-	return err
+	return classify(err)
 }
 
 func orString(s, def string) string {
