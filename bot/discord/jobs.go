@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // Job kinds of the adapter.
@@ -84,7 +85,7 @@ type spaceWorker struct {
 
 // Work opens the space of an incident.
 func (w *spaceWorker) Work(ctx context.Context, job *river.Job[spaceArgs]) error {
-	return jobError(w.a.openSpace(ctx, job.Args))
+	return queue.Steer(classify(w.a.openSpace(ctx, job.Args)))
 }
 
 type noticeWorker struct {
@@ -96,35 +97,38 @@ type noticeWorker struct {
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) error {
 	inc, err := w.a.svc.IncidentByID(ctx, job.Args.IncidentID)
 	if err != nil {
-		return jobError(err)
+		return queue.Steer(classify(err))
 	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
-			return jobError(err)
+			return queue.Steer(classify(err))
 		}
 	}
-	return jobError(w.a.refreshNotice(ctx, inc.Number))
+	return queue.Steer(classify(w.a.refreshNotice(ctx, inc.Number)))
 }
 
-// jobError tells the queue what to do with a failed job: a 429 waits its
-// retry_after (snoozed, which costs no attempt), another 4xx is hopeless and
-// cancels the job, anything else is retried with backoff.
-func jobError(err error) error {
+// classify says a Discord failure in drone's words, for the queue
+// (queue.Steer) and for notify: a 429 waits its retry_after (snoozed, which
+// costs no attempt), another 4xx but 408 is hopeless and permanent, and so
+// are the core's refusals of the job's own request (EINVALID, EFORBIDDEN:
+// the core gives them again; ENOTFOUND is permanent for every integration);
+// anything else is retried with backoff.
+func classify(err error) error {
 	if err == nil {
 		return nil
 	}
 	if d, ok := retryAfter(err); ok {
-		return river.JobSnooze(d)
+		return drone.RetryAfter(d, err)
 	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
 		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
-			return river.JobCancel(err)
+			return drone.Permanent(err)
 		}
 	}
 	switch drone.ErrorCode(err) {
-	case drone.ENOTFOUND, drone.EINVALID, drone.EFORBIDDEN:
-		return river.JobCancel(err)
+	case drone.EINVALID, drone.EFORBIDDEN:
+		return drone.Permanent(err)
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // TestRateLimitIsHonouredThroughTheQueue makes Discord answer the channel
@@ -53,6 +54,7 @@ func TestJobErrors(t *testing.T) {
 	rest := func(status int, body string) error {
 		return &discordgo.RESTError{Response: &http.Response{StatusCode: status, Status: http.StatusText(status)}, ResponseBody: []byte(body)}
 	}
+	jobError := func(err error) error { return queue.Steer(classify(err)) }
 	var snooze *rivertype.JobSnoozeError
 	err := jobError(&discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: &discordgo.TooManyRequests{RetryAfter: 1500 * time.Millisecond}}})
 	if !errors.As(err, &snooze) || snooze.Duration != 1500*time.Millisecond {
@@ -63,7 +65,8 @@ func TestJobErrors(t *testing.T) {
 		t.Errorf("429 body: %v", err)
 	}
 	var cancel *rivertype.JobCancelError
-	for _, err := range []error{rest(403, `{"code":50013}`), rest(404, `{}`), drone.Errorf(drone.ENOTFOUND, "gone")} {
+	for _, err := range []error{rest(403, `{"code":50013}`), rest(404, `{}`), drone.Errorf(drone.ENOTFOUND, "gone"),
+		drone.Errorf(drone.EINVALID, "no such field")} {
 		if !errors.As(jobError(err), &cancel) {
 			t.Errorf("%v should cancel the job", err)
 		}

@@ -191,21 +191,14 @@ func sentMessage(raw []byte) (*discordgo.Message, error) {
 	return &m, nil
 }
 
-// mediumError tells notify how to treat a failure: a 429 waits its
-// retry_after, another 4xx (a channel drone may not post in, a webhook
-// deleted) is permanent, anything else is retried.
+// mediumError is classify's word on a failure to post a notice, with the
+// fix for the refusals a notification target's channel earns.
 func mediumError(err error) error {
-	if d, ok := retryAfter(err); ok {
-		return drone.RetryAfter(d, err)
-	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
-		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
-			if c == http.StatusForbidden || c == http.StatusNotFound {
-				err = fmt.Errorf("%w (give the drone bot View Channel and Send Messages in the channel, or check the webhook)", err)
-			}
-			return drone.Permanent(err)
+		if c := re.Response.StatusCode; c == http.StatusForbidden || c == http.StatusNotFound {
+			err = fmt.Errorf("%w (give the drone bot View Channel and Send Messages in the channel, or check the webhook)", err)
 		}
 	}
-	return err
+	return classify(err)
 }
