@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // system is the actor of the notifier's own timeline entries.
@@ -33,9 +34,13 @@ type deliverWorker struct {
 // Work sends one message, unless the record of sent messages shows it
 // went already (a job run again after a crash).
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	n, a := w.n, job.Args
+	return queue.Steer(w.n.deliver(ctx, job))
+}
+
+func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) error {
+	a := job.Args
 	if a.Key == "" {
-		return river.JobCancel(errors.New("a delivery job without its unique key cannot be made idempotent"))
+		return drone.Permanent(errors.New("a delivery job without its unique key cannot be made idempotent"))
 	}
 	if _, sent, err := n.deliveries.Get(ctx, a.Key); err != nil || sent {
 		return err
@@ -102,10 +107,7 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*drone.Message, 
 		event = "indicators/" + strconv.FormatInt(a.Window, 10)
 	}
 	rec, err := n.record(ctx, a.IncidentID, event)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, nil, drone.MessageRef{}, drone.Permanent(err)
-	}
-	if err != nil {
+	if err != nil { // an incident gone (ENOTFOUND) is permanent
 		return nil, nil, drone.MessageRef{}, err
 	}
 	// The TLP is checked again here, not only when the job was planned:
@@ -137,14 +139,14 @@ func batch(obs []drone.Observable, start time.Time, w time.Duration) []drone.Obs
 	return out
 }
 
-// fail steers the job after a failed attempt: a platform's wait snoozes
-// it, a permanent failure cancels it, anything else is retried with
-// backoff. A delivery that is dead for good is announced to the SOC.
+// fail notes a failed attempt and returns its error, which queue.Steer
+// turns into a snooze (a platform's wait), a cancellation (a permanent
+// failure) or a retry with backoff. A delivery that is dead for good is
+// announced to the SOC.
 func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err error) error {
 	a := job.Args
-	var wait *drone.RetryAfterError
-	if errors.As(err, &wait) {
-		return river.JobSnooze(wait.After)
+	if _, wait := drone.RetryDelay(err); wait {
+		return err
 	}
 	dead := drone.IsPermanent(err) || job.Attempt >= job.MaxAttempts
 	n.log.Warn("notification not delivered", "event", a.Event, "target", a.Target, "medium", a.Medium,
@@ -159,20 +161,7 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 			n.log.Error("recording a dead delivery", "key", a.Key, "err", rerr)
 		}
 	}
-	if drone.IsPermanent(err) {
-		return river.JobCancel(err)
-	}
 	return err
-}
-
-// jobIncident loads the incident a scheduled job is about; a job whose
-// incident is gone is cancelled, since no retry can bring it back.
-func (n *Notifier) jobIncident(ctx context.Context, id string) (*drone.Incident, error) {
-	inc, err := n.svc.IncidentByID(ctx, id)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, river.JobCancel(err)
-	}
-	return inc, err
 }
 
 type checkWorker struct {
@@ -181,10 +170,14 @@ type checkWorker struct {
 }
 
 // Work records a missed target when the incident is still not
-// acknowledged, or still has no update since the one due.
+// acknowledged, or still has no update since the one due. A job whose
+// incident is gone (ENOTFOUND) is cancelled: no retry brings it back.
 func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
-	n, a := w.n, job.Args
-	inc, err := n.jobIncident(ctx, a.IncidentID)
+	return queue.Steer(w.n.check(ctx, job.Args))
+}
+
+func (n *Notifier) check(ctx context.Context, a checkArgs) error {
+	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -210,10 +203,14 @@ type clockWorker struct {
 }
 
 // Work reminds the contacts of a deadline ahead, or records that it passed
-// without a report; nothing when the report was made.
+// without a report; nothing when the report was made. A job whose
+// incident is gone is cancelled.
 func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error {
-	n, a := w.n, job.Args
-	inc, err := n.jobIncident(ctx, a.IncidentID)
+	return queue.Steer(w.n.clock(ctx, job.Args))
+}
+
+func (n *Notifier) clock(ctx context.Context, a clockArgs) error {
+	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -241,7 +238,10 @@ type digestWorker struct {
 // Work fans a digest out to the targets of the digest rules, and schedules
 // the next digest, in one transaction.
 func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) error {
-	n, at := w.n, job.Args.At
+	return queue.Steer(w.n.fanOut(ctx, job.Args.At))
+}
+
+func (n *Notifier) fanOut(ctx context.Context, at time.Time) error {
 	var jobs []drone.Job
 	for _, d := range n.router.Route(EventDigest, nil) {
 		args := deliverArgs{Event: EventDigest, DigestAt: at.Unix(), Rule: d.Rule, Target: d.Target, Medium: d.Medium,
