@@ -42,12 +42,9 @@ type noticeArgs struct {
 // Kind implements river.JobArgs.
 func (noticeArgs) Kind() string { return KindNotice }
 
-// noticeKinds are the changes that show on the notice.
-var noticeKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
-	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
-
 // Plan turns incident events into Discord jobs: a declaration opens the
-// incident's space, a change that shows on the notice edits it. It
+// incident's space, a change of the incident (drone.ChangesIncident) edits
+// its notice. It
 // implements drone.Planner.
 func (a *Adapter) Plan(e drone.Event) []drone.Job {
 	inc := e.Incident
@@ -60,7 +57,7 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 	}
 	// Before the space has its notice, its job renders the latest state
 	// itself once the notice is posted.
-	if !noticeKinds[e.Kind] || inc.External[KeyMessage] == "" {
+	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}

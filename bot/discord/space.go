@@ -240,7 +240,7 @@ func (a *Adapter) refreshNotice(ctx context.Context, number int64) error {
 // latestKind is the kind of the last change a notice shows, for its headline.
 func latestKind(rec *drone.Record) string {
 	for i := len(rec.Timeline) - 1; i >= 0; i-- {
-		if k := rec.Timeline[i].Kind; k == drone.EntryDeclared || noticeKinds[k] {
+		if k := rec.Timeline[i].Kind; k == drone.EntryDeclared || drone.ChangesIncident(k) {
 			return k
 		}
 	}

@@ -53,19 +53,16 @@ type eventArgs struct {
 
 func (eventArgs) Kind() string { return KindEvent }
 
-// threadKinds are the changes posted in the notification's thread.
-var threadKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
-	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
-
 // Planner plans Slack's jobs: a declared incident gets its channel; every
-// later change edits the notification and is posted in its thread.
+// later change (drone.ChangesIncident) edits the notification and is posted
+// in its thread.
 func (h *Handler) Planner() drone.Planner {
 	return drone.PlannerFunc(func(e drone.Event) []drone.Job {
 		id := e.Incident.ID
 		switch {
 		case e.Kind == drone.EntryDeclared:
 			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
-		case threadKinds[e.Kind]:
+		case drone.ChangesIncident(e.Kind):
 			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
 			return []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
 		}
