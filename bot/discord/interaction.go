@@ -170,14 +170,14 @@ func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, r 
 		case <-time.After(time.Duration(try) * 250 * time.Millisecond):
 		}
 	}
-	a.log.Error("editing a deferred answer", "interaction", i.ID, "err", err)
+	a.log.Error("editing a deferred answer", "interaction", i.ID, "err", a.limiter.named(err))
 }
 
 // fail answers with what went wrong, to the person who asked only; the
 // log keeps the cause of internal errors.
 func (a *Adapter) fail(err error) *discordgo.InteractionResponse {
 	if drone.ErrorCode(err) == drone.EINTERNAL {
-		a.log.Error("answering an interaction", "err", err)
+		a.log.Error("answering an interaction", "err", a.limiter.named(err))
 	}
 	return textResponse(drone.ErrorMessage(err), false)
 }

@@ -82,7 +82,7 @@ type spaceWorker struct {
 
 // Work opens the space of an incident.
 func (w *spaceWorker) Work(ctx context.Context, job *river.Job[spaceArgs]) error {
-	return queue.Steer(classify(w.a.openSpace(ctx, job.Args)))
+	return w.a.jobError(w.a.openSpace(ctx, job.Args))
 }
 
 type noticeWorker struct {
@@ -94,15 +94,19 @@ type noticeWorker struct {
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) error {
 	inc, err := w.a.svc.IncidentByID(ctx, job.Args.IncidentID)
 	if err != nil {
-		return queue.Steer(classify(err))
+		return w.a.jobError(err)
 	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
-			return queue.Steer(classify(err))
+			return w.a.jobError(err)
 		}
 	}
-	return queue.Steer(classify(w.a.refreshNotice(ctx, inc.Number)))
+	return w.a.jobError(w.a.refreshNotice(ctx, inc.Number))
 }
+
+// jobError is what a job returns for err: it names the URL called, and the
+// queue steers it by classify's word.
+func (a *Adapter) jobError(err error) error { return queue.Steer(classify(a.limiter.named(err))) }
 
 // classify says a Discord failure in drone's words, for the queue
 // (queue.Steer) and for notify: a 429 waits its retry_after (snoozed, which

@@ -100,6 +100,9 @@ func TestGlobalLimit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rate limit") {
 		t.Errorf("a second call within the second must wait for the limiter: %v", err)
 	}
+	if named := tr.named(err).Error(); !strings.Contains(named, dc.APIURL()+"/users/@me") || strings.Contains(named, discordgo.EndpointAPI) {
+		t.Errorf("the error must name the URL called, under %s: %s", dc.APIURL(), named)
+	}
 	i := &discordgo.Interaction{ID: discordtest.NewID(), Token: "tok1"}
 	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: "hi"}}
@@ -115,3 +118,32 @@ func TestGlobalLimit(t *testing.T) {
 }
 
 var _ river.Worker[spaceArgs] = (*spaceWorker)(nil)
+
+// TestErrorsNameTheURLCalled checks that a 429 read by discordgo, and the
+// queue's record of it, name the configured API, not discord.com.
+func TestErrorsNameTheURLCalled(t *testing.T) {
+	t.Parallel()
+	dc := discordtest.New("tok")
+	t.Cleanup(dc.Close)
+	ad, err := New(Config{BotToken: "tok", AppID: dc.AppID, APIURL: dc.APIURL()}, &drone.Service{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.Throttle("GET /users/@me", 1, 0.4)
+	_, err = ad.session.User("@me")
+	var rl *discordgo.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("a 429 from discordgo: %v", err)
+	}
+	steered := ad.jobError(err)
+	var snooze *rivertype.JobSnoozeError
+	if !errors.As(steered, &snooze) || snooze.Duration != 400*time.Millisecond {
+		t.Errorf("the 429 must snooze the job 400ms: %v", steered)
+	}
+	if got := ad.limiter.named(err).Error(); !strings.Contains(got, dc.APIURL()+"/users/@me") || strings.Contains(got, "discord.com") {
+		t.Errorf("the error names %q; want the configured API %s", got, dc.APIURL())
+	}
+	if ad.limiter.named(nil) != nil {
+		t.Error("nil stays nil")
+	}
+}

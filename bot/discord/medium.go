@@ -27,12 +27,13 @@ import (
 // first.
 type Medium struct {
 	session *discordgo.Session
+	tr      *transport // names the URL called in errors
 }
 
 var _ drone.Medium = (*Medium)(nil)
 
 // Medium returns the Discord medium of the adapter's bot.
-func (a *Adapter) Medium() *Medium { return &Medium{session: a.session} }
+func (a *Adapter) Medium() *Medium { return &Medium{session: a.session, tr: a.limiter} }
 
 // Name returns "discord".
 func (m *Medium) Name() string { return drone.MediumDiscord }
@@ -59,7 +60,7 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *drone.Message, p
 	if msg.Attempt > 1 {
 		ref, ok, err := m.find(ctx, channel, msg, prev, tag)
 		if err != nil || ok {
-			return ref, mediumError(err)
+			return ref, m.mediumError(err)
 		}
 	}
 	r := renderNotice(msg.Notice)
@@ -75,7 +76,7 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *drone.Message, p
 	ep := discordgo.EndpointChannelMessages(channel)
 	raw, err := m.session.RequestWithBucketID(http.MethodPost, ep, body, ep, discordgo.WithContext(ctx))
 	if err != nil {
-		return drone.MessageRef{}, mediumError(fmt.Errorf("posting in Discord channel %s: %w", channel, err))
+		return drone.MessageRef{}, m.mediumError(fmt.Errorf("posting in Discord channel %s: %w", channel, err))
 	}
 	sent, err := sentMessage(raw)
 	if err != nil {
@@ -161,7 +162,7 @@ func (m *Medium) webhook(ctx context.Context, hook string, msg *drone.Message) (
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.session.Client.Do(req)
 	if err != nil {
-		return drone.MessageRef{}, fmt.Errorf("executing a Discord webhook: %w", err)
+		return drone.MessageRef{}, m.mediumError(fmt.Errorf("executing a Discord webhook: %w", err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -170,7 +171,7 @@ func (m *Medium) webhook(ctx context.Context, hook string, msg *drone.Message) (
 	}
 	if resp.StatusCode != http.StatusOK {
 		// The same shape as discordgo's, so that one function reads both.
-		return drone.MessageRef{}, mediumError(&discordgo.RESTError{Request: req, Response: resp, ResponseBody: raw})
+		return drone.MessageRef{}, m.mediumError(&discordgo.RESTError{Request: req, Response: resp, ResponseBody: raw})
 	}
 	sent, err := sentMessage(raw)
 	if err != nil {
@@ -191,9 +192,11 @@ func sentMessage(raw []byte) (*discordgo.Message, error) {
 	return &m, nil
 }
 
-// mediumError is classify's word on a failure to post a notice, with the
-// fix for the refusals a notification target's channel earns.
-func mediumError(err error) error {
+// mediumError is classify's word on a failure to post a notice, naming the
+// URL called, with the fix for the refusals a notification target's
+// channel earns.
+func (m *Medium) mediumError(err error) error {
+	err = m.tr.named(err)
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
 		if c := re.Response.StatusCode; c == http.StatusForbidden || c == http.StatusNotFound {

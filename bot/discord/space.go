@@ -206,7 +206,7 @@ func (a *Adapter) postNotice(ctx context.Context, inc *drone.Incident, ch string
 	if err := a.session.ChannelMessagePin(ch, m.ID, discordgo.WithContext(ctx)); err != nil {
 		// The notice is posted and recorded; a missing pin permission
 		// must not repost it, so this is said, not retried.
-		a.log.Warn("pinning the notice", "incident", inc.Ref(), "err", err)
+		a.log.Warn("pinning the notice", "incident", inc.Ref(), "err", a.limiter.named(err))
 	}
 	return nil
 }
