@@ -123,27 +123,23 @@ var _ river.Worker[spaceArgs] = (*spaceWorker)(nil)
 // queue's record of it, name the configured API, not discord.com.
 func TestErrorsNameTheURLCalled(t *testing.T) {
 	t.Parallel()
-	dc := discordtest.New("tok")
-	t.Cleanup(dc.Close)
-	ad, err := New(Config{BotToken: "tok", AppID: dc.AppID, APIURL: dc.APIURL()}, &drone.Service{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc, _, m := newMedium(t, "errors")
 	dc.Throttle("GET /users/@me", 1, 0.4)
-	_, err = ad.session.User("@me")
+	_, err := m.session.User("@me")
 	var rl *discordgo.RateLimitError
 	if !errors.As(err, &rl) {
 		t.Fatalf("a 429 from discordgo: %v", err)
 	}
-	steered := ad.jobError(err)
+	named := m.tr.named(err)
+	steered := queue.Steer(classify(named))
 	var snooze *rivertype.JobSnoozeError
 	if !errors.As(steered, &snooze) || snooze.Duration != 400*time.Millisecond {
 		t.Errorf("the 429 must snooze the job 400ms: %v", steered)
 	}
-	if got := ad.limiter.named(err).Error(); !strings.Contains(got, dc.APIURL()+"/users/@me") || strings.Contains(got, "discord.com") {
+	if got := named.Error(); !strings.Contains(got, dc.APIURL()+"/users/@me") || strings.Contains(got, "discord.com") {
 		t.Errorf("the error names %q; want the configured API %s", got, dc.APIURL())
 	}
-	if ad.limiter.named(nil) != nil {
+	if m.tr.named(nil) != nil {
 		t.Error("nil stays nil")
 	}
 }
