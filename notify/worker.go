@@ -18,25 +18,17 @@ import (
 // system is the actor of the notifier's own timeline entries.
 var system = drone.Actor{Platform: "notify", ID: "drone", Name: "drone"}
 
-// Register adds the notifier's queue workers.
+// Register adds the notifier's queue workers, whose errors queue.Steer
+// turns into River's cancel, snooze or retry.
 func (n *Notifier) Register(w *river.Workers) {
-	river.AddWorker(w, &deliverWorker{n: n})
-	river.AddWorker(w, &checkWorker{n: n})
-	river.AddWorker(w, &clockWorker{n: n})
-	river.AddWorker(w, &digestWorker{n: n})
+	river.AddWorker(w, queue.WorkFunc(n.deliver))
+	river.AddWorker(w, queue.WorkFunc(n.check))
+	river.AddWorker(w, queue.WorkFunc(n.clock))
+	river.AddWorker(w, queue.WorkFunc(n.digest))
 }
 
-type deliverWorker struct {
-	river.WorkerDefaults[deliverArgs]
-	n *Notifier
-}
-
-// Work sends one message, unless the record of sent messages shows it
+// deliver sends one message, unless the record of sent messages shows it
 // went already (a job run again after a crash).
-func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	return queue.Steer(w.n.deliver(ctx, job))
-}
-
 func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) error {
 	a := job.Args
 	if a.Key == "" {
@@ -164,19 +156,11 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 	return err
 }
 
-type checkWorker struct {
-	river.WorkerDefaults[checkArgs]
-	n *Notifier
-}
-
-// Work records a missed target when the incident is still not
+// check records a missed target when the incident is still not
 // acknowledged, or still has no update since the one due. A job whose
 // incident is gone (ENOTFOUND) is cancelled: no retry brings it back.
-func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
-	return queue.Steer(w.n.check(ctx, job.Args))
-}
-
-func (n *Notifier) check(ctx context.Context, a checkArgs) error {
+func (n *Notifier) check(ctx context.Context, job *river.Job[checkArgs]) error {
+	a := job.Args
 	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
@@ -197,19 +181,11 @@ func (n *Notifier) check(ctx context.Context, a checkArgs) error {
 	return err
 }
 
-type clockWorker struct {
-	river.WorkerDefaults[clockArgs]
-	n *Notifier
-}
-
-// Work reminds the contacts of a deadline ahead, or records that it passed
-// without a report; nothing when the report was made. A job whose
+// clock reminds the contacts of a deadline ahead, or records that it
+// passed without a report; nothing when the report was made. A job whose
 // incident is gone is cancelled.
-func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error {
-	return queue.Steer(w.n.clock(ctx, job.Args))
-}
-
-func (n *Notifier) clock(ctx context.Context, a clockArgs) error {
+func (n *Notifier) clock(ctx context.Context, job *river.Job[clockArgs]) error {
+	a := job.Args
 	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
@@ -230,18 +206,10 @@ func (n *Notifier) clock(ctx context.Context, a clockArgs) error {
 	return err
 }
 
-type digestWorker struct {
-	river.WorkerDefaults[digestArgs]
-	n *Notifier
-}
-
-// Work fans a digest out to the targets of the digest rules, and schedules
-// the next digest, in one transaction.
-func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) error {
-	return queue.Steer(w.n.fanOut(ctx, job.Args.At))
-}
-
-func (n *Notifier) fanOut(ctx context.Context, at time.Time) error {
+// digest fans a digest out to the targets of the digest rules, and
+// schedules the next digest, in one transaction.
+func (n *Notifier) digest(ctx context.Context, job *river.Job[digestArgs]) error {
+	at := job.Args.At
 	var jobs []drone.Job
 	for _, d := range n.router.Route(EventDigest, nil) {
 		args := deliverArgs{Event: EventDigest, DigestAt: at.Unix(), Rule: d.Rule, Target: d.Target, Medium: d.Medium,

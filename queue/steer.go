@@ -8,6 +8,8 @@
 package queue
 
 import (
+	"context"
+
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
@@ -30,4 +32,10 @@ func Steer(err error) error {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// WorkFunc is river.WorkFunc for work that fails in drone's words: the
+// worker's error goes through Steer, so no worker can forget to.
+func WorkFunc[T river.JobArgs](f func(context.Context, *river.Job[T]) error) river.Worker[T] {
+	return river.WorkFunc(func(ctx context.Context, job *river.Job[T]) error { return Steer(f(ctx, job)) })
 }

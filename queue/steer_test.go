@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -68,5 +69,21 @@ func TestSteer(t *testing.T) {
 	}
 	if queue.Steer(nil) != nil {
 		t.Error("nil is success")
+	}
+}
+
+type testArgs struct{}
+
+func (testArgs) Kind() string { return "queue.test" }
+
+// TestWorkFunc checks that a worker built by WorkFunc is steered.
+func TestWorkFunc(t *testing.T) {
+	t.Parallel()
+	w := queue.WorkFunc(func(context.Context, *river.Job[testArgs]) error {
+		return drone.Permanent(errors.New("refused"))
+	})
+	var cancel *river.JobCancelError
+	if err := w.Work(context.Background(), &river.Job[testArgs]{}); !errors.As(err, &cancel) {
+		t.Errorf("a permanent failure must cancel the job: %v", err)
 	}
 }
