@@ -62,3 +62,17 @@ type Message struct {
 	// can be this delivery's message.
 	Since time.Time
 }
+
+// Delivery is the record of one message a medium sent, by the delivery's
+// key: a retried or replayed job finds its message there and sends nothing
+// again, and the next message to an address about an incident finds the
+// one to follow.
+type Delivery struct {
+	Key        string
+	IncidentID string // "" for a digest
+	Event      string
+	Medium     string
+	Address    string
+	Ref        MessageRef
+	At         time.Time
+}

@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -58,7 +57,6 @@ type Notifier struct {
 	media      map[string]drone.Medium // the chat media, by name
 	email      *EmailMedium            // nil when e-mail is off
 	sender     *email.Sender
-	deliveries *Deliveries
 	templates  *Templates
 	redactor   Redactor
 	org, soc   string
@@ -75,8 +73,6 @@ type Options struct {
 	// Service is drone's core: the notifier reads incidents through it and
 	// records missed targets and reminders on their timelines.
 	Service *drone.Service
-	// DB is drone's database, where sent messages are recorded.
-	DB *sql.DB
 	// Media are the chat media (Slack, Discord) besides e-mail, which the
 	// notifier builds from Config.Email.
 	Media []drone.Medium
@@ -106,9 +102,6 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 		override = os.DirFS(cfg.Templates)
 	}
 	if n.templates, err = NewTemplates(override); err != nil {
-		return nil, err
-	}
-	if n.deliveries, err = OpenDeliveries(ctx, o.DB); err != nil {
 		return nil, err
 	}
 	if cfg.Email.Enabled() {
@@ -158,7 +151,9 @@ func (n *Notifier) Close() error {
 func (n *Notifier) Templates() *Templates { return n.templates }
 
 // Deliveries returns the record of sent messages.
-func (n *Notifier) Deliveries() *Deliveries { return n.deliveries }
+func (n *Notifier) Deliveries(ctx context.Context, incidentID string) ([]drone.Delivery, error) {
+	return n.svc.Deliveries(ctx, incidentID)
+}
 
 // deliverArgs are the arguments of a notify.deliver job.
 type deliverArgs struct {

@@ -95,7 +95,7 @@ func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
 	}
 	f.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(),
 		Targets: drone.DefaultTargets(), Extractor: ioc.New(ioc.Options{}), Now: f.clock}
-	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, DB: db.SQL(), EmailTLS: relay.ClientTLS(),
+	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, EmailTLS: relay.ClientTLS(),
 		Org: "Example Org", SOC: "Example SOC", Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestEventsFanOutThreadedAndWithinClearance(t *testing.T) {
 			t.Fatalf("the leaders' mail shows %s:\n%s", raw, ciso[0].Data)
 		}
 	}
-	sent, err := f.n.Deliveries().List(ctx, inc.ID)
+	sent, err := f.n.Deliveries(ctx, inc.ID)
 	if err != nil || len(sent) != 5 {
 		t.Fatalf("%d deliveries recorded (%v), want 5", len(sent), err)
 	}
@@ -436,7 +436,7 @@ func TestReportMeasures(t *testing.T) {
 		t.Fatalf("open %d opened %d, want 2 and 3", len(r.Open), len(r.Opened))
 	}
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewMetrics(f.db, f.db.SQL()))
+	reg.MustRegister(NewMetrics(f.svc))
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

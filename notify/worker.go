@@ -34,7 +34,7 @@ func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) err
 	if a.Key == "" {
 		return drone.Permanent(errors.New("a delivery job without its unique key cannot be made idempotent"))
 	}
-	if _, sent, err := n.deliveries.Get(ctx, a.Key); err != nil || sent {
+	if _, sent, err := n.svc.Delivery(ctx, a.Key); err != nil || sent {
 		return err
 	}
 	m, view, prev, err := n.prepare(ctx, a)
@@ -53,16 +53,16 @@ func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) err
 	if err != nil {
 		return n.fail(ctx, job, err)
 	}
-	return n.remember(ctx, Sent{Key: a.Key, IncidentID: a.IncidentID, Event: a.Event, Medium: a.Medium,
+	return n.remember(ctx, drone.Delivery{Key: a.Key, IncidentID: a.IncidentID, Event: a.Event, Medium: a.Medium,
 		Address: a.Address, Ref: ref, At: n.now()})
 }
 
 // remember records a sent message, trying a few times: a delivery whose
 // record is lost would be sent again.
-func (n *Notifier) remember(ctx context.Context, s Sent) error {
+func (n *Notifier) remember(ctx context.Context, s drone.Delivery) error {
 	var err error
 	for i := range 5 {
-		if err = n.deliveries.Record(ctx, s); err == nil {
+		if err = n.svc.RecordDelivery(ctx, s); err == nil {
 			return nil
 		}
 		n.log.Error("recording a sent message", "key", s.Key, "attempt", i+1, "err", err)
@@ -113,7 +113,7 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*drone.Message, 
 	}
 	notice := n.redactor.BuildNotice(in)
 	view := n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
-	prev, err := n.deliveries.Last(ctx, a.IncidentID, a.Medium, a.Address)
+	prev, err := n.svc.LastDelivery(ctx, a.IncidentID, a.Medium, a.Address)
 	if err != nil {
 		return nil, nil, drone.MessageRef{}, err
 	}

@@ -261,7 +261,7 @@ func newDrone(ctx context.Context, dir string, cfg notify.Config, o options, med
 	}
 	cfg.Rules = []notify.Rule{{Name: "updates", Events: []string{notify.EventUpdate, notify.EventContained}, Targets: names}}
 	b.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(), Targets: drone.DefaultTargets()}
-	if b.n, err = notify.New(ctx, notify.Options{Config: cfg, Service: b.svc, DB: db.SQL(), Org: "Bench Org", SOC: "SOC",
+	if b.n, err = notify.New(ctx, notify.Options{Config: cfg, Service: b.svc, Org: "Bench Org", SOC: "SOC",
 		Media: chat, EmailTLS: media[0].tls, Log: slog.New(slog.DiscardHandler)}); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"os"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/store"
 )
 
@@ -26,44 +26,10 @@ type app struct {
 	db           *store.DB
 	svc          *drone.Service
 	log          *slog.Logger
-	integrations []*integration
+	integrations []*integration.Integration
 	// worker is the database's worker lock, held while this process works
 	// its queue.
 	worker *flock.Flock
-}
-
-// integration is what one system contributes to drone. Each builder
-// (integration_*.go) returns one without touching the app or the service;
-// open assembles them, so the order they are built in does not matter.
-type integration struct {
-	Name    string
-	Enabled bool
-	Hint    string // how to turn it on, said at start when it is off
-	Planner drone.Planner
-	// Workers adds the integration's queue workers.
-	Workers func(w *river.Workers)
-	// Lanes are the queues of its jobs besides the default one, with their
-	// workers (store.Lane).
-	Lanes map[string]int
-	// Prepare runs once this process holds the worker lock, before the
-	// queue starts: rescuing jobs a killed process left running, queueing
-	// schedules.
-	Prepare func(ctx context.Context) error
-	// Media are the notification media it offers (Slack, Discord channels).
-	Media []drone.Medium
-	// UseMedia, when set, receives the media every enabled integration
-	// offers, once all are built.
-	UseMedia func([]drone.Medium)
-	// Extensions are commands of the grammar the integration handles.
-	Extensions []drone.Extension
-	// Advisor advises new incidents (Threat Driven Security).
-	Advisor drone.Advisor
-	// Routes are HTTP handlers drone serve mounts, by pattern
-	// ("POST /slack/commands").
-	Routes map[string]http.Handler
-	// Run, when set, runs alongside drone serve until ctx is done (a chat
-	// gateway connection, an SMTP listener).
-	Run func(ctx context.Context) error
 }
 
 // open loads the configuration, opens the database and builds the service
@@ -129,8 +95,8 @@ func (a *app) assemble() error {
 }
 
 // enabled returns the enabled integrations.
-func (a *app) enabled() []*integration {
-	var out []*integration
+func (a *app) enabled() []*integration.Integration {
+	var out []*integration.Integration
 	for _, in := range a.integrations {
 		if in.Enabled {
 			out = append(out, in)
@@ -149,6 +115,14 @@ func (a *app) media() []drone.Medium {
 }
 
 func (a *app) close() {
+	for _, in := range a.enabled() {
+		if in.Close == nil {
+			continue
+		}
+		if err := in.Close(); err != nil {
+			a.log.Error("closing "+in.Name, "err", err)
+		}
+	}
 	if err := a.db.Close(); err != nil {
 		a.log.Error("closing database", "err", err)
 	}
@@ -185,7 +159,7 @@ func (a *app) lockWorker() error {
 func (a *app) queue(ctx context.Context) (*store.Queue, error) {
 	workers := river.NewWorkers()
 	lanes := map[string]int{}
-	var working []*integration
+	var working []*integration.Integration
 	for _, in := range a.enabled() {
 		if in.Workers != nil {
 			in.Workers(workers)

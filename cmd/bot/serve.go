@@ -111,7 +111,7 @@ func (a *app) handler() http.Handler {
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{a: a}, notify.NewMetrics(a.db, a.db.SQL()))
+		&storeCollector{a: a}, notify.NewMetrics(a.svc))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, in := range a.integrations {
 		if !in.Enabled {
