@@ -51,17 +51,17 @@ const eventDelivery = "delivery"
 
 // Notifier routes incident events to targets and delivers them.
 type Notifier struct {
-	cfg        Config
-	svc        *drone.Service
-	router     *Router
-	media      map[string]drone.Medium // the chat media, by name
-	email      *EmailMedium            // nil when e-mail is off
-	sender     *email.Sender
-	templates  *Templates
-	redactor   Redactor
-	org, soc   string
-	log        *slog.Logger
-	now        func() time.Time
+	cfg       Config
+	svc       *drone.Service
+	router    *Router
+	media     map[string]drone.Medium // the chat media, by name
+	email     *EmailMedium            // nil when e-mail is off
+	sender    *email.Sender
+	templates *Templates
+	redactor  Redactor
+	org, soc  string
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu      sync.Mutex
 	records map[string]*cachedRecord
