@@ -29,7 +29,7 @@ func tdsIntegration(ctx context.Context, a *app) (*integration, error) {
 		return nil, fmt.Errorf("tds.inventory: %w", err)
 	}
 	if len(probs) > 0 {
-		return nil, fmt.Errorf("tds.inventory has problems:\n%s", problemLines(probs))
+		return nil, fmt.Errorf("tds.inventory has problems:\n%v", drone.Problems(probs))
 	}
 	assessment := tds.Assess(lib, inv)
 	in.Enabled = true
@@ -50,7 +50,7 @@ func tdsIntegration(ctx context.Context, a *app) (*integration, error) {
 // loadLibrary loads a library directory, or the shipped one when dir is empty.
 func loadLibrary(dir string) (*tds.Library, error) {
 	var lib *tds.Library
-	var probs []tds.Problem
+	var probs []drone.Problem
 	var err error
 	if dir == "" {
 		lib, probs, err = tds.LoadLibrary(configs.TDS, "tds")
@@ -61,17 +61,9 @@ func loadLibrary(dir string) (*tds.Library, error) {
 		return nil, fmt.Errorf("loading the threat library: %w", err)
 	}
 	if len(probs) > 0 {
-		return nil, fmt.Errorf("the threat library has problems:\n%s", problemLines(probs))
+		return nil, fmt.Errorf("the threat library has problems:\n%v", drone.Problems(probs))
 	}
 	return lib, nil
-}
-
-func problemLines(probs []tds.Problem) string {
-	lines := make([]string, len(probs))
-	for i, p := range probs {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
 }
 
 // tdsAdvisor advises new incidents from the assessment of the library.
