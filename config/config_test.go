@@ -193,3 +193,28 @@ func TestAliasesAreLocatedAtTheirAnchor(t *testing.T) {
 		t.Error("an alias that contains itself gave no problem")
 	}
 }
+
+func TestSectionsAreCompleteOnceLoaded(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("f.yaml", []byte("slack:\n  bot_token: x\n  app_token: y\ndiscord:\n  bot_token: t\n  app_id: \"1\"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Slack.Mode != "socket" || c.Slack.APIURL == "" || c.Slack.PostInterval <= 0 || c.Slack.Command != "/drone" {
+		t.Errorf("slack without defaults: %+v", c.Slack)
+	}
+	if c.Discord.Mode != "gateway" || c.Discord.APIURL == "" || c.Discord.RequestsPerSecond != 50 {
+		t.Errorf("discord without defaults: %+v", c.Discord)
+	}
+	if c.Hive.API == "" || c.Hive.Timeout <= 0 || c.Queue.Workers <= 0 {
+		t.Errorf("hive or queue without defaults: %+v %+v", c.Hive, c.Queue)
+	}
+	if c.Notify.BatchWindow <= 0 || c.Notify.Email.Port != 587 || c.Notify.Inbound.MaxBytes <= 0 {
+		t.Errorf("notify without defaults: %+v", c.Notify)
+	}
+	// The check sees the values as written, before the defaults.
+	_, err = config.Parse("f.yaml", []byte("discord:\n  bot_token: t\n  app_id: \"1\"\n  requests_per_second: -1\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:2: discord: discord.requests_per_second -1") {
+		t.Errorf("want the negative rate reported, got %v", err)
+	}
+}

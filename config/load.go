@@ -75,6 +75,7 @@ func Parse(name string, data []byte, env func(string) (string, bool)) (*Config, 
 		p.File, p.Line = name, lineOf(root, p.Path)
 		probs = append(probs, p)
 	}
+	c.applyDefaults()
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 	if len(probs) > 0 {
 		return c, probs

@@ -26,7 +26,7 @@ func discordIntegration(ctx context.Context, a *app) (*integration, error) {
 	in.Planner = ad
 	in.Register = ad.Register
 	in.Run = ad.Run
-	if a.cfg.Discord.WithDefaults().Mode == "http" {
+	if a.cfg.Discord.Mode == "http" {
 		in.Routes = map[string]http.Handler{"POST " + discord.InteractionsPath: ad.Handler()}
 	}
 	return in, nil

@@ -15,7 +15,7 @@ import (
 func hiveIntegration(ctx context.Context, a *app) (*integration, error) {
 	in := &integration{Name: "TheHive",
 		Hint: "set hive.url and hive.api_key (or DRONE_HIVE_URL and DRONE_HIVE_API_KEY)"}
-	cfg := a.cfg.Hive.WithDefaults()
+	cfg := a.cfg.Hive
 	if !cfg.Enabled() {
 		return in, nil
 	}

@@ -11,7 +11,7 @@ import (
 // shortcut over Socket Mode (the default) or HTTP, and the incident
 // channels through the queue.
 func slackIntegration(ctx context.Context, a *app) (*integration, error) {
-	cfg := a.cfg.Slack.WithDefaults()
+	cfg := a.cfg.Slack
 	in := &integration{Name: "Slack", Enabled: cfg.Enabled(),
 		Hint: "set slack.bot_token and slack.app_token (or SLACK_BOT_TOKEN and SLACK_APP_TOKEN)"}
 	if !in.Enabled {
