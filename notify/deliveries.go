@@ -114,7 +114,11 @@ func scanSent(rows *sql.Rows) ([]Sent, error) {
 		if err := rows.Scan(&s.Key, &s.IncidentID, &s.Event, &s.Medium, &s.Address, &s.Ref.ID, &s.Ref.Thread, &at); err != nil {
 			return nil, fmt.Errorf("reading deliveries: %w", err)
 		}
-		s.At, _ = time.Parse(sentAtFormat, at)
+		t, err := time.Parse(sentAtFormat, at)
+		if err != nil {
+			return nil, fmt.Errorf("reading delivery %s: sent_at: %w", s.Key, err)
+		}
+		s.At = t
 		out = append(out, s)
 	}
 	return out, rows.Err()
