@@ -27,7 +27,7 @@ var rules = map[string][]string{
 	// Integrations: the core, the queue's words, the shape they plug in by.
 	"hive":   {"drone", "queue", "integration"},
 	"notify": {"drone", "queue", "integration", "configs"},
-	"tds":    {"drone", "integration", "configs"},
+	"tds":    {"drone", "integration", "configs", "yamlfile"},
 	// What an integration contributes, and is given.
 	"integration": {"drone"},
 	// Storage: the core's interfaces.
@@ -35,7 +35,9 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "bot/slack", "bot/discord", "hive", "notify", "tds", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "hive", "notify", "tds", "store"},
+	// Where yaml.v3 says a syntax error is.
+	"yamlfile": {"drone"},
 	// Embedded files.
 	"configs": {},
 	// The programs wire everything; benchmarks may use anything.

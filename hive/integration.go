@@ -15,7 +15,6 @@ import (
 func Integration(cfg Config) integration.Builder {
 	return func(ctx context.Context, env integration.Env) (*integration.Integration, error) {
 		in := integration.Off("TheHive", "set hive.url and hive.api_key (or DRONE_HIVE_URL and DRONE_HIVE_API_KEY)")
-		cfg := cfg.WithDefaults()
 		if !cfg.Enabled() {
 			return in, nil
 		}

@@ -216,7 +216,12 @@ type caseRef struct {
 func (w *Worker) ensureCase(ctx context.Context, st *incidentState) (caseRef, error) {
 	inc := st.inc
 	if id := inc.External[ExtCaseID]; id != "" {
-		n, _ := strconv.Atoi(inc.External[ExtCaseNumber])
+		n, err := strconv.Atoi(inc.External[ExtCaseNumber])
+		if err != nil {
+			// drone recorded it with the id; no retry can mend it.
+			return caseRef{}, drone.Permanent(fmt.Errorf("%s: the TheHive case number recorded with case %s (%s) is not a number: %w",
+				inc.Ref(), id, ExtCaseNumber, err))
+		}
 		return caseRef{id: id, number: n}, nil
 	}
 	found, err := w.client.FindCasesByTag(ctx, CaseTag(inc.ID))

@@ -203,7 +203,13 @@ func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.
 	}
 	var out []TestResult
 	for _, name := range rule.Targets {
-		t, _ := n.router.Target(name)
+		t, ok := n.router.Target(name)
+		if !ok {
+			// The configuration check refuses such a rule; a Notifier
+			// built around it says so rather than sending nothing.
+			out = append(out, TestResult{Target: name, Err: drone.Errorf(drone.EINVALID, "rule %q names no target %q", rule.Name, name)})
+			continue
+		}
 		for _, addr := range t.To {
 			res := TestResult{Target: name, Medium: t.Medium, Address: addr}
 			res.Ref, res.Err = n.testOne(ctx, rule, t, addr, event, rec)

@@ -152,8 +152,11 @@ func (c Config) Enabled() bool {
 	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Inbound.Enabled()
 }
 
-// WithDefaults returns c with every unset field at its default.
+// WithDefaults returns c with every unset field at its default, those of
+// Email and Inbound included.
 func (c Config) WithDefaults() Config {
+	c.Email = c.Email.WithDefaults()
+	c.Inbound = c.Inbound.WithDefaults()
 	if c.BatchWindow <= 0 {
 		c.BatchWindow = time.Minute
 	}

@@ -43,7 +43,7 @@ func laneOf(medium string) string {
 // with their workers: the e-mail queue, two workers per SMTP session, so
 // that a session never waits for a worker to bring its next message.
 func (n *Notifier) Lanes() map[string]int {
-	return map[string]int{QueueEmail: 2 * n.cfg.Email.WithDefaults().Connections}
+	return map[string]int{QueueEmail: 2 * n.cfg.Email.Connections}
 }
 
 // eventDelivery is the notice to the SOC of a delivery that failed for good.
@@ -108,7 +108,7 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 		if n.sender, err = email.NewSender(cfg.Email, o.EmailTLS); err != nil {
 			return nil, err
 		}
-		n.email = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
+		n.email = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email, Now: n.now}
 	}
 	n.UseMedia(o.Media)
 	return n, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ttp0/drone/configs"
 	"github.com/ttp0/drone/drone"
@@ -30,7 +29,7 @@ func Integration(cfg Config) integration.Builder {
 			return nil, fmt.Errorf("tds.inventory: %w", err)
 		}
 		if len(probs) > 0 {
-			return nil, fmt.Errorf("tds.inventory has problems:\n%s", ProblemLines(probs))
+			return nil, fmt.Errorf("tds.inventory has problems:\n%v", drone.Problems(probs))
 		}
 		adv := NewAdvisor(lib, Assess(lib, inv))
 		in.Enabled = true
@@ -45,7 +44,7 @@ func Integration(cfg Config) integration.Builder {
 // lists them.
 func LoadConfigured(dir string) (*Library, error) {
 	var lib *Library
-	var probs []Problem
+	var probs []drone.Problem
 	var err error
 	if dir == "" {
 		lib, probs, err = LoadLibrary(configs.TDS, "tds")
@@ -56,16 +55,7 @@ func LoadConfigured(dir string) (*Library, error) {
 		return nil, fmt.Errorf("loading the threat library: %w", err)
 	}
 	if len(probs) > 0 {
-		return nil, fmt.Errorf("the threat library has problems:\n%s", ProblemLines(probs))
+		return nil, fmt.Errorf("the threat library has problems:\n%v", drone.Problems(probs))
 	}
 	return lib, nil
-}
-
-// ProblemLines lists problems one a line.
-func ProblemLines(probs []Problem) string {
-	lines := make([]string, len(probs))
-	for i, p := range probs {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
 }

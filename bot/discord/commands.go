@@ -59,9 +59,10 @@ func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 }
 
 // RegisterCommands overwrites the application's commands with drone's, in
-// one guild (instantly) or globally when guildID is empty.
+// one guild (instantly) or globally when guildID is empty. Unset settings of
+// cfg take their defaults.
 func RegisterCommands(ctx context.Context, cfg Config, svc *drone.Service, guildID string) ([]*discordgo.ApplicationCommand, error) {
-	s, _, err := newSession(cfg)
+	s, _, err := newSession(cfg.WithDefaults())
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func Integration(cfg Config) integration.Builder {
 		in.Planner = ad
 		in.Workers = ad.Register
 		in.Run = ad.Run
-		if cfg.WithDefaults().Mode == "http" {
+		if cfg.Mode == "http" {
 			in.Routes = map[string]http.Handler{"POST " + InteractionsPath: ad.Handler()}
 		}
 		return in, nil

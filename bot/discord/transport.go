@@ -84,9 +84,9 @@ func interactionRoute(path string) bool {
 // newSession returns a discordgo session that talks to cfg's API through the
 // transport, and leaves 429s and 502s to the caller: the durable queue
 // honours their retry_after instead of a sleeping goroutine, and repeats
-// nothing blindly.
+// nothing blindly. cfg is complete: New and RegisterCommands applied the
+// defaults.
 func newSession(cfg Config) (*discordgo.Session, *transport, error) {
-	cfg = cfg.WithDefaults()
 	s, err := discordgo.New("Bot " + cfg.BotToken)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating Discord session: %w", err)

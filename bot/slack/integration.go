@@ -14,7 +14,6 @@ import (
 func Integration(cfg Config) integration.Builder {
 	return func(ctx context.Context, env integration.Env) (*integration.Integration, error) {
 		in := integration.Off("Slack", "set slack.bot_token and slack.app_token (or SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")
-		cfg := cfg.WithDefaults()
 		if !cfg.Enabled() {
 			return in, nil
 		}

@@ -57,9 +57,12 @@ type lineReader interface {
 func (c *cli) lineReader() (lineReader, error) {
 	if f, ok := c.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		comp := &completer{}
-		home, _ := os.UserHomeDir()
+		history := "" // no home directory: no history, rather than a file in the working directory
+		if home, err := os.UserHomeDir(); err == nil {
+			history = filepath.Join(home, ".drone_history")
+		}
 		rl, err := readline.NewEx(&readline.Config{
-			HistoryFile: filepath.Join(home, ".drone_history"), AutoComplete: comp,
+			HistoryFile: history, AutoComplete: comp,
 			InterruptPrompt: "^C", EOFPrompt: "quit", Stdin: f, Stdout: c.Out, Stderr: c.Err,
 		})
 		if err != nil {

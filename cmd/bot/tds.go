@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -37,7 +38,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 				return usageError{err}
 			}
 			if len(probs) > 0 {
-				return usageError{fmt.Errorf("the inventory has problems:\n%s", tds.ProblemLines(probs))}
+				return usageError{fmt.Errorf("the inventory has problems:\n%v", drone.Problems(probs))}
 			}
 			a := tds.Assess(lib, inv)
 			if threat != "" {
@@ -69,7 +70,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 			}
 			probs := tds.Validate(args...)
 			if len(probs) > 0 {
-				return usageError{fmt.Errorf("%d problem(s):\n%s", len(probs), tds.ProblemLines(probs))}
+				return usageError{fmt.Errorf("%d problem(s):\n%v", len(probs), drone.Problems(probs))}
 			}
 			fmt.Fprintf(c.Out, "%d path(s) valid\n", len(args))
 			return nil
