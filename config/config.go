@@ -135,8 +135,9 @@ func Default() *Config {
 	}
 }
 
-// finish completes a loaded configuration: the framework gets the zones and
-// business units, VARIOUS is added, and unset values take their defaults.
+// finish completes a loaded configuration's framework: unset lists take the
+// defaults, the framework gets the zones and business units, and VARIOUS is
+// added.
 func (c *Config) finish() {
 	def := drone.DefaultFramework()
 	if len(c.Framework.Categories) == 0 {
@@ -163,8 +164,19 @@ func (c *Config) finish() {
 	if !hasVarious {
 		c.Framework.BusinessUnits = append(append([]string(nil), c.BusinessUnits...), "VARIOUS")
 	}
+}
+
+// applyDefaults gives every unset setting of the sections their default,
+// once, where the configuration is loaded: what reads a loaded Config (the
+// adapters, the commands) sees complete sections. It runs after check, so
+// that check sees the values as written (a negative
+// discord.requests_per_second is reported, not replaced by 50).
+func (c *Config) applyDefaults() {
 	c.Queue = c.Queue.WithDefaults()
 	c.Hive = c.Hive.WithDefaults()
+	c.Slack = c.Slack.WithDefaults()
+	c.Discord = c.Discord.WithDefaults()
+	c.Notify = c.Notify.WithDefaults()
 }
 
 // TargetsBySeverity returns the targets keyed by severity level, starting

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/configs"
+	"github.com/ttp0/drone/drone"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -60,7 +61,7 @@ http:
   addr: nope
 `
 	_, err := config.Parse("drone.yaml", []byte(file), env(nil))
-	var probs config.Problems
+	var probs drone.Problems
 	if !errors.As(err, &probs) {
 		t.Fatalf("want Problems, got %v", err)
 	}
@@ -128,7 +129,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("framework: {categories: [{code: C, name: N, subcontexts: [a, a]}]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := config.Parse("f.yaml", data, env(nil))
-		var probs config.Problems
+		var probs drone.Problems
 		if err != nil && !errors.As(err, &probs) {
 			t.Fatalf("non-Problems error: %v", err)
 		}
@@ -136,4 +137,84 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil configuration without error")
 		}
 	})
+}
+
+func TestValuesOfTheWrongTypeWithTheirLines(t *testing.T) {
+	t.Parallel()
+	file := `queue:
+  workers: lots
+  max_attempts: 3
+http:
+  shutdown_grace: soon
+hive:
+  rate: [1, 2]
+  custom_fields: {zone: z}
+zones: &z [A]
+business_units: *z
+log:
+  level: info
+  level: debug
+`
+	c, err := config.Parse("f.yaml", []byte(file), env(nil))
+	var probs drone.Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want Problems, got %v", err)
+	}
+	want := []string{
+		`f.yaml:2: queue.workers: "lots" is not a whole number`,
+		`f.yaml:5: http.shutdown_grace: "soon" is not a duration such as 30s or 4h`,
+		`f.yaml:7: hive.rate: must be a number, not a list`,
+		`f.yaml:13: log.level: set twice (first at line 12)`,
+	}
+	if got := probs.Error(); got != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	for _, p := range probs {
+		if p.File != "f.yaml" || p.Line == 0 || p.Path == "" {
+			t.Errorf("problem %#v lacks its place", p)
+		}
+	}
+	// yaml.v3 decodes what it can: the rest of the file is kept.
+	if c.Queue.MaxAttempts != 3 || c.Hive.CustomFields["zone"] != "z" || len(c.BusinessUnits) != 1 {
+		t.Errorf("decoded %+v %+v %v", c.Queue, c.Hive.CustomFields, c.BusinessUnits)
+	}
+}
+
+func TestAliasesAreLocatedAtTheirAnchor(t *testing.T) {
+	t.Parallel()
+	file := "base: &q\n  workers: many\nqueue: *q\n"
+	_, err := config.Parse("f.yaml", []byte(file), env(nil))
+	for _, w := range []string{`f.yaml:1: unknown setting "base"`, `f.yaml:2: queue.workers: "many" is not a whole number`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("want %q, got %v", w, err)
+		}
+	}
+	if _, err := config.Parse("f.yaml", []byte("a: &a [*a]\nqueue: *a\n"), env(nil)); err == nil {
+		t.Error("an alias that contains itself gave no problem")
+	}
+}
+
+func TestSectionsAreCompleteOnceLoaded(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("f.yaml", []byte("slack:\n  bot_token: x\n  app_token: y\ndiscord:\n  bot_token: t\n  app_id: \"1\"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Slack.Mode != "socket" || c.Slack.APIURL == "" || c.Slack.PostInterval <= 0 || c.Slack.Command != "/drone" {
+		t.Errorf("slack without defaults: %+v", c.Slack)
+	}
+	if c.Discord.Mode != "gateway" || c.Discord.APIURL == "" || c.Discord.RequestsPerSecond != 50 {
+		t.Errorf("discord without defaults: %+v", c.Discord)
+	}
+	if c.Hive.API == "" || c.Hive.Timeout <= 0 || c.Queue.Workers <= 0 {
+		t.Errorf("hive or queue without defaults: %+v %+v", c.Hive, c.Queue)
+	}
+	if c.Notify.BatchWindow <= 0 || c.Notify.Email.Port != 587 || c.Notify.Inbound.MaxBytes <= 0 {
+		t.Errorf("notify without defaults: %+v", c.Notify)
+	}
+	// The check sees the values as written, before the defaults.
+	_, err = config.Parse("f.yaml", []byte("discord:\n  bot_token: t\n  app_id: \"1\"\n  requests_per_second: -1\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:2: discord: discord.requests_per_second -1") {
+		t.Errorf("want the negative rate reported, got %v", err)
+	}
 }

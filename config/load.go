@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,38 +16,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/yamlfile"
 )
-
-// Problem is one thing wrong with a configuration file, at a line (0 when the
-// problem is not tied to one, such as an environment variable).
-type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Message string `json:"message"`
-}
-
-func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
-	}
-	return p.File + ": " + p.Message
-}
-
-// Problems is every problem found in one load.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
 
 // Load reads the configuration at path over the defaults, applies the
 // environment, and checks it. An empty path uses the defaults alone. It
-// returns the configuration and, as an error of type Problems, every problem
-// found; any other error means the file could not be read at all.
+// returns the configuration and, as an error of type drone.Problems, every
+// problem found; any other error means the file could not be read at all.
 func Load(path string) (*Config, error) {
 	var data []byte
 	if path != "" {
@@ -66,34 +42,40 @@ func Parse(name string, data []byte, env func(string) (string, bool)) (*Config, 
 	c := Default()
 	c.Framework = drone.Framework{}
 	c.Roles = nil
-	var root yaml.Node
-	var probs Problems
+	root := &yaml.Node{}
+	var probs drone.Problems
 	if len(bytes.TrimSpace(data)) > 0 {
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			return nil, Problems{{File: name, Line: yamlErrorLine(err), Message: "not valid YAML: " + yamlErrorText(err)}}
+		doc, err := yamlfile.Parse(name, data)
+		if err != nil {
+			var p drone.Problem
+			if !errors.As(err, &p) {
+				return nil, fmt.Errorf("parsing %s: %w", name, err)
+			}
+			p.Message = "not valid YAML: " + p.Message
+			return nil, drone.Problems{p}
 		}
-		doc := &root
 		if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-			doc = doc.Content[0]
+			root = doc.Content[0]
 		}
-		probs = append(probs, unknownKeys(name, doc, reflect.TypeOf(*c), "")...)
-		if err := doc.Decode(c); err != nil {
-			probs = append(probs, typeErrors(name, err)...)
-		}
+		probs = append(probs, decode(name, root, c)...)
 	}
 	if c.Roles == nil {
 		c.Roles = drone.DefaultRoles()
 	}
 	for _, e := range applyEnv(reflect.ValueOf(c).Elem(), "DRONE", env) {
-		probs = append(probs, Problem{File: "environment", Message: e})
+		e.File = "environment"
+		probs = append(probs, e)
 	}
 	for _, e := range expandSecrets(reflect.ValueOf(c).Elem(), "", env) {
-		probs = append(probs, Problem{File: name, Line: lineOf(&root, e.Path), Message: e.Message})
+		// The text stays "file:line: message": the line says where.
+		probs = append(probs, drone.Problem{File: name, Line: lineOf(root, e.Path), Message: e.Message})
 	}
 	c.finish()
 	for _, p := range c.check() {
-		probs = append(probs, Problem{File: name, Line: lineOf(&root, p.Path), Message: p.Path + ": " + p.Message})
+		p.File, p.Line = name, lineOf(root, p.Path)
+		probs = append(probs, p)
 	}
+	c.applyDefaults()
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 	if len(probs) > 0 {
 		return c, probs
@@ -101,65 +83,163 @@ func Parse(name string, data []byte, env func(string) (string, bool)) (*Config, 
 	return c, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrorLine(err error) int {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-func yamlErrorText(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	return yamlLine.ReplaceAllString(strings.TrimPrefix(s, "unmarshal errors:\n  "), "")
-}
-
-func typeErrors(name string, err error) []Problem {
+// decode decodes the document's top node n into c and returns, each at its
+// line, the settings that match no field and the values yaml.v3 could not
+// decode. yaml.v3 decodes what it can and reports the rest in one
+// *yaml.TypeError; the lines come from decoding the nodes one by one.
+func decode(file string, n *yaml.Node, c *Config) []drone.Problem {
+	err := n.Decode(c)
 	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return []Problem{{File: name, Message: err.Error()}}
+	if err != nil && !errors.As(err, &te) {
+		// Not a value of the wrong type: yaml.v3 stopped (an alias that
+		// contains itself, excessive aliasing).
+		return []drone.Problem{{File: file, Line: n.Line, Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
 	}
-	out := make([]Problem, len(te.Errors))
-	for i, e := range te.Errors {
-		msg := strings.TrimSpace(yamlLine.ReplaceAllString(e, ""))
-		msg = strings.TrimPrefix(msg, ": ")
-		out[i] = Problem{File: name, Line: yamlErrorLine(errors.New(e)), Message: msg}
+	w := &walker{file: file, types: te != nil}
+	w.walk(n, reflect.TypeOf(*c), "", false)
+	if te != nil && w.typeErrors == 0 {
+		// yaml.v3 refused something the walk did not find again; say it
+		// rather than lose it.
+		w.probs = append(w.probs, drone.Problem{File: file, Message: strings.TrimPrefix(te.Error(), "yaml: ")})
 	}
-	return out
+	return w.probs
 }
 
-// unknownKeys reports mapping keys that match no field, so that a typo
-// ("bussiness_units") is not silently ignored.
-func unknownKeys(file string, n *yaml.Node, t reflect.Type, path string) []Problem {
+// walker walks a node tree beside the type it decodes into.
+type walker struct {
+	file string
+	// types is set when yaml.v3 reported values it could not decode: the
+	// walk then decodes each value on its own to find them.
+	types      bool
+	typeErrors int
+	probs      []drone.Problem
+	// aliases are the alias nodes being walked, against cycles.
+	aliases []*yaml.Node
+}
+
+func (w *walker) add(n *yaml.Node, path, msg string) {
+	w.probs = append(w.probs, drone.Problem{File: w.file, Line: n.Line, Path: path, Message: msg})
+}
+
+// walk reports the unknown settings of n (decoded into a t) and, when
+// w.types is set, its duplicate keys and the values of the wrong type.
+// Unknown settings are reported where they are written, not again through
+// an alias (viaAlias).
+func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, viaAlias bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var out []Problem
+	if n.Kind == yaml.AliasNode {
+		if !w.types || n.Alias == nil || slices.Contains(w.aliases, n) {
+			return
+		}
+		w.aliases = append(w.aliases, n)
+		w.walk(n.Alias, t, path, true)
+		w.aliases = w.aliases[:len(w.aliases)-1]
+		return
+	}
 	switch {
-	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct && t != durationType:
 		fields := yamlFields(t)
+		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				out = append(out, Problem{File: file, Line: k.Line,
-					Message: fmt.Sprintf("unknown setting %q%s; known: %s", k.Value, in(path), knownNames(fields))})
+				if !viaAlias {
+					w.add(k, "", fmt.Sprintf("unknown setting %q%s; known: %s", k.Value, in(path), knownNames(fields)))
+				}
 				continue
 			}
-			out = append(out, unknownKeys(file, v, ft, join(path, k.Value))...)
+			w.duplicate(k, path, seen)
+			w.walk(v, ft, join(path, k.Value), viaAlias)
 		}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Map:
+		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			out = append(out, unknownKeys(file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))...)
+			k, v := n.Content[i], n.Content[i+1]
+			w.duplicate(k, path, seen)
+			w.leaf(k, t.Key(), join(path, k.Value))
+			w.walk(v, t.Elem(), join(path, k.Value), viaAlias)
 		}
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
 		for i, c := range n.Content {
-			out = append(out, unknownKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+			w.walk(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), viaAlias)
 		}
+	default:
+		w.leaf(n, t, path)
 	}
-	return out
+}
+
+// duplicate reports a key given twice in one mapping, which yaml.v3 refuses.
+func (w *walker) duplicate(k *yaml.Node, path string, seen map[string]int) {
+	if !w.types || k.Kind != yaml.ScalarNode {
+		return
+	}
+	if first, ok := seen[k.Value]; ok {
+		w.typeErrors++
+		w.add(k, join(path, k.Value), fmt.Sprintf("set twice (first at line %d)", first))
+		return
+	}
+	seen[k.Value] = k.Line
+}
+
+// leaf decodes n on its own into a new t and reports it when yaml.v3 cannot.
+func (w *walker) leaf(n *yaml.Node, t reflect.Type, path string) {
+	if !w.types {
+		return
+	}
+	if err := n.Decode(reflect.New(t).Interface()); err == nil {
+		return
+	}
+	w.typeErrors++
+	if n.Kind == yaml.ScalarNode {
+		w.add(n, path, fmt.Sprintf("%q is not %s", n.Value, describe(t)))
+		return
+	}
+	w.add(n, path, fmt.Sprintf("must be %s, not %s", describe(t), nodeKind(n)))
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// describe names what a value of t is written as.
+func describe(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Int64:
+		if t == durationType {
+			return "a duration such as 30s or 4h"
+		}
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping of settings"
+	}
+	return "a " + t.String()
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "text"
+	}
+	return "something else"
 }
 
 func in(path string) string {
@@ -214,12 +294,8 @@ func yamlName(f reflect.StructField) string {
 }
 
 // lineOf finds the line of a dotted path ("framework.categories[2].code") in
-// the document, or of its nearest ancestor present in the file.
-func lineOf(root *yaml.Node, path string) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
+// the document whose top node is n, or of its nearest ancestor present in the file.
+func lineOf(n *yaml.Node, path string) int {
 	if n.Kind == 0 {
 		return 0
 	}
@@ -281,9 +357,9 @@ func child(n *yaml.Node, part string) *yaml.Node {
 
 // applyEnv sets every scalar field from DRONE_<SECTION>_<KEY> (for example
 // DRONE_HIVE_URL) and from the names in its env tag, and returns what could
-// not be parsed.
-func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) []string {
-	var probs []string
+// not be parsed, each with the variable as its path.
+func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) []drone.Problem {
+	var probs []drone.Problem
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -293,7 +369,7 @@ func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) [
 		}
 		fv := v.Field(i)
 		key := prefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 			probs = append(probs, applyEnv(fv, key, env)...)
 			continue
 		}
@@ -304,7 +380,7 @@ func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) [
 		for _, n := range names {
 			if s, ok := env(n); ok && s != "" {
 				if err := setScalar(fv, s); err != nil {
-					probs = append(probs, fmt.Sprintf("%s: %v", n, err))
+					probs = append(probs, drone.Problem{Path: n, Message: err.Error()})
 				}
 			}
 		}
@@ -322,7 +398,7 @@ func setScalar(v reflect.Value, s string) error {
 		return nil
 	}
 	switch {
-	case v.Type() == reflect.TypeOf(time.Duration(0)):
+	case v.Type() == durationType:
 		d, err := time.ParseDuration(s)
 		if err != nil {
 			return fmt.Errorf("%q is not a duration such as 30s or 4h", s)

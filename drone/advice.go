@@ -29,13 +29,19 @@ type Advisor interface {
 	Advise(category, subContext string) Advice
 }
 
+// Advise returns the Advisor's advice for a category and sub-context, or
+// none when no advisor is configured.
+func (s *Service) Advise(category, subContext string) Advice {
+	if s.Advisor == nil {
+		return Advice{}
+	}
+	return s.Advisor.Advise(category, subContext)
+}
+
 // advise records the advisor's advice for a new incident on its timeline,
 // where the case manager and the notifications find it.
 func (s *Service) advise(ctx context.Context, tx Tx, inc *Incident, a Actor, o Origin) error {
-	if s.Advisor == nil {
-		return nil
-	}
-	adv := s.Advisor.Advise(inc.Category, inc.SubContext)
+	adv := s.Advise(inc.Category, inc.SubContext)
 	if adv.Empty() {
 		return nil
 	}

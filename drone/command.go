@@ -2,6 +2,7 @@ package drone
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -26,7 +27,9 @@ type CommandSpec struct {
 	Aliases []string
 }
 
-// Commands is the grammar, in the order help lists it.
+// Commands is the core grammar, in the order help lists it. Integrations
+// add their own commands as Extensions registered with the Service; the
+// Service's Grammar is both.
 var Commands = []CommandSpec{
 	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber overview=\"...\"]",
 		Summary: "declare an incident (without fields: open the declare dialog)"},
@@ -38,42 +41,60 @@ var Commands = []CommandSpec{
 	{Name: "reopen", Usage: "reopen [INC-n] [REASON]", Summary: "reopen a resolved or closed incident"},
 	{Name: "list", Usage: "list [open|all]", Summary: "list incidents (open ones by default)", Aliases: []string{"ls"}},
 	{Name: "show", Usage: "show [INC-n]", Summary: "show an incident with its indicators and timeline"},
-	{Name: "summary", Usage: "summary", Summary: "post the SOC summary: open incidents and the DRONE measures"},
-	{Name: "reportable", Usage: "reportable [INC-n] [NOTE]", Summary: "mark an incident reportable to an authority: the regulatory clocks start"},
-	{Name: "reported", Usage: "reported [INC-n] REGIME", Summary: "record that the incident was reported under a regime (GDPR, NIS2...)"},
-	{Name: "tds", Usage: "tds [THREAT]", Summary: "could we see this threat, and how early? (Threat Driven Security)"},
 	{Name: "help", Usage: "help [COMMAND]", Summary: "list the commands, or explain one"},
 }
 
-// LookupCommand returns the spec of a command name or alias.
-func LookupCommand(name string) (CommandSpec, bool) {
+// Grammar is a set of commands: the core's and those of the enabled
+// integrations. The zero value is empty; CoreGrammar holds the core's.
+type Grammar struct {
+	specs []CommandSpec
+}
+
+// CoreGrammar returns the grammar of the core commands alone.
+func CoreGrammar() *Grammar { return &Grammar{specs: Commands} }
+
+// NewGrammar returns the core grammar followed by extra commands, help
+// listing them before "help", which stays last.
+func NewGrammar(extra ...CommandSpec) *Grammar {
+	specs := make([]CommandSpec, 0, len(Commands)+len(extra))
+	specs = append(specs, Commands[:len(Commands)-1]...)
+	specs = append(specs, extra...)
+	return &Grammar{specs: append(specs, Commands[len(Commands)-1])}
+}
+
+// Commands returns the grammar's commands in the order help lists them.
+func (g *Grammar) Commands() []CommandSpec { return g.specs }
+
+// Lookup returns the spec of a command name or alias.
+func (g *Grammar) Lookup(name string) (CommandSpec, bool) {
 	name = strings.ToLower(name)
-	for _, c := range Commands {
-		if c.Name == name {
+	for _, c := range g.specs {
+		if c.Name == name || slices.Contains(c.Aliases, name) {
 			return c, true
-		}
-		for _, a := range c.Aliases {
-			if a == name {
-				return c, true
-			}
 		}
 	}
 	return CommandSpec{}, false
 }
 
-// ParseCommand parses a line of the grammar. The first word is the command;
-// an INC-n word anywhere among the leading words names the incident; words
-// of the form key=value (or --key value) are flags. Quotes group words.
-// An unknown command is an EINVALID error whose message lists the commands.
-func ParseCommand(line string) (Command, error) {
+// LookupCommand returns the spec of a core command name or alias.
+func LookupCommand(name string) (CommandSpec, bool) { return CoreGrammar().Lookup(name) }
+
+// ParseCommand parses a line of the core grammar (see Grammar.Parse).
+func ParseCommand(line string) (Command, error) { return CoreGrammar().Parse(line) }
+
+// Parse parses a line of the grammar. The first word is the command; an
+// INC-n word anywhere among the leading words names the incident; words of
+// the form key=value (or --key value) are flags. Quotes group words. An
+// unknown command is an EINVALID error whose message lists the commands.
+func (g *Grammar) Parse(line string) (Command, error) {
 	line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "/drone"))
 	if line == "" {
 		return Command{}, nil
 	}
 	name, rest := cutWord(line)
-	spec, ok := LookupCommand(name)
+	spec, ok := g.Lookup(name)
 	if !ok {
-		return Command{}, Errorf(EINVALID, "unknown command %q; commands: %s", name, commandNames())
+		return Command{}, Errorf(EINVALID, "unknown command %q; commands: %s", name, g.names())
 	}
 	cmd := Command{Name: spec.Name, Flags: map[string]string{}}
 	if w, after := cutWord(rest); IsRef(w) {
@@ -176,18 +197,21 @@ func closes(open, r rune) bool {
 	return r == open
 }
 
-func commandNames() string {
-	names := make([]string, len(Commands))
-	for i, c := range Commands {
+func (g *Grammar) names() string {
+	names := make([]string, len(g.specs))
+	for i, c := range g.specs {
 		names[i] = c.Name
 	}
 	return strings.Join(names, ", ")
 }
 
+// Help returns the help text of the core grammar (see Grammar.Help).
+func Help(topic string) string { return CoreGrammar().Help(topic) }
+
 // Help returns the help text: every command, or one command in detail.
-func Help(topic string) string {
+func (g *Grammar) Help(topic string) string {
 	if topic != "" {
-		if c, ok := LookupCommand(topic); ok {
+		if c, ok := g.Lookup(topic); ok {
 			s := fmt.Sprintf("%s\n  %s", c.Usage, c.Summary)
 			if len(c.Aliases) > 0 {
 				s += "\n  also: " + strings.Join(c.Aliases, ", ")
@@ -198,10 +222,10 @@ func Help(topic string) string {
 	var b strings.Builder
 	b.WriteString("drone commands:\n")
 	w := 0
-	for _, c := range Commands {
+	for _, c := range g.specs {
 		w = max(w, len(c.Name))
 	}
-	for _, c := range Commands {
+	for _, c := range g.specs {
 		fmt.Fprintf(&b, "  %-*s  %s\n", w, c.Name, c.Summary)
 	}
 	b.WriteString("An incident is named INC-n; in an incident's channel it may be left out.")

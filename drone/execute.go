@@ -26,10 +26,6 @@ type Reply struct {
 	Public bool
 }
 
-// Extension runs a command whose handling lives outside the core (tds,
-// summary), so that the grammar stays one while the core stays neutral.
-type Extension func(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error)
-
 // Execute runs a parsed command for an actor. here is the incident of the
 // channel the command came from (0 when none), used when the command names
 // no incident.
@@ -43,17 +39,14 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		if len(cmd.Args) > 0 {
 			topic = cmd.Args[0]
 		}
-		return &Reply{Text: Help(topic)}, nil
+		return &Reply{Text: s.Grammar().Help(topic)}, nil
 	case "declare":
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
 		return s.execList(ctx, cmd)
 	}
-	if ext, ok := s.Extensions[cmd.Name]; ok {
-		return ext(ctx, a, o, cmd)
-	}
-	if cmd.Name == "summary" || cmd.Name == "tds" || cmd.Name == "reportable" || cmd.Name == "reported" {
-		return nil, Errorf(EINVALID, "%s is not available: it is not enabled in this drone", cmd.Name)
+	if ext, ok := s.extension(cmd.Name); ok {
+		return ext.Run(ctx, a, o, cmd)
 	}
 	if cmd.Ref == 0 {
 		return nil, Errorf(EINVALID, "which incident? Name it (INC-n) or use the command in the incident's channel")
@@ -84,7 +77,7 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		inc, err := s.Reopen(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " "))
 		return changed(inc, err, func() string { return inc.Ref() + " reopened; status " + string(inc.Status) })
 	}
-	return nil, Errorf(EINVALID, "unknown command %q; commands: %s", cmd.Name, commandNames())
+	return nil, Errorf(EINVALID, "%s is not available: it is not enabled in this drone; commands: %s", cmd.Name, s.Grammar().names())
 }
 
 // changed is the public reply to a change of an incident, or its error.

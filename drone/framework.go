@@ -210,17 +210,10 @@ func invalidChoice(what, got string, allowed []string) *Error {
 	return Errorf(EINVALID, "unknown %s %q; allowed: %s", what, got, strings.Join(allowed, ", "))
 }
 
-// Problem is one inconsistency in configuration, located by its path in the
-// configuration file ("framework.zones[2]") so that the loader can name the line.
-type Problem struct {
-	Path    string
-	Message string
-}
-
-func (p Problem) String() string { return p.Path + ": " + p.Message }
-
 // Check reports every inconsistency of the framework: empty lists, duplicate
-// codes or names, severities outside 1-4.
+// codes or names, severities outside 1-4. Each problem carries its path in
+// the configuration file ("framework.zones[2]"), so that the loader can name
+// the line.
 func (f *Framework) Check() []Problem {
 	var p []Problem
 	add := func(path, format string, args ...any) {
@@ -275,9 +268,9 @@ func duplicates(path, what string, names []string) []Problem {
 		k := strings.ToUpper(strings.TrimSpace(n))
 		at := fmt.Sprintf("%s[%d]", path, i)
 		if k == "" {
-			p = append(p, Problem{at, "empty " + what})
+			p = append(p, Problem{Path: at, Message: "empty " + what})
 		} else if seen[k] {
-			p = append(p, Problem{at, fmt.Sprintf("duplicate %s %q", what, n)})
+			p = append(p, Problem{Path: at, Message: fmt.Sprintf("duplicate %s %q", what, n)})
 		}
 		seen[k] = true
 	}

@@ -63,3 +63,31 @@ func (s *Service) Claim(ctx context.Context, key string) (bool, error) {
 func (s *Service) Enqueue(ctx context.Context, jobs ...Job) error {
 	return s.Store.Update(ctx, func(tx Tx) error { return tx.Enqueue(ctx, jobs) })
 }
+
+// RecordDelivery records a message a medium sent; a key already recorded
+// keeps its first record.
+func (s *Service) RecordDelivery(ctx context.Context, d Delivery) error {
+	return s.Store.Update(ctx, func(tx Tx) error { return tx.RecordDelivery(ctx, d) })
+}
+
+// Delivery returns the message recorded for a delivery key; ok is false
+// when none was sent.
+func (s *Service) Delivery(ctx context.Context, key string) (Delivery, bool, error) {
+	return s.Store.Delivery(ctx, key)
+}
+
+// LastDelivery returns the last message sent to an address about an
+// incident (the zero MessageRef when none).
+func (s *Service) LastDelivery(ctx context.Context, incidentID, medium, address string) (MessageRef, error) {
+	return s.Store.LastDelivery(ctx, incidentID, medium, address)
+}
+
+// Deliveries returns the messages sent about an incident, oldest first.
+func (s *Service) Deliveries(ctx context.Context, incidentID string) ([]Delivery, error) {
+	return s.Store.Deliveries(ctx, incidentID)
+}
+
+// DeliveryCounts returns the number of messages sent, by medium.
+func (s *Service) DeliveryCounts(ctx context.Context) (map[string]int64, error) {
+	return s.Store.DeliveryCounts(ctx)
+}

@@ -88,24 +88,22 @@ func (r Roles) Check() []Problem {
 	for i, role := range r {
 		at := fmt.Sprintf("roles[%d]", i)
 		if role.Name == "" {
-			p = append(p, Problem{at + ".name", "a role needs a name"})
+			p = append(p, Problem{Path: at + ".name", Message: "a role needs a name"})
 		} else if seen[strings.ToLower(role.Name)] {
-			p = append(p, Problem{at + ".name", fmt.Sprintf("duplicate role %q", role.Name)})
+			p = append(p, Problem{Path: at + ".name", Message: fmt.Sprintf("duplicate role %q", role.Name)})
 		}
 		seen[strings.ToLower(role.Name)] = true
 		if len(role.Members) == 0 {
-			p = append(p, Problem{at + ".members", fmt.Sprintf("role %q has no members", role.Name)})
+			p = append(p, Problem{Path: at + ".members", Message: fmt.Sprintf("role %q has no members", role.Name)})
 		}
 		for j, perm := range role.Permissions {
 			if !slices.Contains(Permissions, perm) {
-				p = append(p, Problem{fmt.Sprintf("%s.permissions[%d]", at, j),
-					fmt.Sprintf("unknown permission %q; allowed: %s", perm, joinPerms(Permissions))})
+				p = append(p, Problem{Path: fmt.Sprintf("%s.permissions[%d]", at, j), Message: fmt.Sprintf("unknown permission %q; allowed: %s", perm, joinPerms(Permissions))})
 			}
 		}
 		for j, m := range role.Members {
 			if m != "*" && !strings.Contains(m, ":") {
-				p = append(p, Problem{fmt.Sprintf("%s.members[%d]", at, j),
-					fmt.Sprintf("member %q must be \"*\", \"platform:id\" or \"platform:group:id\"", m)})
+				p = append(p, Problem{Path: fmt.Sprintf("%s.members[%d]", at, j), Message: fmt.Sprintf("member %q must be \"*\", \"platform:id\" or \"platform:group:id\"", m)})
 			}
 		}
 	}

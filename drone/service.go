@@ -24,9 +24,9 @@ type Service struct {
 	Targets   Targets
 	Extractor Extractor // defaults to an ioc.Extractor with no options
 	Planners  []Planner
-	// Extensions handle the commands whose logic lives outside the core,
-	// keyed by command name ("tds", "summary").
-	Extensions map[string]Extension
+	// Extensions are the commands whose logic lives outside the core
+	// ("tds", "summary"), registered by the enabled integrations.
+	Extensions []Extension
 	// Advisor, when set, advises on new incidents from the threat library.
 	Advisor Advisor
 	// DefaultTLP and DefaultPAP apply when a declaration names none.

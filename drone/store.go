@@ -30,6 +30,17 @@ type Store interface {
 	// Claim records key and reports whether this is its first claim, so
 	// that a delivery a platform retries is handled once.
 	Claim(ctx context.Context, key string) (bool, error)
+
+	// Delivery returns the message recorded for a delivery key; ok is
+	// false when none was sent.
+	Delivery(ctx context.Context, key string) (d Delivery, ok bool, err error)
+	// LastDelivery returns the last message sent to an address about an
+	// incident (the zero MessageRef when none).
+	LastDelivery(ctx context.Context, incidentID, medium, address string) (MessageRef, error)
+	// Deliveries returns the messages sent about an incident, oldest first.
+	Deliveries(ctx context.Context, incidentID string) ([]Delivery, error)
+	// DeliveryCounts returns the number of messages sent, by medium.
+	DeliveryCounts(ctx context.Context) (map[string]int64, error)
 }
 
 // Tx is what an operation may do inside one Store transaction.
@@ -52,6 +63,9 @@ type Tx interface {
 	PutRef(ctx context.Context, incidentID, key, value string) error
 	// FindRef returns the number of the incident (key, value) names, or 0.
 	FindRef(ctx context.Context, key, value string) (int64, error)
+	// RecordDelivery records a message sent; a key already recorded keeps
+	// its first record.
+	RecordDelivery(ctx context.Context, d Delivery) error
 	// Enqueue adds jobs to the durable queue; a job whose UniqueKey is
 	// already queued or running is skipped.
 	Enqueue(ctx context.Context, jobs []Job) error

@@ -27,6 +27,21 @@ const (
 	EntryAttachment = "attachment"
 )
 
+// ChangesIncident reports whether an entry of kind changes a declared
+// incident as every copy of it shows it (a TheHive case, a chat notice):
+// its indicators, its lead, its status, its story. Planners follow these
+// and say what they add: the declaration, which creates the copies, and
+// kept files (EntryAttachment), which only TheHive takes. External and
+// delivery entries are the integrations' own writes: following them would
+// make every job cause another.
+func ChangesIncident(kind string) bool {
+	switch kind {
+	case EntryObservables, EntryAcknowledged, EntryLead, EntryStatus, EntryUpdate, EntryReopened:
+		return true
+	}
+	return false
+}
+
 // Entry is one change on an incident's timeline. Entries are hash-chained per
 // incident: each holds the hash of the one before it, so rewriting or removing
 // an entry breaks the chain, which Verify reports.

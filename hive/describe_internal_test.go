@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/queue"
 )
 
 func sampleState() *incidentState {
@@ -115,6 +117,28 @@ func TestObservableBatches(t *testing.T) {
 	}
 }
 
+// verdict is what queue.Steer makes of a classified failure.
+type verdict int
+
+const (
+	verdictRetry verdict = iota
+	verdictSnooze
+	verdictCancel
+)
+
+func steered(err error) (verdict, time.Duration) {
+	out := queue.Steer(classify(err))
+	var snooze *river.JobSnoozeError
+	var cancel *river.JobCancelError
+	switch {
+	case errors.As(out, &snooze):
+		return verdictSnooze, snooze.Duration
+	case errors.As(out, &cancel):
+		return verdictCancel, 0
+	}
+	return verdictRetry, 0
+}
+
 func TestClassify(t *testing.T) {
 	api := func(status int, typ, msg string) error {
 		return fmt.Errorf("creating case: %w", &APIError{Status: status, Type: typ, Message: msg, Method: "POST", Path: "/api/v1/case"})
@@ -134,7 +158,8 @@ func TestClassify(t *testing.T) {
 		"429":             {tooMany, verdictSnooze, 3 * time.Second},
 		"invalid":         {fmt.Errorf("%w: unknown TLP", ErrInvalidInput), verdictCancel, 0},
 		"store":           {errors.New("database is locked"), verdictRetry, 0},
-		"gone":            {permanent(errors.New("no incident")), verdictCancel, 0},
+		"gone":            {drone.Permanent(errors.New("no incident")), verdictCancel, 0},
+		"not found":       {fmt.Errorf("reading: %w", drone.Errorf(drone.ENOTFOUND, "no incident")), verdictCancel, 0},
 		"refused value":   {&observableError{dataType: "ip", failures: []ObservableFailure{{Type: "AttributeCheckingError"}}}, verdictCancel, 0},
 		"server trouble":  {&observableError{dataType: "ip", failures: []ObservableFailure{dup, {Type: "InternalError"}}}, verdictRetry, 0},
 		"refused + 5xx":   {syncErrors{api(404, "NotFoundError", "ObservableType x not found"), api(500, "", "")}, verdictRetry, 0},
@@ -142,12 +167,12 @@ func TestClassify(t *testing.T) {
 		"refused + 400":   {syncErrors{api(404, "NotFoundError", "x"), api(400, "BadRequest", "y")}, verdictCancel, 0},
 		"429 no duration": {&APIError{Status: http.StatusTooManyRequests}, verdictSnooze, defaultRetryAfter},
 	} {
-		v, wait := classify(tc.err)
+		v, wait := steered(tc.err)
 		if v != tc.want || wait != tc.wait {
 			t.Errorf("%s: verdict %d wait %v, want %d %v", name, v, wait, tc.want, tc.wait)
 		}
 	}
-	if v, wait := classify(ErrRateLimited); v != verdictSnooze || wait < throttleWait || wait >= 2*throttleWait {
+	if v, wait := steered(ErrRateLimited); v != verdictSnooze || wait < throttleWait || wait >= 2*throttleWait {
 		t.Errorf("client-side limit: verdict %d wait %v", v, wait)
 	}
 }

@@ -67,8 +67,10 @@
 // after a lost answer would log an update twice. The price: edits made to
 // the description in TheHive are replaced at the incident's next change.
 //
-// Failures steer the job: 5xx answers, timeouts and connection errors
-// return an error, which the queue retries with exponential backoff and
+// Failures steer the job, said in drone's words (drone.Permanent,
+// drone.RetryAfter) and mapped by queue.Steer like every worker's: 5xx
+// answers, timeouts and connection errors stay plain errors, which the
+// queue retries with exponential backoff and
 // jitter; 429 snoozes the job for TheHive's Retry-After without spending an
 // attempt; other 4xx answers (a refused key, an unknown custom field or data
 // type) cancel the job at once. A job that ends dead writes a delivery

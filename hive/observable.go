@@ -201,10 +201,11 @@ func observableFromWire(api string, w wireObservable) Observable {
 }
 
 // failureData reads {"data": "..."}, or the file name of a refused
-// attachment; anything else is kept as text.
+// attachment; data of another kind (a list, a number) is kept as the JSON
+// TheHive sent, and an object drone cannot read gives "".
 func failureData(raw json.RawMessage) string {
 	var obj struct {
-		Data       any `json:"data"`
+		Data       json.RawMessage `json:"data"`
 		Attachment *struct {
 			Name string `json:"name"`
 		} `json:"attachment"`
@@ -212,15 +213,16 @@ func failureData(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &obj) != nil {
 		return ""
 	}
-	if obj.Data == nil {
+	data := bytes.TrimSpace(obj.Data)
+	if len(data) == 0 || string(data) == "null" {
 		if obj.Attachment != nil {
 			return obj.Attachment.Name
 		}
 		return ""
 	}
-	if s, ok := obj.Data.(string); ok {
+	var s string
+	if json.Unmarshal(data, &s) == nil {
 		return s
 	}
-	b, _ := json.Marshal(obj.Data)
-	return string(b)
+	return string(data)
 }

@@ -125,7 +125,7 @@ func (w *Worker) attachOriginal(ctx context.Context, cs caseRef, inc *drone.Inci
 	}
 	content, err := readOriginal(o)
 	if err != nil {
-		return "", permanent(&fileError{ref: inc.Ref(), o: o, err: err})
+		return "", drone.Permanent(&fileError{ref: inc.Ref(), o: o, err: err})
 	}
 	res, err := w.client.CreateFileObservable(ctx, cs.id, FileObservableInput{Name: o.name, ContentType: o.ctype,
 		Content: content, Message: originalMessage(inc, o), TLP: inc.TLP, PAP: inc.PAP})

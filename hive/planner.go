@@ -23,20 +23,13 @@ type SyncArgs struct {
 // Kind returns SyncKind, which River files the job under.
 func (SyncArgs) Kind() string { return SyncKind }
 
-// syncedKinds are the timeline entries that change the case. External and
-// delivery entries are the sync's own writes: planning jobs for them would
-// make every sync cause another. Attachment entries are files kept for the
-// incident (a reported message) that the case gets as file observables;
-// the sync writes none itself.
-var syncedKinds = map[string]bool{
-	drone.EntryAttachment:   true,
-	drone.EntryDeclared:     true,
-	drone.EntryObservables:  true,
-	drone.EntryAcknowledged: true,
-	drone.EntryLead:         true,
-	drone.EntryStatus:       true,
-	drone.EntryUpdate:       true,
-	drone.EntryReopened:     true,
+// synced reports whether an entry of kind changes the case: every change
+// of the incident (drone.ChangesIncident), and two the chat notices do not
+// follow: the declaration, which creates the case, and kept files
+// (EntryAttachment, a reported message) that the case gets as file
+// observables; the sync writes none itself.
+func synced(kind string) bool {
+	return drone.ChangesIncident(kind) || kind == drone.EntryDeclared || kind == drone.EntryAttachment
 }
 
 // Planner plans one hive.sync job per incident event that TheHive must
@@ -49,7 +42,7 @@ var _ drone.Planner = Planner{}
 // timeline sequence so that an operation retried by its caller enqueues it
 // once.
 func (Planner) Plan(e drone.Event) []drone.Job {
-	if !syncedKinds[e.Kind] || e.Incident == nil {
+	if !synced(e.Kind) || e.Incident == nil {
 		return nil
 	}
 	args := SyncArgs{IncidentID: e.Incident.ID, Seq: e.Entry.Seq, EntryKind: e.Kind}

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // Waits of a snoozed job.
@@ -45,73 +46,59 @@ func (e syncErrors) Error() string {
 
 func (e syncErrors) Unwrap() []error { return e }
 
-// permanentError is a failure on drone's side that no retry can mend, such
-// as a job naming an incident the store does not hold.
-type permanentError struct{ err error }
-
-func permanent(err error) error { return &permanentError{err} }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-
-// verdict is what becomes of a failed job.
-type verdict int
-
-const (
-	verdictRetry  verdict = iota // again later, with backoff; dead after the last attempt
-	verdictSnooze                // again after a wait, without spending an attempt
-	verdictCancel                // dead now: retrying cannot help
-)
-
-// classify decides a failure's verdict. Of several failures, a snooze wins
-// (TheHive asked drone to slow down), then a retry (the job runs again and
-// re-sends the refused parts, which fail again and cancel it then).
-func classify(err error) (verdict, time.Duration) {
+// classify says each failure in drone's words, by TheHive's rules: a 429
+// or drone's own limit asks for a wait, a refusal (another 4xx, a value
+// TheHive will refuse again, a TLS failure) is permanent, and anything else
+// (5xx, timeouts, the store, the context) may pass later. The failures of
+// a sync's independent steps are classified one by one; queue.Steer then
+// lets a wait win (TheHive asked drone to slow down), then a retry (the
+// job runs again and re-sends the refused parts, which fail again and
+// cancel it then).
+func classify(err error) error {
 	var many syncErrors
 	if !errors.As(err, &many) {
 		return classifyOne(err)
 	}
-	v, wait := verdictCancel, time.Duration(0)
-	for _, e := range many {
-		ev, ew := classifyOne(e)
-		switch {
-		case ev == verdictSnooze:
-			v, wait = verdictSnooze, max(wait, ew)
-		case ev == verdictRetry && v == verdictCancel:
-			v = verdictRetry
-		}
+	out := make(syncErrors, len(many))
+	for i, e := range many {
+		out[i] = classifyOne(e)
 	}
-	return v, wait
+	return out
 }
 
-func classifyOne(err error) (verdict, time.Duration) {
-	var pe *permanentError
+func classifyOne(err error) error {
 	var oe *observableError
 	var te *transportError
 	ae := asAPIError(err)
+	_, waits := drone.RetryDelay(err)
 	switch {
-	case errors.As(err, &pe):
-		return verdictCancel, 0
+	case waits || drone.IsPermanent(err):
+		return err // said already, as a job naming an incident the store does not hold
 	case errors.As(err, &oe):
 		if oe.retryable() {
-			return verdictRetry, 0
+			return err
 		}
-		return verdictCancel, 0
+		return drone.Permanent(err)
 	case ae != nil && ae.Status == http.StatusTooManyRequests:
-		return verdictSnooze, retryAfter(ae.RetryAfter)
+		return drone.RetryAfter(retryAfter(ae.RetryAfter), err)
 	case errors.Is(err, ErrRateLimited):
 		// drone's own limit: wait a little, with jitter so that the queued
 		// jobs do not all come back together.
-		return verdictSnooze, throttleWait + rand.N(throttleWait)
+		return drone.RetryAfter(throttleWait+rand.N(throttleWait), err)
 	case ae != nil, errors.Is(err, ErrInvalidInput), errors.As(err, &te):
 		if Retryable(err) {
-			return verdictRetry, 0
+			return err
 		}
-		return verdictCancel, 0
+		return drone.Permanent(err)
 	}
-	// Anything else failed on drone's side (the store) or the context ended:
-	// a later attempt may pass.
-	return verdictRetry, 0
+	return err
+}
+
+// refused reports whether a classified failure cancels the job: nothing in
+// it asks for a wait, and no part of it may pass on a retry.
+func refused(err error) bool {
+	_, waits := drone.RetryDelay(err)
+	return !waits && drone.IsPermanent(err)
 }
 
 func retryAfter(d time.Duration) time.Duration {
@@ -165,30 +152,28 @@ func hint(err error) string {
 	return ""
 }
 
-// steer turns the outcome of a sync into what River does with the job, and
-// records on the incident's timeline a job that is dead.
+// steer turns the outcome of a sync into what River does with the job
+// (queue.Steer), and records on the incident's timeline a job that is dead.
 func (w *Worker) steer(ctx context.Context, job *river.Job[SyncArgs], err error) error {
 	if err == nil {
 		return nil
 	}
-	v, wait := classify(err)
-	err = explain(err)
+	err = explain(classify(err))
 	log := w.log.With("job", job.ID, "incident", job.Args.IncidentID, "seq", job.Args.Seq, "attempt", job.Attempt)
+	wait, snooze := drone.RetryDelay(err)
 	switch {
-	case v == verdictSnooze:
+	case snooze:
 		log.InfoContext(ctx, "TheHive sync waits before trying again", "wait", wait, "err", err)
-		return river.JobSnooze(wait)
-	case v == verdictRetry && job.Attempt < job.MaxAttempts:
+	case refused(err):
+		log.ErrorContext(ctx, "TheHive sync refused; not retrying", "err", err)
+		w.recordDead(ctx, job, err, "retrying cannot help")
+	case job.Attempt < job.MaxAttempts:
 		log.WarnContext(ctx, "TheHive sync failed; it will be retried", "err", err)
-		return err
-	case v == verdictRetry:
+	default:
 		log.ErrorContext(ctx, "TheHive sync failed for good", "err", err)
 		w.recordDead(ctx, job, err, fmt.Sprintf("gave up after %d attempts", job.Attempt))
-		return err
 	}
-	log.ErrorContext(ctx, "TheHive sync refused; not retrying", "err", err)
-	w.recordDead(ctx, job, err, "retrying cannot help")
-	return river.JobCancel(err)
+	return queue.Steer(err)
 }
 
 // recordDead writes a delivery entry on the incident's timeline, with

@@ -136,8 +136,7 @@ func needsFiles(kind string, cs caseRef) bool {
 // not, or only refused some of what was sent. After an outage or a 429 a
 // PATCH would fail alike; the job's retry carries it.
 func reachable(pushErr error) bool {
-	v, _ := classify(pushErr)
-	return pushErr == nil || v == verdictCancel
+	return pushErr == nil || refused(classify(pushErr))
 }
 
 // compact drops the steps that succeeded and flattens nested failures.
@@ -166,7 +165,7 @@ func (w *Worker) entryKind(ctx context.Context, st *incidentState, args SyncArgs
 	}
 	e, ok := st.entry(args.Seq)
 	if !ok {
-		return "", permanent(fmt.Errorf("%s has no timeline entry %d", st.inc.Ref(), args.Seq))
+		return "", drone.Permanent(fmt.Errorf("%s has no timeline entry %d", st.inc.Ref(), args.Seq))
 	}
 	return e.Kind, nil
 }
@@ -175,7 +174,7 @@ func (w *Worker) entryKind(ctx context.Context, st *incidentState, args SyncArgs
 func (w *Worker) load(ctx context.Context, id string) (*incidentState, error) {
 	inc, err := w.svc.IncidentByID(ctx, id)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, permanent(fmt.Errorf("reading incident %s: %w", id, err))
+		return nil, drone.Permanent(fmt.Errorf("reading incident %s: %w", id, err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading incident %s: %w", id, err)
@@ -217,7 +216,12 @@ type caseRef struct {
 func (w *Worker) ensureCase(ctx context.Context, st *incidentState) (caseRef, error) {
 	inc := st.inc
 	if id := inc.External[ExtCaseID]; id != "" {
-		n, _ := strconv.Atoi(inc.External[ExtCaseNumber])
+		n, err := strconv.Atoi(inc.External[ExtCaseNumber])
+		if err != nil {
+			// drone recorded it with the id; no retry can mend it.
+			return caseRef{}, drone.Permanent(fmt.Errorf("%s: the TheHive case number recorded with case %s (%s) is not a number: %w",
+				inc.Ref(), id, ExtCaseNumber, err))
+		}
 		return caseRef{id: id, number: n}, nil
 	}
 	found, err := w.client.FindCasesByTag(ctx, CaseTag(inc.ID))

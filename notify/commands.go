@@ -33,9 +33,29 @@ func ParsePeriod(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// Extensions are the notifier's commands of drone's grammar: summary,
+// reportable and reported.
+func (n *Notifier) Extensions() []drone.Extension {
+	return []drone.Extension{
+		{CommandSpec: drone.CommandSpec{Name: "summary", Usage: "summary [PERIOD]",
+			Summary: "post the SOC summary: open incidents and the DRONE measures"},
+			Options: []drone.ExtensionOption{{Name: "period", Description: "How far back, such as 24h, 7d or 2w (default 7d)", MaxLength: 10}},
+			Run:     n.Summary},
+		{CommandSpec: drone.CommandSpec{Name: "reportable", Usage: "reportable [INC-n] [NOTE]",
+			Summary: "mark an incident reportable to an authority: the regulatory clocks start"},
+			Options: []drone.ExtensionOption{{Name: "incident", Incident: true}, {Name: "note", Description: "Why it is reportable", MaxLength: 1000}},
+			Run:     n.Reportable},
+		{CommandSpec: drone.CommandSpec{Name: "reported", Usage: "reported [INC-n] REGIME",
+			Summary: "record that the incident was reported under a regime (GDPR, NIS2...)"},
+			Options: []drone.ExtensionOption{{Name: "incident", Incident: true},
+				{Name: "regime", Description: "The regime reported under, such as GDPR or NIS2", Required: true, MaxLength: 100}},
+			Run: n.Reported},
+	}
+}
+
 // Summary runs "/drone summary [PERIOD]": the report of the last PERIOD
 // (default 7d), posted in the channel, listing only incidents at most
-// notify.summary_tlp. It is a drone.Extension.
+// notify.summary_tlp.
 func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	period := 7 * 24 * time.Hour
 	if len(cmd.Args) > 0 {
@@ -63,7 +83,7 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 }
 
 // Reportable runs "/drone reportable INC-n [aware=TIME] [NOTE]", which
-// starts the regulatory clocks. It is a drone.Extension.
+// starts the regulatory clocks.
 func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	if cmd.Ref == 0 {
 		return nil, drone.Errorf(drone.EINVALID, "usage: reportable INC-n [aware=2026-03-01T08:00:00Z] [NOTE]")
@@ -93,7 +113,7 @@ func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin
 }
 
 // Reported runs "/drone reported INC-n REGIME [NOTE]", which records that
-// the report under one regulatory clock was made. It is a drone.Extension.
+// the report under one regulatory clock was made.
 func (n *Notifier) Reported(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
 	if cmd.Ref == 0 || len(cmd.Args) == 0 {
 		return nil, drone.Errorf(drone.EINVALID, "usage: reported INC-n REGIME [NOTE], a regime being one of: %s", n.clockNames())
@@ -152,7 +172,7 @@ type TestResult struct {
 	Target  string
 	Medium  string
 	Address string
-	Ref     MessageRef
+	Ref     drone.MessageRef
 	Err     error
 }
 
@@ -183,7 +203,13 @@ func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.
 	}
 	var out []TestResult
 	for _, name := range rule.Targets {
-		t, _ := n.router.Target(name)
+		t, ok := n.router.Target(name)
+		if !ok {
+			// The configuration check refuses such a rule; a Notifier
+			// built around it says so rather than sending nothing.
+			out = append(out, TestResult{Target: name, Err: drone.Errorf(drone.EINVALID, "rule %q names no target %q", rule.Name, name)})
+			continue
+		}
 		for _, addr := range t.To {
 			res := TestResult{Target: name, Medium: t.Medium, Address: addr}
 			res.Ref, res.Err = n.testOne(ctx, rule, t, addr, event, rec)
@@ -193,36 +219,35 @@ func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.
 	return out, nil
 }
 
-func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (MessageRef, error) {
+func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (drone.MessageRef, error) {
 	if event != EventDigest && !n.router.Cleared(t, rec.Incident.TLP) {
-		return MessageRef{}, errWithheld
+		return drone.MessageRef{}, errWithheld
 	}
-	medium := n.media[t.Medium]
-	if medium == nil {
-		return MessageRef{}, fmt.Errorf("no %s medium is on", t.Medium)
+	if !n.on(t.Medium) {
+		return drone.MessageRef{}, fmt.Errorf("no %s medium is on", t.Medium)
 	}
 	key := "test/" + rule.Name + "/" + uuid.NewString()
 	now := n.now()
-	var m *Message
+	var notice *drone.Notice
+	var view *View
 	if event == EventDigest {
 		r, err := n.Report(ctx, now.Add(-n.cfg.Digest.Period), now, func(inc *drone.Incident) bool {
 			return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
 		})
 		if err != nil {
-			return MessageRef{}, err
+			return drone.MessageRef{}, err
 		}
-		notice := DigestNotice(r, rule.Audience)
-		m = &Message{Key: key, Event: event, Notice: notice, Report: r, View: &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}}
+		notice = DigestNotice(r, rule.Audience)
+		view = &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}
 	} else {
 		in := NoticeInput{Record: rec, Event: event, Seq: int64(len(rec.Timeline)), Audience: rule.Audience, Now: now, Added: rec.Observables}
-		notice := n.redactor.BuildNotice(in)
-		m = &Message{Key: key, Event: event, Notice: notice, Record: rec,
-			View: n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)}
+		notice = n.redactor.BuildNotice(in)
+		view = n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
 	}
-	m.Notice.Actions = nil // the sample incident is not one to act on
-	m.Notice.Subject = "[TEST] " + m.Notice.Subject
-	m.Notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + m.Notice.Headline
-	return medium.Send(ctx, addr, m, MessageRef{})
+	notice.Actions = nil // the sample incident is not one to act on
+	notice.Subject = "[TEST] " + notice.Subject
+	notice.Headline = "[TEST — drone notify test " + rule.Name + "] " + notice.Headline
+	return n.send(ctx, t.Medium, addr, &drone.Message{Key: key, Event: event, Notice: notice}, view, drone.MessageRef{})
 }
 
 // SampleRecord is a made-up incident at the lowest TLP, with one indicator

@@ -123,13 +123,6 @@ type Clock struct {
 	Reminders []time.Duration `yaml:"reminders"`
 }
 
-// Media names.
-const (
-	MediumEmail   = "email"
-	MediumSlack   = "slack"
-	MediumDiscord = "discord"
-)
-
 // Event kinds a rule can match.
 const (
 	EventDeclared     = "declared"
@@ -159,8 +152,11 @@ func (c Config) Enabled() bool {
 	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Inbound.Enabled()
 }
 
-// WithDefaults returns c with every unset field at its default.
+// WithDefaults returns c with every unset field at its default, those of
+// Email and Inbound included.
 func (c Config) WithDefaults() Config {
+	c.Email = c.Email.WithDefaults()
+	c.Inbound = c.Inbound.WithDefaults()
 	if c.BatchWindow <= 0 {
 		c.BatchWindow = time.Minute
 	}
@@ -276,7 +272,7 @@ func (v *validator) targets() {
 // medium checks a target's medium is on and its addresses are of its kind.
 func (v *validator) medium(at string, t Target) {
 	switch t.Medium {
-	case MediumEmail:
+	case drone.MediumEmail:
 		if !v.c.Email.Enabled() {
 			v.errf("%s: sends by e-mail, but e-mail is off: set notify.email.host", at)
 		}
@@ -285,7 +281,7 @@ func (v *validator) medium(at string, t Target) {
 				v.errf("%s: %q is not an e-mail address", at, a)
 			}
 		}
-	case MediumSlack, MediumDiscord:
+	case drone.MediumSlack, drone.MediumDiscord:
 		if v.media != nil && !v.media[t.Medium] {
 			v.errf("%s: sends to %s, but no %s medium is on: configure %s.bot_token (or remove the target)", at, t.Medium, t.Medium, t.Medium)
 		}
@@ -318,10 +314,10 @@ func chatAddress(medium, a string) string {
 		}
 		return ""
 	}
-	if medium == MediumSlack && !slackChannelID.MatchString(a) {
+	if medium == drone.MediumSlack && !slackChannelID.MatchString(a) {
 		return "is not a Slack channel id (C… or G…, under the channel's name in Slack) or webhook URL"
 	}
-	if medium == MediumDiscord && !snowflake.MatchString(a) {
+	if medium == drone.MediumDiscord && !snowflake.MatchString(a) {
 		return "is not a Discord channel id (Copy Channel ID in Discord's developer mode) or webhook URL"
 	}
 	return ""

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"time"
 
@@ -16,8 +15,7 @@ import (
 // they survive restarts and agree with drone report. (Failed and dead
 // deliveries are River jobs, which drone_jobs already counts.)
 type Metrics struct {
-	store drone.Reader
-	db    *sql.DB
+	svc *drone.Service
 }
 
 // Buckets of the duration histograms, in seconds: one minute to a month.
@@ -36,9 +34,10 @@ var durationDescs = map[string]*prometheus.Desc{
 var sentDesc = prometheus.NewDesc("drone_notify_messages_sent_total",
 	"Notification messages sent, by medium.", []string{"medium"}, nil)
 
-// NewMetrics returns the collector of the measures of store and of the
-// messages recorded in db. Register it on drone serve's /metrics registry.
-func NewMetrics(store drone.Reader, db *sql.DB) *Metrics { return &Metrics{store: store, db: db} }
+// NewMetrics returns the collector of the measures of the service's
+// incidents and of the messages recorded as sent. Register it on drone
+// serve's /metrics registry.
+func NewMetrics(svc *drone.Service) *Metrics { return &Metrics{svc: svc} }
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -56,25 +55,20 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.collectDurations(ctx, ch)
 }
 
-// collectSent counts the recorded messages; without the table (the
-// notifier never ran) there is nothing to count.
+// collectSent counts the recorded messages. A store that cannot answer
+// is reported by the store's own collector.
 func (m *Metrics) collectSent(ctx context.Context, ch chan<- prometheus.Metric) {
-	rows, err := m.db.QueryContext(ctx, `SELECT medium, COUNT(*) FROM notify_delivery GROUP BY medium`)
+	counts, err := m.svc.DeliveryCounts(ctx)
 	if err != nil {
 		return
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var medium string
-		var n float64
-		if rows.Scan(&medium, &n) == nil {
-			ch <- prometheus.MustNewConstMetric(sentDesc, prometheus.CounterValue, n, medium)
-		}
+	for medium, n := range counts {
+		ch <- prometheus.MustNewConstMetric(sentDesc, prometheus.CounterValue, float64(n), medium)
 	}
 }
 
 func (m *Metrics) collectDurations(ctx context.Context, ch chan<- prometheus.Metric) {
-	incs, err := m.store.Incidents(ctx, drone.IncidentFilter{Limit: maxReportIncidents})
+	incs, err := m.svc.Incidents(ctx, drone.IncidentFilter{Limit: maxReportIncidents})
 	if err != nil {
 		return // the store's own collector reports the database down
 	}

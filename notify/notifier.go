@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -34,7 +33,7 @@ const QueueEmail = "notify_email"
 // laneOf returns the queue of a delivery by its medium ("" is the default
 // queue).
 func laneOf(medium string) string {
-	if medium == MediumEmail {
+	if medium == drone.MediumEmail {
 		return QueueEmail
 	}
 	return ""
@@ -44,7 +43,7 @@ func laneOf(medium string) string {
 // with their workers: the e-mail queue, two workers per SMTP session, so
 // that a session never waits for a worker to bring its next message.
 func (n *Notifier) Lanes() map[string]int {
-	return map[string]int{QueueEmail: 2 * n.cfg.Email.WithDefaults().Connections}
+	return map[string]int{QueueEmail: 2 * n.cfg.Email.Connections}
 }
 
 // eventDelivery is the notice to the SOC of a delivery that failed for good.
@@ -52,17 +51,17 @@ const eventDelivery = "delivery"
 
 // Notifier routes incident events to targets and delivers them.
 type Notifier struct {
-	cfg        Config
-	svc        *drone.Service
-	router     *Router
-	media      map[string]Medium
-	sender     *email.Sender
-	deliveries *Deliveries
-	templates  *Templates
-	redactor   Redactor
-	org, soc   string
-	log        *slog.Logger
-	now        func() time.Time
+	cfg       Config
+	svc       *drone.Service
+	router    *Router
+	media     map[string]drone.Medium // the chat media, by name
+	email     *EmailMedium            // nil when e-mail is off
+	sender    *email.Sender
+	templates *Templates
+	redactor  Redactor
+	org, soc  string
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu      sync.Mutex
 	records map[string]*cachedRecord
@@ -74,11 +73,9 @@ type Options struct {
 	// Service is drone's core: the notifier reads incidents through it and
 	// records missed targets and reminders on their timelines.
 	Service *drone.Service
-	// DB is drone's database, where sent messages are recorded.
-	DB *sql.DB
 	// Media are the chat media (Slack, Discord) besides e-mail, which the
 	// notifier builds from Config.Email.
-	Media []Medium
+	Media []drone.Medium
 	// EmailTLS, when set, replaces the TLS settings of the SMTP relay.
 	EmailTLS *tls.Config
 	// Org and SOC name the organisation and its SOC in messages.
@@ -90,7 +87,7 @@ type Options struct {
 // New returns a Notifier. It creates the table of sent messages if needed.
 func New(ctx context.Context, o Options) (*Notifier, error) {
 	cfg := o.Config.WithDefaults()
-	n := &Notifier{cfg: cfg, svc: o.Service, router: NewRouter(cfg, o.Service.Framework), media: map[string]Medium{},
+	n := &Notifier{cfg: cfg, svc: o.Service, router: NewRouter(cfg, o.Service.Framework), media: map[string]drone.Medium{},
 		redactor: Redactor{Extractor: o.Service.Extractor}, org: o.Org, soc: o.SOC, log: o.Log,
 		now: time.Now, records: map[string]*cachedRecord{}}
 	if n.log == nil {
@@ -107,19 +104,39 @@ func New(ctx context.Context, o Options) (*Notifier, error) {
 	if n.templates, err = NewTemplates(override); err != nil {
 		return nil, err
 	}
-	if n.deliveries, err = OpenDeliveries(ctx, o.DB); err != nil {
-		return nil, err
-	}
 	if cfg.Email.Enabled() {
 		if n.sender, err = email.NewSender(cfg.Email, o.EmailTLS); err != nil {
 			return nil, err
 		}
-		n.media[MediumEmail] = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email.WithDefaults(), Now: n.now}
+		n.email = &EmailMedium{Sender: n.sender, Templates: n.templates, Config: cfg.Email, Now: n.now}
 	}
-	for _, m := range o.Media {
+	n.UseMedia(o.Media)
+	return n, nil
+}
+
+// UseMedia adds chat media (Slack, Discord) besides e-mail. Call it before
+// the queue starts: the delivery workers read the media without a lock.
+func (n *Notifier) UseMedia(media []drone.Medium) {
+	for _, m := range media {
 		n.media[m.Name()] = m
 	}
-	return n, nil
+}
+
+// on reports whether the medium of that name is on.
+func (n *Notifier) on(medium string) bool {
+	return (medium == drone.MediumEmail && n.email != nil) || n.media[medium] != nil
+}
+
+// send sends m to address by the named medium: e-mail renders view with
+// the templates, a chat medium renders the notice its own way.
+func (n *Notifier) send(ctx context.Context, medium, address string, m *drone.Message, view *View, prev drone.MessageRef) (drone.MessageRef, error) {
+	if medium == drone.MediumEmail && n.email != nil {
+		return n.email.Send(ctx, address, m, view, prev)
+	}
+	if chat := n.media[medium]; chat != nil {
+		return chat.Send(ctx, address, m, prev)
+	}
+	return drone.MessageRef{}, fmt.Errorf("no %s medium is on", medium)
 }
 
 // Close ends the SMTP sessions kept open.
@@ -134,7 +151,9 @@ func (n *Notifier) Close() error {
 func (n *Notifier) Templates() *Templates { return n.templates }
 
 // Deliveries returns the record of sent messages.
-func (n *Notifier) Deliveries() *Deliveries { return n.deliveries }
+func (n *Notifier) Deliveries(ctx context.Context, incidentID string) ([]drone.Delivery, error) {
+	return n.svc.Deliveries(ctx, incidentID)
+}
 
 // deliverArgs are the arguments of a notify.deliver job.
 type deliverArgs struct {

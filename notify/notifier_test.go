@@ -42,10 +42,10 @@ var (
 func testConfig() Config {
 	return Config{
 		Targets: []Target{
-			{Name: "soc", Medium: MediumEmail, To: []string{"soc@example.org", "analyst@example.org"}, Clearance: "RED"},
-			{Name: "leaders", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
-			{Name: "partners", Medium: MediumEmail, To: []string{"partner@example.net"}, Clearance: "GREEN"},
-			{Name: "legal", Medium: MediumEmail, To: []string{"dpo@example.org"}, Clearance: "AMBER+STRICT"},
+			{Name: "soc", Medium: drone.MediumEmail, To: []string{"soc@example.org", "analyst@example.org"}, Clearance: "RED"},
+			{Name: "leaders", Medium: drone.MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
+			{Name: "partners", Medium: drone.MediumEmail, To: []string{"partner@example.net"}, Clearance: "GREEN"},
+			{Name: "legal", Medium: drone.MediumEmail, To: []string{"dpo@example.org"}, Clearance: "AMBER+STRICT"},
 		},
 		Rules: []Rule{
 			{Name: "soc", Events: []string{"all"}, Targets: []string{"soc"}},
@@ -79,7 +79,7 @@ func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
 		t.Fatalf("test configuration: %v", err)
 	}
 	f.svc.Extractor, f.svc.Now = ioc.New(ioc.Options{}), f.clock.Now
-	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, DB: f.db.SQL(), EmailTLS: relay.ClientTLS(),
+	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, EmailTLS: relay.ClientTLS(),
 		Org: "Example Org", SOC: "Example SOC", Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestEventsFanOutThreadedAndWithinClearance(t *testing.T) {
 			t.Fatalf("the leaders' mail shows %s:\n%s", raw, ciso[0].Data)
 		}
 	}
-	sent, err := f.n.Deliveries().List(ctx, inc.ID)
+	sent, err := f.n.Deliveries(ctx, inc.ID)
 	if err != nil || len(sent) != 5 {
 		t.Fatalf("%d deliveries recorded (%v), want 5", len(sent), err)
 	}
@@ -395,7 +395,7 @@ func TestReportMeasures(t *testing.T) {
 		t.Fatalf("open %d opened %d, want 2 and 3", len(r.Open), len(r.Opened))
 	}
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewMetrics(f.db, f.db.SQL()))
+	reg.MustRegister(NewMetrics(f.svc))
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

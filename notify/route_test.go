@@ -16,7 +16,7 @@ func randomConfig(rng *rand.Rand, fw drone.Framework) Config {
 	var c Config
 	c.Email.Host, c.Email.From = "relay.example.org", "drone@example.org"
 	for i := range 1 + rng.IntN(5) {
-		t := Target{Name: "t" + string(rune('a'+i)), Medium: MediumEmail, Clearance: fw.TLP[rng.IntN(len(fw.TLP))]}
+		t := Target{Name: "t" + string(rune('a'+i)), Medium: drone.MediumEmail, Clearance: fw.TLP[rng.IntN(len(fw.TLP))]}
 		for j := range 1 + rng.IntN(3) {
 			t.To = append(t.To, t.Name+string(rune('0'+j))+"@example.org")
 		}
@@ -108,8 +108,8 @@ func TestNothingAboveClearanceIsEverRouted(t *testing.T) {
 func TestRouteDeduplicatesAddressesPreferringResponders(t *testing.T) {
 	fw := drone.DefaultFramework()
 	cfg := Config{Targets: []Target{
-		{Name: "soc", Medium: MediumEmail, To: []string{"soc@example.org", "ciso@example.org"}, Clearance: "RED"},
-		{Name: "board", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
+		{Name: "soc", Medium: drone.MediumEmail, To: []string{"soc@example.org", "ciso@example.org"}, Clearance: "RED"},
+		{Name: "board", Medium: drone.MediumEmail, To: []string{"ciso@example.org"}, Clearance: "AMBER"},
 	}, Rules: []Rule{
 		{Name: "leaders", Events: []string{EventDeclared}, MaxTLP: "AMBER", Targets: []string{"board"}, Audience: drone.AudienceLeaders},
 		{Name: "soc", Events: []string{"all"}, MinSeverity: "HIGH", Targets: []string{"soc"}, Audience: drone.AudienceResponders},
@@ -134,10 +134,10 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	cfg := Config{
 		Email: emailOn(),
 		Targets: []Target{
-			{Name: "leaders", Medium: MediumEmail, To: []string{"ciso@example.org"}, Clearance: "GREEN"},
-			{Name: "ops", Medium: MediumSlack, To: []string{"C0123ABCD", "https://hooks.slack.com/services/T1/B1/x"}, Clearance: "AMBER"},
+			{Name: "leaders", Medium: drone.MediumEmail, To: []string{"ciso@example.org"}, Clearance: "GREEN"},
+			{Name: "ops", Medium: drone.MediumSlack, To: []string{"C0123ABCD", "https://hooks.slack.com/services/T1/B1/x"}, Clearance: "AMBER"},
 			{Name: "bad", Medium: "pager", To: []string{"x"}, Clearance: "PURPLE"},
-			{Name: "chat", Medium: MediumDiscord, Clearance: "AMBER",
+			{Name: "chat", Medium: drone.MediumDiscord, Clearance: "AMBER",
 				To: []string{"#general", "http://discord.example.com/api/webhooks/1/t", "http://127.0.0.1:8080/api/webhooks/1/t", "123456789012345678"}},
 		},
 		Rules: []Rule{
@@ -167,7 +167,7 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		}
 	}
 	cfg.Rules[0].MaxTLP = "GREEN"
-	if err := cfg.ValidateFor(drone.DefaultFramework(), map[string]bool{MediumSlack: true}); err == nil ||
+	if err := cfg.ValidateFor(drone.DefaultFramework(), map[string]bool{drone.MediumSlack: true}); err == nil ||
 		strings.Contains(err.Error(), "could send") || strings.Contains(err.Error(), "no slack medium") {
 		t.Fatalf("after the fixes: %v", err)
 	}

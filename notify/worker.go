@@ -12,35 +12,32 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // system is the actor of the notifier's own timeline entries.
 var system = drone.Actor{Platform: "notify", ID: "drone", Name: "drone"}
 
-// Register adds the notifier's queue workers.
+// Register adds the notifier's queue workers, whose errors queue.Steer
+// turns into River's cancel, snooze or retry.
 func (n *Notifier) Register(w *river.Workers) {
-	river.AddWorker(w, &deliverWorker{n: n})
-	river.AddWorker(w, &checkWorker{n: n})
-	river.AddWorker(w, &clockWorker{n: n})
-	river.AddWorker(w, &digestWorker{n: n})
+	river.AddWorker(w, queue.WorkFunc(n.deliver))
+	river.AddWorker(w, queue.WorkFunc(n.check))
+	river.AddWorker(w, queue.WorkFunc(n.clock))
+	river.AddWorker(w, queue.WorkFunc(n.digest))
 }
 
-type deliverWorker struct {
-	river.WorkerDefaults[deliverArgs]
-	n *Notifier
-}
-
-// Work sends one message, unless the record of sent messages shows it
+// deliver sends one message, unless the record of sent messages shows it
 // went already (a job run again after a crash).
-func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	n, a := w.n, job.Args
+func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) error {
+	a := job.Args
 	if a.Key == "" {
-		return river.JobCancel(errors.New("a delivery job without its unique key cannot be made idempotent"))
+		return drone.Permanent(errors.New("a delivery job without its unique key cannot be made idempotent"))
 	}
-	if _, sent, err := n.deliveries.Get(ctx, a.Key); err != nil || sent {
+	if _, sent, err := n.svc.Delivery(ctx, a.Key); err != nil || sent {
 		return err
 	}
-	m, prev, err := n.prepare(ctx, a)
+	m, view, prev, err := n.prepare(ctx, a)
 	if errors.Is(err, errWithheld) {
 		n.log.Info("notification withheld: the incident's TLP is above the target's clearance", "target", a.Target, "event", a.Event)
 		return nil
@@ -48,25 +45,24 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	if err != nil {
 		return n.fail(ctx, job, err)
 	}
-	medium := n.media[a.Medium]
-	if medium == nil {
+	if !n.on(a.Medium) {
 		return n.fail(ctx, job, fmt.Errorf("no %s medium is on: configure it, or remove target %s", a.Medium, a.Target))
 	}
 	m.Attempt, m.Since = job.Attempt, job.CreatedAt
-	ref, err := medium.Send(ctx, a.Address, m, prev)
+	ref, err := n.send(ctx, a.Medium, a.Address, m, view, prev)
 	if err != nil {
 		return n.fail(ctx, job, err)
 	}
-	return n.remember(ctx, Sent{Key: a.Key, IncidentID: a.IncidentID, Event: a.Event, Medium: a.Medium,
+	return n.remember(ctx, drone.Delivery{Key: a.Key, IncidentID: a.IncidentID, Event: a.Event, Medium: a.Medium,
 		Address: a.Address, Ref: ref, At: n.now()})
 }
 
 // remember records a sent message, trying a few times: a delivery whose
 // record is lost would be sent again.
-func (n *Notifier) remember(ctx context.Context, s Sent) error {
+func (n *Notifier) remember(ctx context.Context, s drone.Delivery) error {
 	var err error
 	for i := range 5 {
-		if err = n.deliveries.Record(ctx, s); err == nil {
+		if err = n.svc.RecordDelivery(ctx, s); err == nil {
 			return nil
 		}
 		n.log.Error("recording a sent message", "key", s.Key, "attempt", i+1, "err", err)
@@ -81,37 +77,35 @@ func (n *Notifier) remember(ctx context.Context, s Sent) error {
 
 var errWithheld = errors.New("withheld: the incident's TLP is above the target's clearance")
 
-// prepare builds the message of a delivery and finds the message it follows.
-func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, MessageRef, error) {
+// prepare builds the message of a delivery, with the view e-mail templates
+// render, and finds the message it follows.
+func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*drone.Message, *View, drone.MessageRef, error) {
 	t, ok := n.router.Target(a.Target)
 	if !ok || !slices.Contains(t.To, a.Address) {
-		return nil, MessageRef{}, Permanent(fmt.Errorf("%s is no longer an address of target %q", a.Address, a.Target))
+		return nil, nil, drone.MessageRef{}, drone.Permanent(fmt.Errorf("%s is no longer an address of target %q", a.Address, a.Target))
 	}
 	now := n.now()
 	if a.Event == EventDigest {
 		r, err := n.digestReport(ctx, a, t)
 		if err != nil {
-			return nil, MessageRef{}, err
+			return nil, nil, drone.MessageRef{}, err
 		}
 		notice := DigestNotice(r, a.Audience)
 		view := &View{Org: n.org, SOC: n.soc, Notice: notice, Report: r, Now: now}
-		return &Message{Key: a.Key, Event: a.Event, Notice: notice, Report: r, View: view}, MessageRef{}, nil
+		return &drone.Message{Key: a.Key, Event: a.Event, Notice: notice}, view, drone.MessageRef{}, nil
 	}
 	event := strconv.FormatInt(a.Seq, 10)
 	if a.Event == EventIndicators {
 		event = "indicators/" + strconv.FormatInt(a.Window, 10)
 	}
 	rec, err := n.record(ctx, a.IncidentID, event)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, MessageRef{}, Permanent(err)
-	}
-	if err != nil {
-		return nil, MessageRef{}, err
+	if err != nil { // an incident gone (ENOTFOUND) is permanent
+		return nil, nil, drone.MessageRef{}, err
 	}
 	// The TLP is checked again here, not only when the job was planned:
 	// the incident may have been raised since, or the target lowered.
 	if !n.router.Cleared(t, rec.Incident.TLP) {
-		return nil, MessageRef{}, errWithheld
+		return nil, nil, drone.MessageRef{}, errWithheld
 	}
 	in := NoticeInput{Record: rec, Event: a.Event, Seq: a.Seq, Audience: a.Audience, Now: now}
 	if a.Event == EventIndicators {
@@ -119,11 +113,11 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*Message, Messag
 	}
 	notice := n.redactor.BuildNotice(in)
 	view := n.redactor.IncidentView(n.org, n.soc, notice, rec, n.svc.Targets, now)
-	prev, err := n.deliveries.Last(ctx, a.IncidentID, a.Medium, a.Address)
+	prev, err := n.svc.LastDelivery(ctx, a.IncidentID, a.Medium, a.Address)
 	if err != nil {
-		return nil, MessageRef{}, err
+		return nil, nil, drone.MessageRef{}, err
 	}
-	return &Message{Key: a.Key, Event: a.Event, Notice: notice, Record: rec, View: view}, prev, nil
+	return &drone.Message{Key: a.Key, Event: a.Event, Notice: notice}, view, prev, nil
 }
 
 // batch returns the observables first seen within [start, start+w).
@@ -137,16 +131,16 @@ func batch(obs []drone.Observable, start time.Time, w time.Duration) []drone.Obs
 	return out
 }
 
-// fail steers the job after a failed attempt: a platform's wait snoozes
-// it, a permanent failure cancels it, anything else is retried with
-// backoff. A delivery that is dead for good is announced to the SOC.
+// fail notes a failed attempt and returns its error, which queue.Steer
+// turns into a snooze (a platform's wait), a cancellation (a permanent
+// failure) or a retry with backoff. A delivery that is dead for good is
+// announced to the SOC.
 func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err error) error {
 	a := job.Args
-	var wait *RetryAfterError
-	if errors.As(err, &wait) {
-		return river.JobSnooze(wait.After)
+	if _, wait := drone.RetryDelay(err); wait {
+		return err
 	}
-	dead := IsPermanent(err) || job.Attempt >= job.MaxAttempts
+	dead := drone.IsPermanent(err) || job.Attempt >= job.MaxAttempts
 	n.log.Warn("notification not delivered", "event", a.Event, "target", a.Target, "medium", a.Medium,
 		"attempt", job.Attempt, "dead", dead, "err", err)
 	if !dead {
@@ -159,32 +153,15 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 			n.log.Error("recording a dead delivery", "key", a.Key, "err", rerr)
 		}
 	}
-	if IsPermanent(err) {
-		return river.JobCancel(err)
-	}
 	return err
 }
 
-// jobIncident loads the incident a scheduled job is about; a job whose
-// incident is gone is cancelled, since no retry can bring it back.
-func (n *Notifier) jobIncident(ctx context.Context, id string) (*drone.Incident, error) {
-	inc, err := n.svc.IncidentByID(ctx, id)
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return nil, river.JobCancel(err)
-	}
-	return inc, err
-}
-
-type checkWorker struct {
-	river.WorkerDefaults[checkArgs]
-	n *Notifier
-}
-
-// Work records a missed target when the incident is still not
-// acknowledged, or still has no update since the one due.
-func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
-	n, a := w.n, job.Args
-	inc, err := n.jobIncident(ctx, a.IncidentID)
+// check records a missed target when the incident is still not
+// acknowledged, or still has no update since the one due. A job whose
+// incident is gone (ENOTFOUND) is cancelled: no retry brings it back.
+func (n *Notifier) check(ctx context.Context, job *river.Job[checkArgs]) error {
+	a := job.Args
+	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -204,16 +181,12 @@ func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error
 	return err
 }
 
-type clockWorker struct {
-	river.WorkerDefaults[clockArgs]
-	n *Notifier
-}
-
-// Work reminds the contacts of a deadline ahead, or records that it passed
-// without a report; nothing when the report was made.
-func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error {
-	n, a := w.n, job.Args
-	inc, err := n.jobIncident(ctx, a.IncidentID)
+// clock reminds the contacts of a deadline ahead, or records that it
+// passed without a report; nothing when the report was made. A job whose
+// incident is gone is cancelled.
+func (n *Notifier) clock(ctx context.Context, job *river.Job[clockArgs]) error {
+	a := job.Args
+	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -233,15 +206,10 @@ func (w *clockWorker) Work(ctx context.Context, job *river.Job[clockArgs]) error
 	return err
 }
 
-type digestWorker struct {
-	river.WorkerDefaults[digestArgs]
-	n *Notifier
-}
-
-// Work fans a digest out to the targets of the digest rules, and schedules
-// the next digest, in one transaction.
-func (w *digestWorker) Work(ctx context.Context, job *river.Job[digestArgs]) error {
-	n, at := w.n, job.Args.At
+// digest fans a digest out to the targets of the digest rules, and
+// schedules the next digest, in one transaction.
+func (n *Notifier) digest(ctx context.Context, job *river.Job[digestArgs]) error {
+	at := job.Args.At
 	var jobs []drone.Job
 	for _, d := range n.router.Route(EventDigest, nil) {
 		args := deliverArgs{Event: EventDigest, DigestAt: at.Unix(), Rule: d.Rule, Target: d.Target, Medium: d.Medium,
@@ -309,7 +277,7 @@ func (n *Notifier) nextDigest(t time.Time) (time.Time, bool) {
 func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*Report, error) {
 	rule, ok := n.router.Rule(a.Rule)
 	if !ok {
-		return nil, Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
+		return nil, drone.Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
 	}
 	at := time.Unix(a.DigestAt, 0).UTC()
 	return n.Report(ctx, at.Add(-n.cfg.Digest.Period), at, func(inc *drone.Incident) bool {

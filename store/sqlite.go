@@ -118,7 +118,7 @@ func (db *DB) Close() error {
 // they cannot be prepared later, inside a transaction, because the pool's
 // only connection is then taken.
 var txQueries = []string{qNextNumber, qInsertIncident, qUpdateIncident, qLastEntry, qAppendEntry, qInsertObservable,
-	qPutRef, qFindRef, qClaim, qForgetClaims}
+	qPutRef, qFindRef, qClaim, qForgetClaims, qRecordDelivery}
 
 func (db *DB) prepare(ctx context.Context) error {
 	for _, q := range txQueries {

@@ -50,7 +50,7 @@ func (b Builder) Build(in io.Reader, out io.Writer) (*Threat, error) {
 		return nil, fmt.Errorf("building definition: %w", err)
 	}
 	if problems := t.Validate(); len(problems) > 0 {
-		return t, fmt.Errorf("building definition: %w", problemsError(problems))
+		return t, fmt.Errorf("building definition: %w", drone.Problems(problems))
 	}
 	fmt.Fprintf(out, "Definition %s is complete.\n", t.FileName())
 	return t, nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -31,7 +32,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("sources: [{name: a, quality: {timeliness: 99}}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		th, _, err := tds.Parse("fuzz.yml", data)
-		var p tds.Problem
+		var p drone.Problem
 		if err != nil && !errors.As(err, &p) {
 			t.Fatalf("error is not a Problem: %v", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ttp0/drone/drone"
 )
 
 var (
@@ -103,7 +105,7 @@ func (inv *Inventory) Lookup(name string) *Source {
 }
 
 // LoadInventory reads and parses an inventory file; see ParseInventory.
-func LoadInventory(path string) (*Inventory, []Problem, error) {
+func LoadInventory(path string) (*Inventory, []drone.Problem, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading inventory: %w", err)
@@ -112,10 +114,10 @@ func LoadInventory(path string) (*Inventory, []Problem, error) {
 }
 
 // ParseInventory decodes an inventory whose top-level "sources" list holds the log
-// sources. file names the source in problems. The error (a Problem) is returned only
+// sources. file names the source in problems. The error (a drone.Problem) is returned only
 // when data is not a YAML mapping; the inventory is returned with its problems
 // otherwise.
-func ParseInventory(file string, data []byte) (*Inventory, []Problem, error) {
+func ParseInventory(file string, data []byte) (*Inventory, []drone.Problem, error) {
 	root, err := parseRoot(file, data, "an inventory", "sources")
 	if err != nil {
 		return nil, nil, err

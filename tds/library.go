@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+
+	"github.com/ttp0/drone/drone"
 )
 
 // Library is a set of threat definitions.
@@ -25,13 +27,13 @@ func NewLibrary(threats ...*Threat) *Library {
 // Problems list everything wrong, each with file and line; a file that is not valid
 // YAML is reported and skipped, and a threat name used twice keeps the first file.
 // The error is for a directory that cannot be read.
-func LoadLibrary(fsys fs.FS, dir string) (*Library, []Problem, error) {
+func LoadLibrary(fsys fs.FS, dir string) (*Library, []drone.Problem, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading definitions in %s: %w", dir, err)
 	}
 	var threats []*Threat
-	var problems []Problem
+	var problems []drone.Problem
 	byName := map[string]string{}
 	for _, e := range entries {
 		if e.IsDir() || !isYAMLName(e.Name()) {
@@ -44,7 +46,7 @@ func LoadLibrary(fsys fs.FS, dir string) (*Library, []Problem, error) {
 			continue
 		}
 		if prev, dup := byName[norm(t.Name)]; dup {
-			problems = append(problems, Problem{File: file, Msg: fmt.Sprintf("threat %q is already defined in %s; this file is skipped", t.Name, prev)})
+			problems = append(problems, drone.Problem{File: file, Message: fmt.Sprintf("threat %q is already defined in %s; this file is skipped", t.Name, prev)})
 			continue
 		}
 		byName[norm(t.Name)] = file
@@ -54,10 +56,10 @@ func LoadLibrary(fsys fs.FS, dir string) (*Library, []Problem, error) {
 }
 
 // loadFS reads and parses one file, turning read and syntax errors into problems.
-func loadFS(fsys fs.FS, file string) (*Threat, []Problem) {
+func loadFS(fsys fs.FS, file string) (*Threat, []drone.Problem) {
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		return nil, []Problem{{File: file, Msg: fmt.Sprintf("reading definition: %v", err)}}
+		return nil, []drone.Problem{{File: file, Message: fmt.Sprintf("reading definition: %v", err)}}
 	}
 	t, problems, err := Parse(file, data)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -133,7 +134,7 @@ func TestProblemsCarryFileAndLine(t *testing.T) {
 func TestBrokenYAMLGivesFileAndLine(t *testing.T) {
 	t.Parallel()
 	_, _, err := tds.LoadFile("testdata/bad/broken_1.0.0.yml")
-	var p tds.Problem
+	var p drone.Problem
 	// yaml.v3 reports the line where the bad indentation's block started.
 	if !errors.As(err, &p) || p.Line != 2 || !strings.HasPrefix(p.String(), "testdata/bad/broken_1.0.0.yml:2: invalid YAML") {
 		t.Errorf("error = %v (%#v)", err, p)
@@ -280,7 +281,7 @@ func TestInventory(t *testing.T) {
 
 // wantProblems checks that each want is the prefix of one problem's text, after the
 // directory part of the file name.
-func wantProblems(t *testing.T, problems []tds.Problem, want ...string) {
+func wantProblems(t *testing.T, problems []drone.Problem, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		found := false
@@ -296,7 +297,7 @@ func wantProblems(t *testing.T, problems []tds.Problem, want ...string) {
 	}
 }
 
-func joinProblems(problems []tds.Problem) string {
+func joinProblems(problems []drone.Problem) string {
 	var b strings.Builder
 	for _, p := range problems {
 		b.WriteString("  " + p.String() + "\n")

@@ -2,13 +2,13 @@ package tds
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ttp0/drone/drone"
 )
 
 // Marshal writes a definition as YAML in the current schema (drafts are converted),
@@ -28,10 +28,10 @@ func Marshal(t *Threat) ([]byte, error) {
 
 // Validate checks a definition built or edited in memory, as if it were written to
 // its conventional file name, and returns its problems.
-func (t *Threat) Validate() []Problem {
+func (t *Threat) Validate() []drone.Problem {
 	data, err := Marshal(t)
 	if err != nil {
-		return []Problem{{File: t.FileName(), Msg: err.Error()}}
+		return []drone.Problem{{File: t.FileName(), Message: err.Error()}}
 	}
 	_, problems, err := Parse(t.FileName(), data)
 	if err != nil {
@@ -45,7 +45,7 @@ func (t *Threat) Validate() []Problem {
 // path written.
 func WriteFile(dir string, t *Threat) (string, error) {
 	if problems := t.Validate(); len(problems) > 0 {
-		return "", fmt.Errorf("definition %q is not valid:\n%w", t.Name, problemsError(problems))
+		return "", fmt.Errorf("definition %q is not valid:\n%w", t.Name, drone.Problems(problems))
 	}
 	data, err := Marshal(t)
 	if err != nil {
@@ -64,13 +64,4 @@ func WriteFile(dir string, t *Threat) (string, error) {
 		return "", fmt.Errorf("writing definition: %w", err)
 	}
 	return path, nil
-}
-
-// problemsError joins problems into one error, one per line.
-func problemsError(problems []Problem) error {
-	lines := make([]string, len(problems))
-	for i, p := range problems {
-		lines[i] = p.String()
-	}
-	return errors.New(strings.Join(lines, "\n"))
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/yamlfile"
 )
 
 var (
@@ -29,7 +32,7 @@ var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
 
 // LoadFile reads and parses one definition file. The error is for a file that cannot
 // be read or is not YAML at all; everything else wrong is reported as problems.
-func LoadFile(path string) (*Threat, []Problem, error) {
+func LoadFile(path string) (*Threat, []drone.Problem, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading definition: %w", err)
@@ -41,10 +44,10 @@ func LoadFile(path string) (*Threat, []Problem, error) {
 // checks it. file names the source in problems and is checked against the
 // <name>_<version>.yml convention unless empty.
 //
-// The error (a Problem, with the line yaml.v3 reports) is returned only when data is not
+// The error (a drone.Problem, with the line yaml.v3 reports) is returned only when data is not
 // YAML or not a mapping; the returned problems list everything else, and the Threat is
 // returned even when it has problems.
-func Parse(file string, data []byte) (*Threat, []Problem, error) {
+func Parse(file string, data []byte) (*Threat, []drone.Problem, error) {
 	root, err := parseRoot(file, data, "a definition", "name, version, surfaces, ...")
 	if err != nil {
 		return nil, nil, err
@@ -56,17 +59,22 @@ func Parse(file string, data []byte) (*Threat, []Problem, error) {
 
 // parseRoot parses data and returns its top-level mapping.
 func parseRoot(file string, data []byte, what, keys string) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxProblem(file, err)
+	doc, err := yamlfile.Parse(file, data)
+	if err != nil {
+		var p drone.Problem
+		if errors.As(err, &p) {
+			p.Message = "invalid YAML: " + p.Message
+			return nil, p
+		}
+		return nil, err
 	}
-	root := documentRoot(&doc)
+	root := documentRoot(doc)
 	if root == nil || isNull(root) {
-		return nil, Problem{File: file, Msg: "the file is empty"}
+		return nil, drone.Problem{File: file, Message: "the file is empty"}
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, Problem{File: file, Line: root.Line,
-			Msg: fmt.Sprintf("%s must be a mapping of keys (%s), not %s", what, keys, kindName(root))}
+		return nil, drone.Problem{File: file, Line: root.Line,
+			Message: fmt.Sprintf("%s must be a mapping of keys (%s), not %s", what, keys, kindName(root))}
 	}
 	return root, nil
 }
@@ -133,8 +141,7 @@ func (d *decoder) references(n *yaml.Node) []string {
 	for _, it := range items {
 		u, err := url.Parse(it.val)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			d.problems = append(d.problems, Problem{d.file, it.line,
-				fmt.Sprintf("reference %q is not an http(s) URL", it.val)})
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf("reference %q is not an http(s) URL", it.val)})
 		}
 	}
 	return values(items)
@@ -232,7 +239,7 @@ func (d *decoder) categoryRef(at *yaml.Node, code string, subs *yaml.Node) Categ
 	m.Category = c.Code
 	for i, it := range items {
 		if !hasSubContext(c, it.val) {
-			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf(
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf(
 				"%s %s has no sub-context %q (known: %s)", c.Code, c.Name, it.val, strings.Join(c.SubContexts, "; "))})
 			continue
 		}
@@ -368,10 +375,10 @@ func (d *decoder) techniques(n *yaml.Node) []string {
 	for _, it := range items {
 		switch _, known := LookupTechnique(it.val); {
 		case !ValidTechniqueID(it.val):
-			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf(
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf(
 				"technique %q is not an ATT&CK technique id like T1566 or T1566.001", it.val)})
 		case !known:
-			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf(
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf(
 				"unknown ATT&CK technique %s: it is not in the shipped list (tds/attack_techniques.txt); "+
 					"check it on attack.mitre.org and add it there", it.val)})
 		}
@@ -440,8 +447,8 @@ func (d *decoder) checkUniqueEvents(t *Threat, at *yaml.Node) {
 // Validate loads and checks definition files and directories of them, and returns
 // every problem found, each with its file and line. Threat names used by more than
 // one file are reported too.
-func Validate(paths ...string) []Problem {
-	var problems []Problem
+func Validate(paths ...string) []drone.Problem {
+	var problems []drone.Problem
 	names := map[string]string{}
 	for _, file := range expandPaths(paths, &problems) {
 		t, ps, err := LoadFile(file)
@@ -451,7 +458,7 @@ func Validate(paths ...string) []Problem {
 			continue
 		}
 		if prev, dup := names[norm(t.Name)]; dup {
-			problems = append(problems, Problem{File: file, Msg: fmt.Sprintf("threat %q is also defined in %s", t.Name, prev)})
+			problems = append(problems, drone.Problem{File: file, Message: fmt.Sprintf("threat %q is also defined in %s", t.Name, prev)})
 		}
 		names[norm(t.Name)] = file
 	}
@@ -459,12 +466,12 @@ func Validate(paths ...string) []Problem {
 }
 
 // expandPaths replaces directories by the .yml and .yaml files they contain.
-func expandPaths(paths []string, problems *[]Problem) []string {
+func expandPaths(paths []string, problems *[]drone.Problem) []string {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			*problems = append(*problems, Problem{File: p, Msg: err.Error()})
+			*problems = append(*problems, drone.Problem{File: p, Message: err.Error()})
 			continue
 		}
 		if !info.IsDir() {
@@ -473,7 +480,7 @@ func expandPaths(paths []string, problems *[]Problem) []string {
 		}
 		entries, err := os.ReadDir(p)
 		if err != nil {
-			*problems = append(*problems, Problem{File: p, Msg: err.Error()})
+			*problems = append(*problems, drone.Problem{File: p, Message: err.Error()})
 			continue
 		}
 		for _, e := range entries {
@@ -489,11 +496,11 @@ func isYAMLName(name string) bool {
 	return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")
 }
 
-// asProblem returns err as a Problem, keeping its line when it has one.
-func asProblem(file string, err error) Problem {
-	var p Problem
+// asProblem returns err as a drone.Problem, keeping its line when it has one.
+func asProblem(file string, err error) drone.Problem {
+	var p drone.Problem
 	if errors.As(err, &p) {
 		return p
 	}
-	return Problem{File: file, Msg: err.Error()}
+	return drone.Problem{File: file, Message: err.Error()}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ttp0/drone/drone"
 )
 
 // decoder walks a yaml.Node tree, collecting problems with their lines instead of
@@ -12,7 +14,7 @@ import (
 // mapping where a list is expected, and comma-separated text where a list of text is.
 type decoder struct {
 	file     string
-	problems []Problem
+	problems []drone.Problem
 	// draft is set when the file uses the hyphenated draft schema.
 	draft bool
 }
@@ -66,7 +68,7 @@ func (d *decoder) addf(n *yaml.Node, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	d.problems = append(d.problems, Problem{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	d.problems = append(d.problems, drone.Problem{File: d.file, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
 // resolve follows aliases to the node they stand for.
@@ -181,9 +183,9 @@ func (d *decoder) dedupe(raw []item, what string) []item {
 		k := norm(it.val)
 		switch {
 		case it.val == "":
-			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf("%s has an empty entry", what)})
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf("%s has an empty entry", what)})
 		case seen[k]:
-			d.problems = append(d.problems, Problem{d.file, it.line, fmt.Sprintf("%s lists %q twice", what, it.val)})
+			d.problems = append(d.problems, drone.Problem{File: d.file, Line: it.line, Message: fmt.Sprintf("%s lists %q twice", what, it.val)})
 		default:
 			seen[k] = true
 			out = append(out, it)

@@ -78,7 +78,7 @@ type medium struct {
 	refused  func() int
 	stop     func()
 	tls      *tls.Config   // trusts the stand-in
-	chat     notify.Medium // the chat medium; nil for e-mail, which notify builds
+	chat     drone.Medium  // the chat medium; nil for e-mail, which notify builds
 	took     time.Duration // from the update to the medium's last message
 }
 
@@ -155,7 +155,7 @@ func emailMedium(o options) (*medium, notify.Config, error) {
 	if err != nil {
 		return nil, notify.Config{}, err
 	}
-	t := notify.Target{Name: "staff", Medium: notify.MediumEmail, Clearance: "RED"}
+	t := notify.Target{Name: "staff", Medium: drone.MediumEmail, Clearance: "RED"}
 	for i := range o.recipients {
 		t.To = append(t.To, fmt.Sprintf("user%03d@example.org", i))
 	}
@@ -178,7 +178,7 @@ func slackMedium(o options) (*medium, error) {
 		return nil, nil
 	}
 	srv := slacktest.NewServer(slacktest.Options{PostInterval: time.Second})
-	t := notify.Target{Name: "slack", Medium: notify.MediumSlack, Clearance: "RED"}
+	t := notify.Target{Name: "slack", Medium: drone.MediumSlack, Clearance: "RED"}
 	for i := range o.slack {
 		t.To = append(t.To, srv.AddChannel(fmt.Sprintf("leaders-%03d", i), slacktest.BotUserID))
 	}
@@ -210,7 +210,7 @@ func discordMedium(o options) (*medium, error) {
 	dc := discordtest.New(token)
 	dc.SetGlobalLimit(50)
 	guild := discordtest.NewID()
-	t := notify.Target{Name: "discord", Medium: notify.MediumDiscord, Clearance: "RED"}
+	t := notify.Target{Name: "discord", Medium: drone.MediumDiscord, Clearance: "RED"}
 	for i := range o.discord {
 		t.To = append(t.To, dc.AddChannel(guild, fmt.Sprintf("leaders-%03d", i)))
 	}
@@ -251,7 +251,7 @@ func newDrone(ctx context.Context, dir string, cfg notify.Config, o options, med
 	}
 	b := &bench{db: db}
 	var names []string
-	var chat []notify.Medium
+	var chat []drone.Medium
 	for _, m := range media {
 		cfg.Targets = append(cfg.Targets, m.target)
 		names = append(names, m.target.Name)
@@ -261,7 +261,7 @@ func newDrone(ctx context.Context, dir string, cfg notify.Config, o options, med
 	}
 	cfg.Rules = []notify.Rule{{Name: "updates", Events: []string{notify.EventUpdate, notify.EventContained}, Targets: names}}
 	b.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(), Targets: drone.DefaultTargets()}
-	if b.n, err = notify.New(ctx, notify.Options{Config: cfg, Service: b.svc, DB: db.SQL(), Org: "Bench Org", SOC: "SOC",
+	if b.n, err = notify.New(ctx, notify.Options{Config: cfg, Service: b.svc, Org: "Bench Org", SOC: "SOC",
 		Media: chat, EmailTLS: media[0].tls, Log: slog.New(slog.DiscardHandler)}); err != nil {
 		return nil, err
 	}

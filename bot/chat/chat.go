@@ -38,11 +38,11 @@ func (r *Router) ChannelIncident(ctx context.Context, channelID string) (int64, 
 // Handle parses and runs one line ("ioc 1.2.3.4", "ack INC-3") typed in a
 // channel. An unknown command is answered with the help text.
 func (r *Router) Handle(ctx context.Context, a drone.Actor, o drone.Origin, channelID, line string) (*drone.Reply, error) {
-	cmd, err := drone.ParseCommand(line)
+	cmd, err := r.Service.ParseCommand(line)
 	if err != nil {
 		var de *drone.Error
 		if errors.As(err, &de) && de.Code == drone.EINVALID && cmd.Name == "" {
-			return &drone.Reply{Text: drone.ErrorMessage(err) + "\n\n" + drone.Help("")}, nil
+			return &drone.Reply{Text: drone.ErrorMessage(err) + "\n\n" + r.Service.Grammar().Help("")}, nil
 		}
 		return nil, err
 	}

@@ -49,7 +49,9 @@ type Adapter struct {
 	botID   string
 }
 
-// New returns an Adapter for an enabled configuration.
+// New returns an Adapter for an enabled configuration. Unset settings of
+// cfg take their defaults (a configuration loaded by package config has
+// them already), so that a Config built by hand works too.
 func New(cfg Config, svc *drone.Service, log *slog.Logger) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -16,10 +16,15 @@ const (
 )
 
 // Commands returns drone's application commands: /drone with a subcommand
-// per command of the grammar, the declare options drawn from the service's
-// framework, and the message menu "Add indicators to incident".
+// per command of the service's grammar (the extensions' from their
+// options), the declare options drawn from the service's framework, and
+// the message menu "Add indicators to incident".
 func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 	d := svc.DeclareDialog()
+	g := svc.Grammar()
+	sub := func(name string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+		return subcommandOption(g, name, opts...)
+	}
 	guildOnly := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	subs := []*discordgo.ApplicationCommandOption{
 		sub("declare", declareOptions(&d)...),
@@ -41,9 +46,11 @@ func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 		sub("list", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "all",
 			Description: "Closed and resolved incidents too"}),
 		sub("show", incidentOption()),
-		sub("tds", textOption("threat", "A threat, technique or category", 200)),
-		sub("help", choiceOption("command", "A command to explain", false, commandNames())),
 	}
+	for _, ext := range svc.Extensions {
+		subs = append(subs, sub(ext.Name, extensionOptions(ext)...))
+	}
+	subs = append(subs, sub("help", choiceOption("command", "A command to explain", false, commandNames(g))))
 	return []*discordgo.ApplicationCommand{
 		{Type: discordgo.ChatApplicationCommand, Name: CommandName, Contexts: guildOnly,
 			Description: "Security incidents with the DRONE workflow", Options: subs},
@@ -52,9 +59,10 @@ func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 }
 
 // RegisterCommands overwrites the application's commands with drone's, in
-// one guild (instantly) or globally when guildID is empty.
+// one guild (instantly) or globally when guildID is empty. Unset settings of
+// cfg take their defaults.
 func RegisterCommands(ctx context.Context, cfg Config, svc *drone.Service, guildID string) ([]*discordgo.ApplicationCommand, error) {
-	s, _, err := newSession(cfg)
+	s, _, err := newSession(cfg.WithDefaults())
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +77,11 @@ func RegisterCommands(ctx context.Context, cfg Config, svc *drone.Service, guild
 	return cmds, nil
 }
 
-// sub is a subcommand of /drone, described as drone's help describes it.
-func sub(name string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+// subcommandOption is a subcommand of /drone, described as drone's help
+// describes it.
+func subcommandOption(g *drone.Grammar, name string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
 	desc := name
-	if c, ok := drone.LookupCommand(name); ok {
+	if c, ok := g.Lookup(name); ok {
 		desc = c.Summary
 	}
 	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name,
@@ -138,9 +147,30 @@ func tooLong(opts []drone.Option) bool {
 	return false
 }
 
-func commandNames() []string {
+// extensionOptions are the subcommand options of an extension command,
+// required ones first as Discord wants.
+func extensionOptions(ext drone.Extension) []*discordgo.ApplicationCommandOption {
+	var req, opt []*discordgo.ApplicationCommandOption
+	for _, o := range ext.Options {
+		var do *discordgo.ApplicationCommandOption
+		if o.Incident {
+			do = incidentOption()
+		} else {
+			do = textOption(o.Name, o.Description, o.MaxLength)
+			do.Required = o.Required
+		}
+		if do.Required {
+			req = append(req, do)
+		} else {
+			opt = append(opt, do)
+		}
+	}
+	return append(req, opt...)
+}
+
+func commandNames(g *drone.Grammar) []string {
 	var names []string
-	for _, c := range drone.Commands {
+	for _, c := range g.Commands() {
 		names = append(names, c.Name)
 	}
 	if len(names) > maxChoices {

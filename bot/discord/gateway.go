@@ -55,7 +55,7 @@ func (a *Adapter) open(ctx context.Context) error {
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
 			return nil
 		}
-		a.log.Warn("connecting to Discord's gateway", "err", err, "retry_in", wait)
+		a.log.Warn("connecting to Discord's gateway", "err", a.limiter.named(err), "retry_in", wait)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -77,7 +77,7 @@ func (a *Adapter) onGateway(ctx context.Context, i *discordgo.Interaction) {
 	}
 	if resp != nil {
 		if err := a.session.InteractionRespond(i, resp, discordgo.WithContext(actx)); err != nil {
-			a.log.Error("answering an interaction", "interaction", i.ID, "err", err)
+			a.log.Error("answering an interaction", "interaction", i.ID, "err", a.limiter.named(err))
 		}
 	}
 	if later != nil {

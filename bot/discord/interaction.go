@@ -44,13 +44,13 @@ func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction) (*discor
 	if i.Type == discordgo.InteractionPing {
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil, nil
 	}
-	if err := a.wellFormed(i); err != nil {
+	actor, err := a.wellFormed(i)
+	if err != nil {
 		return nil, nil, err
 	}
 	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 		return a.safe(ctx, func(ctx context.Context) *discordgo.InteractionResponse { return a.autocomplete(ctx, i) }), nil, nil
 	}
-	actor, _ := actorOf(i)
 	st := a.route(i, actor)
 	if st.changes {
 		first, err := a.svc.Claim(ctx, "discord.interaction:"+i.ID)
@@ -67,17 +67,17 @@ func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction) (*discor
 }
 
 // wellFormed checks what drone relies on: ids, a token fit for a URL path,
-// data of the interaction's type, and who acted.
-func (a *Adapter) wellFormed(i *discordgo.Interaction) error {
+// data of the interaction's type, and who acted, whom it returns.
+func (a *Adapter) wellFormed(i *discordgo.Interaction) (drone.Actor, error) {
 	if !isSnowflake(i.ID) || !urlSafe(i.Token) {
-		return errMalformed
+		return drone.Actor{}, errMalformed
 	}
 	if i.AppID == "" {
 		i.AppID = a.cfg.AppID
 	}
 	for _, id := range []string{i.AppID, i.GuildID, i.ChannelID} {
 		if id != "" && !isSnowflake(id) {
-			return errMalformed
+			return drone.Actor{}, errMalformed
 		}
 	}
 	ok := false
@@ -89,10 +89,11 @@ func (a *Adapter) wellFormed(i *discordgo.Interaction) error {
 	case discordgo.InteractionModalSubmit:
 		_, ok = i.Data.(discordgo.ModalSubmitInteractionData)
 	}
-	if _, known := actorOf(i); !ok || !known {
-		return errMalformed
+	actor, known := actorOf(i)
+	if !ok || !known {
+		return drone.Actor{}, errMalformed
 	}
-	return nil
+	return actor, nil
 }
 
 // urlSafe reports whether an interaction token can go in a URL path as is.
@@ -170,14 +171,14 @@ func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, r 
 		case <-time.After(time.Duration(try) * 250 * time.Millisecond):
 		}
 	}
-	a.log.Error("editing a deferred answer", "interaction", i.ID, "err", err)
+	a.log.Error("editing a deferred answer", "interaction", i.ID, "err", a.limiter.named(err))
 }
 
 // fail answers with what went wrong, to the person who asked only; the
 // log keeps the cause of internal errors.
 func (a *Adapter) fail(err error) *discordgo.InteractionResponse {
 	if drone.ErrorCode(err) == drone.EINTERNAL {
-		a.log.Error("answering an interaction", "err", err)
+		a.log.Error("answering an interaction", "err", a.limiter.named(err))
 	}
 	return textResponse(drone.ErrorMessage(err), false)
 }

@@ -107,10 +107,13 @@ func TestSlowWorkIsDeferredThenEdited(t *testing.T) {
 			release := make(chan struct{})
 			b := setup(t, mode, func(a *Adapter) {
 				a.DeferAfter = 0
-				a.svc.Extensions["tds"] = func(ctx context.Context, _ drone.Actor, _ drone.Origin, _ drone.Command) (*drone.Reply, error) {
-					<-release
-					return &drone.Reply{Text: "T1566 Phishing: seen by the mail gateway"}, nil
-				}
+				a.svc.Extensions = append(a.svc.Extensions, drone.Extension{
+					CommandSpec: drone.CommandSpec{Name: "tds", Usage: "tds [THREAT]"},
+					Options:     []drone.ExtensionOption{{Name: "threat"}},
+					Run: func(ctx context.Context, _ drone.Actor, _ drone.Origin, _ drone.Command) (*drone.Reply, error) {
+						<-release
+						return &drone.Reply{Text: "T1566 Phishing: seen by the mail gateway"}, nil
+					}})
 			})
 			r := b.send(b.alice.Command("tds", discordtest.Option{Name: "threat", Value: "phishing"}))
 			if r.Type != typeDeferred || !r.Ephemeral() {

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // Job kinds of the adapter.
@@ -41,12 +42,9 @@ type noticeArgs struct {
 // Kind implements river.JobArgs.
 func (noticeArgs) Kind() string { return KindNotice }
 
-// noticeKinds are the changes that show on the notice.
-var noticeKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
-	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
-
 // Plan turns incident events into Discord jobs: a declaration opens the
-// incident's space, a change that shows on the notice edits it. It
+// incident's space, a change of the incident (drone.ChangesIncident) edits
+// its notice. It
 // implements drone.Planner.
 func (a *Adapter) Plan(e drone.Event) []drone.Job {
 	inc := e.Incident
@@ -59,7 +57,7 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 	}
 	// Before the space has its notice, its job renders the latest state
 	// itself once the notice is posted.
-	if !noticeKinds[e.Kind] || inc.External[KeyMessage] == "" {
+	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}
@@ -84,7 +82,7 @@ type spaceWorker struct {
 
 // Work opens the space of an incident.
 func (w *spaceWorker) Work(ctx context.Context, job *river.Job[spaceArgs]) error {
-	return jobError(w.a.openSpace(ctx, job.Args))
+	return w.a.jobError(w.a.openSpace(ctx, job.Args))
 }
 
 type noticeWorker struct {
@@ -96,35 +94,42 @@ type noticeWorker struct {
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) error {
 	inc, err := w.a.svc.IncidentByID(ctx, job.Args.IncidentID)
 	if err != nil {
-		return jobError(err)
+		return w.a.jobError(err)
 	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
-			return jobError(err)
+			return w.a.jobError(err)
 		}
 	}
-	return jobError(w.a.refreshNotice(ctx, inc.Number))
+	return w.a.jobError(w.a.refreshNotice(ctx, inc.Number))
 }
 
-// jobError tells the queue what to do with a failed job: a 429 waits its
-// retry_after (snoozed, which costs no attempt), another 4xx is hopeless and
-// cancels the job, anything else is retried with backoff.
-func jobError(err error) error {
+// jobError is what a job returns for err: it names the URL called, and the
+// queue steers it by classify's word.
+func (a *Adapter) jobError(err error) error { return queue.Steer(classify(a.limiter.named(err))) }
+
+// classify says a Discord failure in drone's words, for the queue
+// (queue.Steer) and for notify: a 429 waits its retry_after (snoozed, which
+// costs no attempt), another 4xx but 408 is hopeless and permanent, and so
+// are the core's refusals of the job's own request (EINVALID, EFORBIDDEN:
+// the core gives them again; ENOTFOUND is permanent for every integration);
+// anything else is retried with backoff.
+func classify(err error) error {
 	if err == nil {
 		return nil
 	}
 	if d, ok := retryAfter(err); ok {
-		return river.JobSnooze(d)
+		return drone.RetryAfter(d, err)
 	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
 		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
-			return river.JobCancel(err)
+			return drone.Permanent(err)
 		}
 	}
 	switch drone.ErrorCode(err) {
-	case drone.ENOTFOUND, drone.EINVALID, drone.EFORBIDDEN:
-		return river.JobCancel(err)
+	case drone.EINVALID, drone.EFORBIDDEN:
+		return drone.Permanent(err)
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // TestRateLimitIsHonouredThroughTheQueue makes Discord answer the channel
@@ -53,6 +54,7 @@ func TestJobErrors(t *testing.T) {
 	rest := func(status int, body string) error {
 		return &discordgo.RESTError{Response: &http.Response{StatusCode: status, Status: http.StatusText(status)}, ResponseBody: []byte(body)}
 	}
+	jobError := func(err error) error { return queue.Steer(classify(err)) }
 	var snooze *rivertype.JobSnoozeError
 	err := jobError(&discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: &discordgo.TooManyRequests{RetryAfter: 1500 * time.Millisecond}}})
 	if !errors.As(err, &snooze) || snooze.Duration != 1500*time.Millisecond {
@@ -63,7 +65,8 @@ func TestJobErrors(t *testing.T) {
 		t.Errorf("429 body: %v", err)
 	}
 	var cancel *rivertype.JobCancelError
-	for _, err := range []error{rest(403, `{"code":50013}`), rest(404, `{}`), drone.Errorf(drone.ENOTFOUND, "gone")} {
+	for _, err := range []error{rest(403, `{"code":50013}`), rest(404, `{}`), drone.Errorf(drone.ENOTFOUND, "gone"),
+		drone.Errorf(drone.EINVALID, "no such field")} {
 		if !errors.As(jobError(err), &cancel) {
 			t.Errorf("%v should cancel the job", err)
 		}
@@ -97,6 +100,9 @@ func TestGlobalLimit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rate limit") {
 		t.Errorf("a second call within the second must wait for the limiter: %v", err)
 	}
+	if named := tr.named(err).Error(); !strings.Contains(named, dc.APIURL()+"/users/@me") || strings.Contains(named, discordgo.EndpointAPI) {
+		t.Errorf("the error must name the URL called, under %s: %s", dc.APIURL(), named)
+	}
 	i := &discordgo.Interaction{ID: discordtest.NewID(), Token: "tok1"}
 	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: "hi"}}
@@ -112,3 +118,28 @@ func TestGlobalLimit(t *testing.T) {
 }
 
 var _ river.Worker[spaceArgs] = (*spaceWorker)(nil)
+
+// TestErrorsNameTheURLCalled checks that a 429 read by discordgo, and the
+// queue's record of it, name the configured API, not discord.com.
+func TestErrorsNameTheURLCalled(t *testing.T) {
+	t.Parallel()
+	dc, _, m := newMedium(t, "errors")
+	dc.Throttle("GET /users/@me", 1, 0.4)
+	_, err := m.session.User("@me")
+	var rl *discordgo.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("a 429 from discordgo: %v", err)
+	}
+	named := m.tr.named(err)
+	steered := queue.Steer(classify(named))
+	var snooze *rivertype.JobSnoozeError
+	if !errors.As(steered, &snooze) || snooze.Duration != 400*time.Millisecond {
+		t.Errorf("the 429 must snooze the job 400ms: %v", steered)
+	}
+	if got := named.Error(); !strings.Contains(got, dc.APIURL()+"/users/@me") || strings.Contains(got, "discord.com") {
+		t.Errorf("the error names %q; want the configured API %s", got, dc.APIURL())
+	}
+	if m.tr.named(nil) != nil {
+		t.Error("nil stays nil")
+	}
+}

@@ -16,27 +16,27 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/drone"
 )
 
-// Medium is notify's Discord medium: it posts routed notices in the
-// channels (or incoming webhooks) of notification targets, through the
+// Medium is the Discord drone.Medium: it posts the notices notify routes in
+// the channels (or incoming webhooks) of notification targets, through the
 // adapter's session and so within its share of the global rate limit. The
 // first notice about an incident in a channel is a message of its own;
 // later ones reply to it, so each change notifies and all lead back to the
 // first.
 type Medium struct {
 	session *discordgo.Session
+	tr      *transport // names the URL called in errors
 }
 
-var _ notify.Medium = (*Medium)(nil)
+var _ drone.Medium = (*Medium)(nil)
 
 // Medium returns the Discord medium of the adapter's bot.
-func (a *Adapter) Medium() *Medium { return &Medium{session: a.session} }
+func (a *Adapter) Medium() *Medium { return &Medium{session: a.session, tr: a.limiter} }
 
 // Name returns "discord".
-func (m *Medium) Name() string { return notify.MediumDiscord }
+func (m *Medium) Name() string { return drone.MediumDiscord }
 
 // createMessage is the body of POST /channels/{id}/messages with what
 // discordgo's MessageSend lacks: the nonce Discord enforces, so that an
@@ -52,7 +52,7 @@ type createMessage struct {
 }
 
 // Send posts msg's notice in channel (a channel id, or a webhook URL).
-func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef) (notify.MessageRef, error) {
+func (m *Medium) Send(ctx context.Context, channel string, msg *drone.Message, prev drone.MessageRef) (drone.MessageRef, error) {
 	if strings.Contains(channel, "/") {
 		return m.webhook(ctx, channel, msg)
 	}
@@ -60,7 +60,7 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, 
 	if msg.Attempt > 1 {
 		ref, ok, err := m.find(ctx, channel, msg, prev, tag)
 		if err != nil || ok {
-			return ref, mediumError(err)
+			return ref, m.mediumError(err)
 		}
 	}
 	r := renderNotice(msg.Notice)
@@ -76,17 +76,17 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, 
 	ep := discordgo.EndpointChannelMessages(channel)
 	raw, err := m.session.RequestWithBucketID(http.MethodPost, ep, body, ep, discordgo.WithContext(ctx))
 	if err != nil {
-		return notify.MessageRef{}, mediumError(fmt.Errorf("posting in Discord channel %s: %w", channel, err))
+		return drone.MessageRef{}, m.mediumError(fmt.Errorf("posting in Discord channel %s: %w", channel, err))
 	}
 	sent, err := sentMessage(raw)
 	if err != nil {
-		return notify.MessageRef{}, fmt.Errorf("reading Discord's answer to a post in channel %s: %w", channel, err)
+		return drone.MessageRef{}, fmt.Errorf("reading Discord's answer to a post in channel %s: %w", channel, err)
 	}
 	thread := prev.Thread
 	if thread == "" {
 		thread = sent.ID
 	}
-	return notify.MessageRef{ID: sent.ID, Thread: thread}, nil
+	return drone.MessageRef{ID: sent.ID, Thread: thread}, nil
 }
 
 // nonce is the delivery key in Discord's 25 characters: a hash of it.
@@ -105,15 +105,15 @@ func deliveryTag(key string) string { return "ref " + nonce(key)[:10] }
 // tried, for one whose notice carries the delivery's tag. A channel whose
 // history drone may not read (403) is not looked in: the nonce still
 // guards a retry within Discord's window.
-func (m *Medium) find(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef, tag string) (notify.MessageRef, bool, error) {
+func (m *Medium) find(ctx context.Context, channel string, msg *drone.Message, prev drone.MessageRef, tag string) (drone.MessageRef, bool, error) {
 	after := snowflakeAt(msg.Since.Add(-time.Minute)) // Discord's clock may run behind ours
 	found, err := m.session.ChannelMessages(channel, 100, "", after, "", discordgo.WithContext(ctx))
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusForbidden {
-		return notify.MessageRef{}, false, nil
+		return drone.MessageRef{}, false, nil
 	}
 	if err != nil {
-		return notify.MessageRef{}, false, fmt.Errorf("looking for an earlier attempt's message in Discord channel %s: %w", channel, err)
+		return drone.MessageRef{}, false, fmt.Errorf("looking for an earlier attempt's message in Discord channel %s: %w", channel, err)
 	}
 	for _, dm := range found {
 		for _, e := range dm.Embeds {
@@ -122,11 +122,11 @@ func (m *Medium) find(ctx context.Context, channel string, msg *notify.Message, 
 				if thread == "" {
 					thread = dm.ID
 				}
-				return notify.MessageRef{ID: dm.ID, Thread: thread}, true, nil
+				return drone.MessageRef{ID: dm.ID, Thread: thread}, true, nil
 			}
 		}
 	}
-	return notify.MessageRef{}, false, nil
+	return drone.MessageRef{}, false, nil
 }
 
 // snowflakeAt is the smallest Discord id of a moment: messages after it
@@ -142,10 +142,10 @@ const discordEpoch = 1420070400000
 
 // webhook executes an incoming webhook and waits for the message. A
 // webhook is not the bot's: its notice carries no buttons.
-func (m *Medium) webhook(ctx context.Context, hook string, msg *notify.Message) (notify.MessageRef, error) {
+func (m *Medium) webhook(ctx context.Context, hook string, msg *drone.Message) (drone.MessageRef, error) {
 	u, err := url.Parse(hook)
 	if err != nil {
-		return notify.MessageRef{}, notify.Permanent(fmt.Errorf("discord webhook: %w", err))
+		return drone.MessageRef{}, drone.Permanent(fmt.Errorf("discord webhook: %w", err))
 	}
 	q := u.Query()
 	q.Set("wait", "true")
@@ -153,31 +153,31 @@ func (m *Medium) webhook(ctx context.Context, hook string, msg *notify.Message) 
 	r := renderNotice(msg.Notice)
 	b, err := json.Marshal(createMessage{Embeds: r.Embeds, AllowedMentions: noMentions()})
 	if err != nil {
-		return notify.MessageRef{}, notify.Permanent(err)
+		return drone.MessageRef{}, drone.Permanent(err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(b))
 	if err != nil {
-		return notify.MessageRef{}, notify.Permanent(fmt.Errorf("discord webhook: %w", err))
+		return drone.MessageRef{}, drone.Permanent(fmt.Errorf("discord webhook: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.session.Client.Do(req)
 	if err != nil {
-		return notify.MessageRef{}, fmt.Errorf("executing a Discord webhook: %w", err)
+		return drone.MessageRef{}, m.mediumError(fmt.Errorf("executing a Discord webhook: %w", err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return notify.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
+		return drone.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		// The same shape as discordgo's, so that one function reads both.
-		return notify.MessageRef{}, mediumError(&discordgo.RESTError{Request: req, Response: resp, ResponseBody: raw})
+		return drone.MessageRef{}, m.mediumError(&discordgo.RESTError{Request: req, Response: resp, ResponseBody: raw})
 	}
 	sent, err := sentMessage(raw)
 	if err != nil {
-		return notify.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
+		return drone.MessageRef{}, fmt.Errorf("reading a Discord webhook's answer: %w", err)
 	}
-	return notify.MessageRef{ID: sent.ID}, nil
+	return drone.MessageRef{ID: sent.ID}, nil
 }
 
 // sentMessage decodes the message Discord answered a post with.
@@ -192,21 +192,16 @@ func sentMessage(raw []byte) (*discordgo.Message, error) {
 	return &m, nil
 }
 
-// mediumError tells notify how to treat a failure: a 429 waits its
-// retry_after, another 4xx (a channel drone may not post in, a webhook
-// deleted) is permanent, anything else is retried.
-func mediumError(err error) error {
-	if d, ok := retryAfter(err); ok {
-		return notify.RetryAfter(d, err)
-	}
+// mediumError is classify's word on a failure to post a notice, naming the
+// URL called, with the fix for the refusals a notification target's
+// channel earns.
+func (m *Medium) mediumError(err error) error {
+	err = m.tr.named(err)
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
-		if c := re.Response.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout {
-			if c == http.StatusForbidden || c == http.StatusNotFound {
-				err = fmt.Errorf("%w (give the drone bot View Channel and Send Messages in the channel, or check the webhook)", err)
-			}
-			return notify.Permanent(err)
+		if c := re.Response.StatusCode; c == http.StatusForbidden || c == http.StatusNotFound {
+			err = fmt.Errorf("%w (give the drone bot View Channel and Send Messages in the channel, or check the webhook)", err)
 		}
 	}
-	return err
+	return classify(err)
 }

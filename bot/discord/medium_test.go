@@ -9,7 +9,6 @@ import (
 
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/notify"
 )
 
 // newMedium starts a Discord stand-in with a channel named name and
@@ -38,18 +37,18 @@ func TestMediumReplies(t *testing.T) {
 	ctx := context.Background()
 	dc, ch, m := newMedium(t, "leaders")
 
-	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, notify.MessageRef{})
+	first, err := m.Send(ctx, ch, &drone.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, drone.MessageRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.ID == "" || first.Thread != first.ID {
 		t.Fatalf("first ref = %+v; want its id as the thread", first)
 	}
-	second, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 1}, first)
+	second, err := m.Send(ctx, ch, &drone.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 1}, first)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 2}, first)
+	again, err := m.Send(ctx, ch, &drone.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 2}, first)
 	if err != nil || again != second {
 		t.Fatalf("the repeated attempt = %+v, %v; want the first attempt's %+v", again, err, second)
 	}
@@ -76,16 +75,16 @@ func TestMediumFindsLostMessage(t *testing.T) {
 	ctx := context.Background()
 	dc, ch, m := newMedium(t, "leaders")
 	since := time.Now()
-	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, notify.MessageRef{})
+	first, err := m.Send(ctx, ch, &drone.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, drone.MessageRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dc.ForgetNonces()
-	again, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 2, Since: since}, notify.MessageRef{})
+	again, err := m.Send(ctx, ch, &drone.Message{Key: "k1", Notice: leaderNotice("declared"), Attempt: 2, Since: since}, drone.MessageRef{})
 	if err != nil || again != first {
 		t.Fatalf("the retry = %+v, %v; want the first attempt's %+v", again, err, first)
 	}
-	fresh, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("contained"), Attempt: 2, Since: since}, first)
+	fresh, err := m.Send(ctx, ch, &drone.Message{Key: "k2", Notice: leaderNotice("contained"), Attempt: 2, Since: since}, first)
 	if err != nil || fresh.ID == first.ID || fresh.Thread != first.ID {
 		t.Fatalf("a retried delivery Discord never got = %+v, %v; want a new reply", fresh, err)
 	}
@@ -100,13 +99,13 @@ func TestMediumGlobalLimit(t *testing.T) {
 	ctx := context.Background()
 	dc, ch, m := newMedium(t, "leaders")
 	dc.Throttle("POST /channels/{channel}/messages", 1, 1.5)
-	_, err := m.Send(ctx, ch, &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, notify.MessageRef{})
-	var wait *notify.RetryAfterError
+	_, err := m.Send(ctx, ch, &drone.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, drone.MessageRef{})
+	var wait *drone.RetryAfterError
 	if !errors.As(err, &wait) || wait.After != 1500*time.Millisecond {
 		t.Fatalf("429 = %v; want a wait of 1.5s", err)
 	}
-	_, err = m.Send(ctx, discordtest.NewID(), &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, notify.MessageRef{})
-	if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "Send Messages") {
+	_, err = m.Send(ctx, discordtest.NewID(), &drone.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}, drone.MessageRef{})
+	if !drone.IsPermanent(err) || !strings.Contains(err.Error(), "Send Messages") {
 		t.Errorf("unknown channel = %v; want a permanent error saying what to check", err)
 	}
 }
@@ -119,7 +118,7 @@ func TestMediumWebhook(t *testing.T) {
 	hook := dc.AddWebhook(ch)
 	n := leaderNotice("declared")
 	n.Actions = []drone.Action{{ID: "ack", Label: "Acknowledge"}}
-	ref, err := m.Send(ctx, hook, &notify.Message{Key: "k", Notice: n, Attempt: 1}, notify.MessageRef{})
+	ref, err := m.Send(ctx, hook, &drone.Message{Key: "k", Notice: n, Attempt: 1}, drone.MessageRef{})
 	if err != nil || ref.ID == "" {
 		t.Fatalf("webhook = %+v, %v", ref, err)
 	}
@@ -127,8 +126,8 @@ func TestMediumWebhook(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].ID != ref.ID || msgs[0].WebhookID == "" || len(msgs[0].Components) != 0 {
 		t.Fatalf("channel holds %+v; want the webhook's message %s without buttons", msgs, ref.ID)
 	}
-	_, err = m.Send(ctx, hook+"x", &notify.Message{Key: "k2", Notice: n, Attempt: 1}, notify.MessageRef{})
-	if !notify.IsPermanent(err) {
+	_, err = m.Send(ctx, hook+"x", &drone.Message{Key: "k2", Notice: n, Attempt: 1}, drone.MessageRef{})
+	if !drone.IsPermanent(err) {
 		t.Errorf("wrong webhook token = %v; want a permanent error", err)
 	}
 }

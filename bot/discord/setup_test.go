@@ -55,7 +55,6 @@ func setup(t testing.TB, mode string, edit ...any) *bundle {
 		{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
 			Members: []string{"discord:group:" + testResponder}},
 	}
-	svc.Extensions = map[string]drone.Extension{}
 	dc := discordtest.New("test-bot-token")
 	t.Cleanup(dc.Close)
 	signer := discordtest.NewSigner()

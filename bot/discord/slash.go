@@ -50,8 +50,6 @@ func (a *Adapter) slash(i *discordgo.Interaction, actor drone.Actor, data discor
 			cmd.Args = []string{"all"}
 		}
 		return a.exec(i, actor, cmd, false)
-	case "tds":
-		return a.exec(i, actor, drone.Command{Name: "tds", Args: strings.Fields(opts["threat"]), Text: opts["threat"]}, false)
 	case "help":
 		var args []string
 		if c := opts["command"]; c != "" {
@@ -59,7 +57,37 @@ func (a *Adapter) slash(i *discordgo.Interaction, actor drone.Actor, data discor
 		}
 		return a.exec(i, actor, drone.Command{Name: "help", Args: args}, false)
 	}
-	return answer(textResponse("Unknown subcommand; try /drone help.", false))
+	return a.slashExtension(i, actor, name, ref, opts)
+}
+
+// slashExtension runs a command an integration registered: its options,
+// in their order, are the command's text. A subcommand Discord still offers
+// but this drone does not have (its integration is off, or the commands
+// were registered by another configuration) is said to be unavailable.
+func (a *Adapter) slashExtension(i *discordgo.Interaction, actor drone.Actor, name string, ref int64, opts map[string]string) step {
+	var ext *drone.Extension
+	for k := range a.svc.Extensions {
+		if a.svc.Extensions[k].Name == name {
+			ext = &a.svc.Extensions[k]
+		}
+	}
+	if ext == nil {
+		return answer(a.fail(drone.Errorf(drone.EINVALID,
+			"%s is not available: it is not enabled in this drone (run drone discord register to refresh the commands)", name)))
+	}
+	var words []string
+	for _, o := range ext.Options {
+		if v := opts[o.Name]; v != "" && !o.Incident {
+			words = append(words, v)
+		}
+	}
+	text := strings.Join(words, " ")
+	cmd, err := a.svc.ParseCommand(name + " " + text)
+	if err != nil {
+		return answer(a.fail(err))
+	}
+	cmd.Ref = ref
+	return a.exec(i, actor, cmd, false)
 }
 
 // slashStatus posts a status update, or opens the form when no summary was

@@ -206,7 +206,7 @@ func (a *Adapter) postNotice(ctx context.Context, inc *drone.Incident, ch string
 	if err := a.session.ChannelMessagePin(ch, m.ID, discordgo.WithContext(ctx)); err != nil {
 		// The notice is posted and recorded; a missing pin permission
 		// must not repost it, so this is said, not retried.
-		a.log.Warn("pinning the notice", "incident", inc.Ref(), "err", err)
+		a.log.Warn("pinning the notice", "incident", inc.Ref(), "err", a.limiter.named(err))
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (a *Adapter) refreshNotice(ctx context.Context, number int64) error {
 // latestKind is the kind of the last change a notice shows, for its headline.
 func latestKind(rec *drone.Record) string {
 	for i := len(rec.Timeline) - 1; i >= 0; i-- {
-		if k := rec.Timeline[i].Kind; k == drone.EntryDeclared || noticeKinds[k] {
+		if k := rec.Timeline[i].Kind; k == drone.EntryDeclared || drone.ChangesIncident(k) {
 			return k
 		}
 	}

@@ -53,6 +53,28 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
+// named returns err naming the URL the transport called instead of the one
+// discordgo built: net/http's *url.Error and discordgo's RateLimitError
+// carry the request as discordgo made it (https://discord.com/api/v9/...),
+// before RoundTrip sent it to the configured API. Errors that leave the
+// adapter (to the queue, to notify, to the log) pass through it.
+func (t *transport) named(err error) error {
+	if err == nil || !strings.Contains(err.Error(), t.from) {
+		return err
+	}
+	return &calledError{err: err, from: t.from, to: t.to.String()}
+}
+
+// calledError is an error whose text names the URL called; errors.As and
+// errors.Is still reach the error underneath.
+type calledError struct {
+	err      error
+	from, to string
+}
+
+func (e *calledError) Error() string { return strings.ReplaceAll(e.err.Error(), e.from, e.to) }
+func (e *calledError) Unwrap() error { return e.err }
+
 // interactionRoute reports whether a path answers an interaction
 // (/interactions/{id}/{token}/callback, /webhooks/{app}/{token}...).
 func interactionRoute(path string) bool {
@@ -62,9 +84,9 @@ func interactionRoute(path string) bool {
 // newSession returns a discordgo session that talks to cfg's API through the
 // transport, and leaves 429s and 502s to the caller: the durable queue
 // honours their retry_after instead of a sleeping goroutine, and repeats
-// nothing blindly.
+// nothing blindly. cfg is complete: New and RegisterCommands applied the
+// defaults.
 func newSession(cfg Config) (*discordgo.Session, *transport, error) {
-	cfg = cfg.WithDefaults()
 	s, err := discordgo.New("Bot " + cfg.BotToken)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating Discord session: %w", err)

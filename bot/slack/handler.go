@@ -80,7 +80,9 @@ type Handler struct {
 // identity is who the bot is in the workspace.
 type identity struct{ userID, botID string }
 
-// New returns a Handler for an enabled configuration.
+// New returns a Handler for an enabled configuration. Unset settings of
+// the Config take their defaults (a configuration loaded by package config
+// has them already), so that a Config built by hand works too.
 func New(o Options) (*Handler, error) {
 	cfg := o.Config.WithDefaults()
 	if !cfg.Enabled() {

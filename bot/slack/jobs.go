@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/queue"
 )
 
 // Job kinds of the queue.
@@ -51,19 +53,16 @@ type eventArgs struct {
 
 func (eventArgs) Kind() string { return KindEvent }
 
-// threadKinds are the changes posted in the notification's thread.
-var threadKinds = map[string]bool{drone.EntryObservables: true, drone.EntryAcknowledged: true, drone.EntryLead: true,
-	drone.EntryStatus: true, drone.EntryUpdate: true, drone.EntryReopened: true}
-
 // Planner plans Slack's jobs: a declared incident gets its channel; every
-// later change edits the notification and is posted in its thread.
+// later change (drone.ChangesIncident) edits the notification and is posted
+// in its thread.
 func (h *Handler) Planner() drone.Planner {
 	return drone.PlannerFunc(func(e drone.Event) []drone.Job {
 		id := e.Incident.ID
 		switch {
 		case e.Kind == drone.EntryDeclared:
 			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
-		case threadKinds[e.Kind]:
+		case drone.ChangesIncident(e.Kind):
 			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
 			return []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
 		}
@@ -103,10 +102,10 @@ type openWorker struct {
 func (w *openWorker) Work(ctx context.Context, job *river.Job[openArgs]) error {
 	release, err := w.h.jobSlot(ctx)
 	if err != nil {
-		return err
+		return queue.Steer(err)
 	}
 	defer release()
-	return jobError(w.h.open(ctx, job.Args.IncidentID))
+	return queue.Steer(classify(w.h.open(ctx, job.Args.IncidentID)))
 }
 
 type eventWorker struct {
@@ -117,10 +116,10 @@ type eventWorker struct {
 func (w *eventWorker) Work(ctx context.Context, job *river.Job[eventArgs]) error {
 	release, err := w.h.jobSlot(ctx)
 	if err != nil {
-		return err
+		return queue.Steer(err)
 	}
 	defer release()
-	return jobError(w.h.change(ctx, job.Args, job.CreatedAt))
+	return queue.Steer(classify(w.h.change(ctx, job.Args, job.CreatedAt)))
 }
 
 // maxJobs bounds the Slack jobs worked at once. Slack's rate limits on
@@ -136,7 +135,7 @@ func (h *Handler) jobSlot(ctx context.Context) (release func(), err error) {
 	case h.jobs <- struct{}{}:
 		return func() { <-h.jobs }, nil
 	case <-ctx.Done():
-		return nil, river.JobSnooze(0)
+		return nil, drone.RetryAfter(0, fmt.Errorf("waiting for a Slack job slot: %w", ctx.Err()))
 	}
 }
 
@@ -333,7 +332,7 @@ func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) er
 	channel, ts := inc.External[KeyChannel], inc.External[KeyTS]
 	if channel == "" || ts == "" {
 		if time.Since(created) < channelWait {
-			return river.JobSnooze(channelRetry)
+			return drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack notification yet", inc.Ref()))
 		}
 		h.log.Warn("slack: incident has no notification to update", "incident", inc.Ref())
 		return nil
@@ -371,36 +370,30 @@ func transient(code string) bool {
 	return false
 }
 
-// jobError steers the queue by what went wrong: a 429 waits as long as
-// Slack says (without using up an attempt), an error Slack will give again
-// (a missing scope, a channel gone) ends the job, anything else retries
-// with backoff.
-func jobError(err error) error {
+// classify says a Slack failure in drone's words, for the queue
+// (queue.Steer) and for notify: a 429 or a busy channel waits as long as
+// asked (without using up an attempt), an error Slack will give again (a
+// missing scope, a channel gone, a 4xx but 408) is permanent, anything else
+// is retried with backoff.
+func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	var snooze *river.JobSnoozeError
-	if errors.As(err, &snooze) {
-		return snooze
-	}
 	var busy *busyError
 	if errors.As(err, &busy) {
-		return river.JobSnooze(busy.After)
+		return drone.RetryAfter(busy.After, err)
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return river.JobSnooze(max(rl.RetryAfter, time.Second))
+		return drone.RetryAfter(max(rl.RetryAfter, time.Second), err)
 	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) && !transient(se.Err) {
-		return river.JobCancel(err)
+		return drone.Permanent(err)
 	}
 	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 {
-		return river.JobCancel(err)
-	}
-	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		return river.JobCancel(err)
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusRequestTimeout {
+		return drone.Permanent(err)
 	}
 	return err
 }

@@ -13,7 +13,6 @@ import (
 	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/notify"
 )
 
 // TestManifestFile keeps configs/slack-manifest.yaml the manifest of the
@@ -150,11 +149,11 @@ func TestManifestScopes(t *testing.T) {
 	// A notification in a public channel drone was not invited to, and a
 	// retry that looks for its message in a channel's history.
 	board := e.srv.AddChannel("board", alice)
-	n := &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 2, Since: time.Now()}
-	if _, err := e.h.Medium().Send(e.ctx, board, n, notify.MessageRef{}); err != nil {
+	n := &drone.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 2, Since: time.Now()}
+	if _, err := e.h.Medium().Send(e.ctx, board, n, drone.MessageRef{}); err != nil {
 		t.Fatalf("notification in a public channel: %v", err)
 	}
-	if _, err := e.h.Medium().Send(e.ctx, public.ID, n, notify.MessageRef{}); err != nil {
+	if _, err := e.h.Medium().Send(e.ctx, public.ID, n, drone.MessageRef{}); err != nil {
 		t.Fatalf("notification in an incident channel: %v", err)
 	}
 

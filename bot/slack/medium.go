@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/drone"
 )
 
 // metadataEvent is the event_type of the metadata drone puts on the
@@ -19,18 +18,18 @@ import (
 // delivery key, by which a retried delivery finds a message it already sent.
 const metadataEvent = "drone_notice"
 
-// Medium is notify's Slack medium: it posts routed notices in the channels
-// (or incoming webhooks) of notification targets. The first notice about an
-// incident in a channel starts a thread; later ones are replies in it, also
-// shown in the channel, so the incident's story sits under one message and
-// every change is still seen.
+// Medium is the Slack drone.Medium: it posts the notices notify routes in
+// the channels (or incoming webhooks) of notification targets. The first
+// notice about an incident in a channel starts a thread; later ones are
+// replies in it, also shown in the channel, so the incident's story sits
+// under one message and every change is still seen.
 type Medium struct {
 	api  *slack.Client
 	http *http.Client
 	pace *pacer
 }
 
-var _ notify.Medium = (*Medium)(nil)
+var _ drone.Medium = (*Medium)(nil)
 
 // Medium returns the Slack medium of the handler's workspace: it shares the
 // handler's client and its pacing of each channel.
@@ -39,13 +38,13 @@ func (h *Handler) Medium() *Medium {
 }
 
 // Name returns "slack".
-func (m *Medium) Name() string { return notify.MediumSlack }
+func (m *Medium) Name() string { return drone.MediumSlack }
 
 // Send posts msg's notice in channel (a channel id, or an incoming webhook
 // URL). After a failed attempt it first looks for the message by its
 // metadata, since that attempt may have posted it and died before drone
 // recorded it.
-func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef) (notify.MessageRef, error) {
+func (m *Medium) Send(ctx context.Context, channel string, msg *drone.Message, prev drone.MessageRef) (drone.MessageRef, error) {
 	n := msg.Notice
 	if strings.Contains(channel, "/") {
 		return m.webhook(ctx, channel, msg)
@@ -68,18 +67,18 @@ func (m *Medium) Send(ctx context.Context, channel string, msg *notify.Message, 
 		opts = append(opts, slack.MsgOptionTS(prev.Thread), slack.MsgOptionBroadcast())
 	}
 	if err := m.pace.wait(ctx, channel); err != nil {
-		return notify.MessageRef{}, mediumError(err)
+		return drone.MessageRef{}, mediumError(err)
 	}
 	_, ts, err := m.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
-		return notify.MessageRef{}, mediumError(fmt.Errorf("posting in Slack channel %s: %w", channel, err))
+		return drone.MessageRef{}, mediumError(fmt.Errorf("posting in Slack channel %s: %w", channel, err))
 	}
-	return notify.MessageRef{ID: ts, Thread: orString(prev.Thread, ts)}, nil
+	return drone.MessageRef{ID: ts, Thread: orString(prev.Thread, ts)}, nil
 }
 
 // find looks for the message of msg posted since the delivery was first
 // tried: in the thread it answers, or at the top of the channel.
-func (m *Medium) find(ctx context.Context, channel string, msg *notify.Message, prev notify.MessageRef) (notify.MessageRef, bool, error) {
+func (m *Medium) find(ctx context.Context, channel string, msg *drone.Message, prev drone.MessageRef) (drone.MessageRef, bool, error) {
 	oldest := strconv.FormatInt(msg.Since.Add(-time.Minute).Unix(), 10) // Slack's clock may run behind ours
 	var msgs []slack.Message
 	var err error
@@ -95,59 +94,40 @@ func (m *Medium) find(ctx context.Context, channel string, msg *notify.Message, 
 		}
 	}
 	if err != nil {
-		return notify.MessageRef{}, false, fmt.Errorf("looking for an earlier attempt's message in Slack channel %s: %w", channel, err)
+		return drone.MessageRef{}, false, fmt.Errorf("looking for an earlier attempt's message in Slack channel %s: %w", channel, err)
 	}
 	for _, sm := range msgs {
 		if sm.Metadata.EventType == metadataEvent && sm.Metadata.EventPayload["key"] == msg.Key {
-			return notify.MessageRef{ID: sm.Timestamp, Thread: orString(prev.Thread, sm.Timestamp)}, true, nil
+			return drone.MessageRef{ID: sm.Timestamp, Thread: orString(prev.Thread, sm.Timestamp)}, true, nil
 		}
 	}
-	return notify.MessageRef{}, false, nil
+	return drone.MessageRef{}, false, nil
 }
 
 // webhook posts to an incoming webhook. Slack answers a webhook with no
 // message id, so its messages neither thread nor can be found again; the
 // delivery key stands for the id. A webhook is not the app's, so the notice
 // carries no buttons.
-func (m *Medium) webhook(ctx context.Context, url string, msg *notify.Message) (notify.MessageRef, error) {
+func (m *Medium) webhook(ctx context.Context, url string, msg *drone.Message) (drone.MessageRef, error) {
 	n := *msg.Notice
 	n.Actions = nil
 	blocks := noticeBlocks(&n)
 	err := slack.PostWebhookCustomHTTPContext(ctx, url, m.http, &slack.WebhookMessage{Text: noticeText(&n),
 		Blocks: &slack.Blocks{BlockSet: blocks}})
 	if err != nil {
-		return notify.MessageRef{}, mediumError(fmt.Errorf("posting to a Slack webhook: %w", err))
+		return drone.MessageRef{}, mediumError(fmt.Errorf("posting to a Slack webhook: %w", err))
 	}
-	return notify.MessageRef{ID: msg.Key}, nil
+	return drone.MessageRef{ID: msg.Key}, nil
 }
 
-// mediumError tells notify how to treat a failure: a 429 or a busy channel
-// waits as long as asked, an error Slack will give again (a channel drone
-// is not in, a webhook revoked) is permanent, anything else is retried.
+// mediumError is classify's word on a failure to post a notice, with the
+// fix for the refusal a notification target's channel earns most.
 func mediumError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return notify.RetryAfter(max(rl.RetryAfter, time.Second), err)
-	}
-	var busy *busyError
-	if errors.As(err, &busy) {
-		return notify.RetryAfter(busy.After, err)
-	}
 	var se slack.SlackErrorResponse
-	if errors.As(err, &se) && !transient(se.Err) {
-		if se.Err == "not_in_channel" || se.Err == "channel_not_found" {
-			err = fmt.Errorf("%w (invite the drone app to the channel, or give it the chat:write.public scope)", err)
-		}
-		return notify.Permanent(err)
+	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found") {
+		err = fmt.Errorf("%w (invite the drone app to the channel, or give it the chat:write.public scope)", err)
 	}
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusRequestTimeout {
-		return notify.Permanent(err)
-	}
-	return err
+	return classify(err)
 }
 
 func orString(s, def string) string {

@@ -11,7 +11,6 @@ import (
 	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/notify"
 )
 
 // newMedium returns the Slack medium of a handler talking to srv.
@@ -53,7 +52,7 @@ func TestMediumThreads(t *testing.T) {
 	ch := srv.AddChannel("leaders", slacktest.BotUserID)
 	m := newMedium(t, srv, time.Millisecond)
 
-	first, err := m.Send(ctx, ch, &notify.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, notify.MessageRef{})
+	first, err := m.Send(ctx, ch, &drone.Message{Key: "k1", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, drone.MessageRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +60,7 @@ func TestMediumThreads(t *testing.T) {
 		t.Fatalf("first message ref = %+v; want its ts as the thread", first)
 	}
 	time.Sleep(2 * time.Millisecond)
-	second, err := m.Send(ctx, ch, &notify.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 1}, first)
+	second, err := m.Send(ctx, ch, &drone.Message{Key: "k2", Notice: leaderNotice("INC-7 is contained"), Attempt: 1}, first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,19 +98,19 @@ func TestMediumFindsLostMessage(t *testing.T) {
 	m := newMedium(t, srv, time.Millisecond)
 	since := time.Now()
 
-	root, err := m.Send(ctx, ch, &notify.Message{Key: "root", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, notify.MessageRef{})
+	root, err := m.Send(ctx, ch, &drone.Message{Key: "root", Notice: leaderNotice("declared"), Attempt: 1, Since: since}, drone.MessageRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := m.Send(ctx, ch, &notify.Message{Key: "root", Notice: leaderNotice("declared"), Attempt: 2, Since: since}, notify.MessageRef{})
+	again, err := m.Send(ctx, ch, &drone.Message{Key: "root", Notice: leaderNotice("declared"), Attempt: 2, Since: since}, drone.MessageRef{})
 	if err != nil || again != root {
 		t.Fatalf("second attempt = %+v, %v; want the first attempt's %+v", again, err, root)
 	}
-	reply, err := m.Send(ctx, ch, &notify.Message{Key: "reply", Notice: leaderNotice("contained"), Attempt: 1, Since: since}, root)
+	reply, err := m.Send(ctx, ch, &drone.Message{Key: "reply", Notice: leaderNotice("contained"), Attempt: 1, Since: since}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err = m.Send(ctx, ch, &notify.Message{Key: "reply", Notice: leaderNotice("contained"), Attempt: 3, Since: since}, root)
+	again, err = m.Send(ctx, ch, &drone.Message{Key: "reply", Notice: leaderNotice("contained"), Attempt: 3, Since: since}, root)
 	if err != nil || again != reply {
 		t.Fatalf("third attempt of the reply = %+v, %v; want %+v", again, err, reply)
 	}
@@ -119,7 +118,7 @@ func TestMediumFindsLostMessage(t *testing.T) {
 		t.Errorf("%d chat.postMessage calls, want 2", n)
 	}
 	// A later attempt of a delivery that never reached Slack posts it.
-	fresh, err := m.Send(ctx, ch, &notify.Message{Key: "fresh", Notice: leaderNotice("resolved"), Attempt: 2, Since: since}, root)
+	fresh, err := m.Send(ctx, ch, &drone.Message{Key: "fresh", Notice: leaderNotice("resolved"), Attempt: 2, Since: since}, root)
 	if err != nil || fresh.ID == "" || fresh == reply {
 		t.Fatalf("a retried delivery Slack never got = %+v, %v; want a new message", fresh, err)
 	}
@@ -132,16 +131,16 @@ func TestMediumErrors(t *testing.T) {
 	srv := slacktest.New(t, slacktest.Options{})
 	ch := srv.AddChannel("leaders", slacktest.BotUserID)
 	m := newMedium(t, srv, time.Millisecond)
-	msg := &notify.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}
+	msg := &drone.Message{Key: "k", Notice: leaderNotice("declared"), Attempt: 1}
 
 	srv.RateLimit("chat.postMessage", 1, 3*time.Second)
-	_, err := m.Send(ctx, ch, msg, notify.MessageRef{})
-	var wait *notify.RetryAfterError
+	_, err := m.Send(ctx, ch, msg, drone.MessageRef{})
+	var wait *drone.RetryAfterError
 	if !errors.As(err, &wait) || wait.After != 3*time.Second {
 		t.Errorf("429 = %v; want a wait of 3s", err)
 	}
-	_, err = m.Send(ctx, "C0GONE000", msg, notify.MessageRef{})
-	if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "invite the drone app") {
+	_, err = m.Send(ctx, "C0GONE000", msg, drone.MessageRef{})
+	if !drone.IsPermanent(err) || !strings.Contains(err.Error(), "invite the drone app") {
 		t.Errorf("unknown channel = %v; want a permanent error saying what to do", err)
 	}
 }
@@ -154,9 +153,9 @@ func TestMediumPacesChannels(t *testing.T) {
 	srv := slacktest.New(t, slacktest.Options{PostInterval: 200 * time.Millisecond})
 	ch := srv.AddChannel("leaders", slacktest.BotUserID)
 	m := newMedium(t, srv, 250*time.Millisecond)
-	var prev notify.MessageRef
+	var prev drone.MessageRef
 	for i, key := range []string{"a", "b", "c"} {
-		ref, err := m.Send(ctx, ch, &notify.Message{Key: key, Notice: leaderNotice("update"), Attempt: 1}, prev)
+		ref, err := m.Send(ctx, ch, &drone.Message{Key: key, Notice: leaderNotice("update"), Attempt: 1}, prev)
 		if err != nil {
 			t.Fatalf("post %d: %v", i, err)
 		}
@@ -177,7 +176,7 @@ func TestMediumWebhook(t *testing.T) {
 	m := newMedium(t, srv, time.Millisecond)
 	n := leaderNotice("declared")
 	n.Audience, n.Actions = drone.AudienceResponders, []drone.Action{{ID: "ack", Label: "Acknowledge"}}
-	ref, err := m.Send(ctx, hook, &notify.Message{Key: "hook-key", Notice: n, Attempt: 1}, notify.MessageRef{})
+	ref, err := m.Send(ctx, hook, &drone.Message{Key: "hook-key", Notice: n, Attempt: 1}, drone.MessageRef{})
 	if err != nil || ref.ID != "hook-key" {
 		t.Fatalf("webhook = %+v, %v; want the delivery key as the id", ref, err)
 	}
@@ -185,8 +184,8 @@ func TestMediumWebhook(t *testing.T) {
 	if len(got.Messages) != 1 || !got.Messages[0].Webhook || strings.Contains(string(got.Messages[0].Blocks), "Acknowledge") {
 		t.Fatalf("channel holds %+v; want one webhook message without buttons", got.Messages)
 	}
-	_, err = m.Send(ctx, hook+"x", &notify.Message{Key: "k2", Notice: n, Attempt: 1}, notify.MessageRef{})
-	if !notify.IsPermanent(err) {
+	_, err = m.Send(ctx, hook+"x", &drone.Message{Key: "k2", Notice: n, Attempt: 1}, drone.MessageRef{})
+	if !drone.IsPermanent(err) {
 		t.Errorf("unknown webhook = %v; want a permanent error", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/ttp0/drone/queue"
 )
 
 // TestPacerSnoozes gives a channel's next slot out in turn, and snoozes a
@@ -26,7 +27,7 @@ func TestPacerSnoozes(t *testing.T) {
 		t.Fatalf("second post in C1 = %v; want a wait of about an hour", err)
 	}
 	var snooze *river.JobSnoozeError
-	if !errors.As(jobError(err), &snooze) || snooze.Duration != busy.After {
-		t.Fatalf("a job told to wait %s is steered by %v; want a snooze as long", busy.After, jobError(err))
+	if steered := queue.Steer(classify(err)); !errors.As(steered, &snooze) || snooze.Duration != busy.After {
+		t.Fatalf("a job told to wait %s is steered by %v; want a snooze as long", busy.After, steered)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"os"
 	"strings"
 
@@ -17,7 +16,7 @@ import (
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/store"
 )
 
@@ -27,34 +26,10 @@ type app struct {
 	db           *store.DB
 	svc          *drone.Service
 	log          *slog.Logger
-	integrations []*integration
-	// media are the chat media the Slack and Discord integrations offer
-	// the notifier, which is built after them.
-	media []notify.Medium
+	integrations []*integration.Integration
 	// worker is the database's worker lock, held while this process works
 	// its queue.
 	worker *flock.Flock
-}
-
-// integration is one system drone carries work to through the queue.
-type integration struct {
-	Name    string
-	Enabled bool
-	Hint    string // how to turn it on, said at start when it is off
-	Planner drone.Planner
-	// Register adds the integration's workers.
-	Register func(w *river.Workers)
-	// Lanes are the queues of its jobs besides the default one, with their
-	// workers (store.Lane).
-	Lanes map[string]int
-	// Extensions are commands of the grammar the integration handles.
-	Extensions map[string]drone.Extension
-	// Routes are HTTP handlers drone serve mounts, by pattern
-	// ("POST /slack/commands").
-	Routes map[string]http.Handler
-	// Run, when set, runs alongside drone serve until ctx is done (a chat
-	// gateway connection, an SMTP listener).
-	Run func(ctx context.Context) error
 }
 
 // open loads the configuration, opens the database and builds the service
@@ -79,28 +54,75 @@ func (c *cli) open(ctx context.Context) (*app, error) {
 		Extractor:  ioc.New(cfg.ExtractorOptions()),
 		DefaultTLP: cfg.Defaults.TLP,
 		DefaultPAP: cfg.Defaults.PAP,
-		Extensions: map[string]drone.Extension{},
 	}
 	a.integrations, err = buildIntegrations(ctx, a)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	for _, in := range a.integrations {
-		if !in.Enabled {
-			continue
-		}
-		if in.Planner != nil {
-			a.svc.Planners = append(a.svc.Planners, in.Planner)
-		}
-		for name, ext := range in.Extensions {
-			a.svc.Extensions[name] = ext
-		}
+	if err := a.assemble(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return a, nil
 }
 
+// assemble gives the service and the integrations what the enabled
+// integrations contribute.
+func (a *app) assemble() error {
+	media := a.media()
+	for _, in := range a.enabled() {
+		if in.Planner != nil {
+			a.svc.Planners = append(a.svc.Planners, in.Planner)
+		}
+		for _, ext := range in.Extensions {
+			if _, taken := a.svc.Grammar().Lookup(ext.Name); taken {
+				return fmt.Errorf("%s: command %q is already taken", in.Name, ext.Name)
+			}
+			a.svc.Extensions = append(a.svc.Extensions, ext)
+		}
+		if in.Advisor != nil {
+			if a.svc.Advisor != nil {
+				return fmt.Errorf("%s: a second advisor; drone takes one", in.Name)
+			}
+			a.svc.Advisor = in.Advisor
+		}
+		if in.UseMedia != nil {
+			in.UseMedia(media)
+		}
+	}
+	return nil
+}
+
+// enabled returns the enabled integrations.
+func (a *app) enabled() []*integration.Integration {
+	var out []*integration.Integration
+	for _, in := range a.integrations {
+		if in.Enabled {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// media returns the notification media the enabled integrations offer.
+func (a *app) media() []drone.Medium {
+	var out []drone.Medium
+	for _, in := range a.enabled() {
+		out = append(out, in.Media...)
+	}
+	return out
+}
+
 func (a *app) close() {
+	for _, in := range a.enabled() {
+		if in.Close == nil {
+			continue
+		}
+		if err := in.Close(); err != nil {
+			a.log.Error("closing "+in.Name, "err", err)
+		}
+	}
 	if err := a.db.Close(); err != nil {
 		a.log.Error("closing database", "err", err)
 	}
@@ -132,19 +154,20 @@ func (a *app) lockWorker() error {
 }
 
 // queue returns the queue workers of the enabled integrations, or nil when
-// no integration is enabled (there is then nothing to work).
-func (a *app) queue() (*store.Queue, error) {
+// no integration is enabled (there is then nothing to work). It takes the
+// worker lock first: only its holder may rescue or schedule jobs.
+func (a *app) queue(ctx context.Context) (*store.Queue, error) {
 	workers := river.NewWorkers()
 	lanes := map[string]int{}
-	n := 0
-	for _, in := range a.integrations {
-		if in.Enabled && in.Register != nil {
-			in.Register(workers)
+	var working []*integration.Integration
+	for _, in := range a.enabled() {
+		if in.Workers != nil {
+			in.Workers(workers)
 			maps.Copy(lanes, in.Lanes)
-			n++
+			working = append(working, in)
 		}
 	}
-	if n == 0 {
+	if len(working) == 0 {
 		return nil, nil
 	}
 	if err := a.lockWorker(); err != nil {
@@ -152,8 +175,16 @@ func (a *app) queue() (*store.Queue, error) {
 	}
 	// Jobs a killed process left running are due again once they must have
 	// timed out, rather than after River's rescuer's hour.
-	if _, err := a.db.RescueStuck(context.Background(), 2*a.cfg.Queue.JobTimeout); err != nil {
+	if _, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout); err != nil {
 		return nil, err
+	}
+	for _, in := range working {
+		if in.Prepare == nil {
+			continue
+		}
+		if err := in.Prepare(ctx); err != nil {
+			return nil, fmt.Errorf("%s: preparing the queue: %w", in.Name, err)
+		}
 	}
 	return a.db.NewQueue(workers, a.cfg.Queue, a.log, store.LanesOf(lanes)...)
 }

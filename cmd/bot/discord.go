@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ttp0/drone/bot/discord"
-	"github.com/ttp0/drone/drone"
 )
 
 func (c *cli) discordCommand() *cobra.Command {
@@ -30,7 +29,9 @@ globally with --global or when no guild is configured (Discord may take up
 to an hour to show global commands).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.discordRegister(cmd.Context(), guild, global)
+			return c.withApp(cmd, func(ctx context.Context, a *app) error {
+				return c.discordRegister(ctx, a, guild, global)
+			})
 		},
 	}
 	register.Flags().StringVar(&guild, "guild", "", "register in this guild (default discord.guild_id)")
@@ -39,11 +40,10 @@ to an hour to show global commands).`,
 	return cmd
 }
 
-func (c *cli) discordRegister(ctx context.Context, guild string, global bool) error {
-	cfg, err := c.loadConfig()
-	if err != nil {
-		return err
-	}
+// discordRegister registers the commands of the service's grammar: the
+// extensions of the integrations turned on (tds, summary...) among them.
+func (c *cli) discordRegister(ctx context.Context, a *app, guild string, global bool) error {
+	cfg := a.cfg
 	if !cfg.Discord.Enabled() {
 		return usageError{errors.New("no Discord application is configured: set discord.bot_token and discord.app_id (or DISCORD_BOT_TOKEN and DISCORD_APP_ID)")}
 	}
@@ -53,10 +53,9 @@ func (c *cli) discordRegister(ctx context.Context, guild string, global bool) er
 	if guild == "" && !global {
 		guild = cfg.Discord.GuildID
 	}
-	svc := &drone.Service{Framework: cfg.Framework, DefaultTLP: cfg.Defaults.TLP}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmds, err := discord.RegisterCommands(ctx, cfg.Discord, svc, guild)
+	cmds, err := discord.RegisterCommands(ctx, cfg.Discord, a.svc, guild)
 	if err != nil {
 		return err
 	}

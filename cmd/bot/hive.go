@@ -52,7 +52,7 @@ func (c *cli) hiveCheck(ctx context.Context, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	hc := cfg.Hive.WithDefaults()
+	hc := cfg.Hive
 	if !hc.Enabled() {
 		return usageError{errors.New("TheHive is not configured: set hive.url and hive.api_key (or DRONE_HIVE_URL and DRONE_HIVE_API_KEY)")}
 	}

@@ -1,17 +1,37 @@
 package main
 
-import "context"
+import (
+	"context"
+	"path/filepath"
 
-// buildIntegrations lists every integration, enabled or not, so that drone
-// serve can say which are on and how to turn on the others. Each lives in a
-// file of its own (integration_*.go).
-func buildIntegrations(ctx context.Context, a *app) ([]*integration, error) {
-	builders := []func(context.Context, *app) (*integration, error){
-		hiveIntegration, slackIntegration, discordIntegration, notifyIntegration, tdsIntegration,
+	"github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/config"
+	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/integration"
+	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/tds"
+)
+
+// builders lists every integration, one line each, enabled or not, so that
+// drone serve can say which are on and how to turn on the others. Adding an
+// integration is a folder of its own and one line here (docs/ARCHITECTURE.md).
+func builders(cfg *config.Config) []integration.Builder {
+	return []integration.Builder{
+		hive.Integration(cfg.Hive),
+		slack.Integration(cfg.Slack),
+		discord.Integration(cfg.Discord),
+		notify.Integration(cfg.Notify, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
+		tds.Integration(cfg.TDS),
 	}
-	var out []*integration
-	for _, build := range builders {
-		in, err := build(ctx, a)
+}
+
+// buildIntegrations builds every integration of the configuration.
+func buildIntegrations(ctx context.Context, a *app) ([]*integration.Integration, error) {
+	env := integration.Env{Service: a.svc, Log: a.log, DataDir: filepath.Dir(a.cfg.Database)}
+	var out []*integration.Integration
+	for _, build := range builders(a.cfg) {
+		in, err := build(ctx, env)
 		if err != nil {
 			return nil, err
 		}

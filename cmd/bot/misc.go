@@ -7,8 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ttp0/drone/config"
+	"github.com/ttp0/drone/drone"
 )
 
 func (c *cli) backupCommand() *cobra.Command {
@@ -48,7 +47,7 @@ func (c *cli) configCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := c.loadConfig()
-			var probs config.Problems
+			var probs drone.Problems
 			if err != nil && !errors.As(err, &probs) {
 				return err
 			}

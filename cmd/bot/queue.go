@@ -28,7 +28,7 @@ func (c *cli) deliverCommand() *cobra.Command {
 }
 
 func (c *cli) deliver(ctx context.Context, a *app, timeout time.Duration) error {
-	q, err := a.queue()
+	q, err := a.queue(ctx)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func message(err error) string {
 	if errors.As(err, &ue) {
 		return ue.Error()
 	}
-	var probs config.Problems
+	var probs drone.Problems
 	if errors.As(err, &probs) {
 		return "the configuration has problems:\n" + probs.Error()
 	}
@@ -77,7 +77,7 @@ func message(err error) string {
 
 func exitCode(err error) int {
 	var ue usageError
-	var probs config.Problems
+	var probs drone.Problems
 	switch {
 	case errors.As(err, &ue), errors.As(err, &probs):
 		return exitUsage

@@ -45,7 +45,7 @@ func (c *cli) serve(ctx context.Context, a *app) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.HTTP.Addr, err)
 	}
-	q, err := a.queue()
+	q, err := a.queue(ctx)
 	if err != nil {
 		ln.Close()
 		return err
@@ -111,7 +111,7 @@ func (a *app) handler() http.Handler {
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{a: a}, notify.NewMetrics(a.db, a.db.SQL()))
+		&storeCollector{a: a}, notify.NewMetrics(a.svc))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, in := range a.integrations {
 		if !in.Enabled {

@@ -57,9 +57,12 @@ type lineReader interface {
 func (c *cli) lineReader() (lineReader, error) {
 	if f, ok := c.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		comp := &completer{}
-		home, _ := os.UserHomeDir()
+		history := "" // no home directory: no history, rather than a file in the working directory
+		if home, err := os.UserHomeDir(); err == nil {
+			history = filepath.Join(home, ".drone_history")
+		}
 		rl, err := readline.NewEx(&readline.Config{
-			HistoryFile: filepath.Join(home, ".drone_history"), AutoComplete: comp,
+			HistoryFile: history, AutoComplete: comp,
 			InterruptPrompt: "^C", EOFPrompt: "quit", Stdin: f, Stdout: c.Out, Stderr: c.Err,
 		})
 		if err != nil {
@@ -128,7 +131,7 @@ type shell struct {
 func (sh *shell) run(ctx context.Context) error {
 	fmt.Fprintf(sh.out, "DRONE MiniShell for %s. Type new to declare, help for commands, quit to leave.\n", sh.app.cfg.Organisation)
 	words := []string{"new", "quit", "exit"}
-	for _, c := range drone.Commands {
+	for _, c := range sh.app.svc.Grammar().Commands() {
 		words = append(words, c.Name)
 	}
 	for {
@@ -162,7 +165,7 @@ func (sh *shell) run(ctx context.Context) error {
 // command runs one line of the chat grammar; a reply that asks for a dialog
 // is walked as menus.
 func (sh *shell) command(ctx context.Context, line string) error {
-	cmd, err := drone.ParseCommand(line)
+	cmd, err := sh.app.svc.ParseCommand(line)
 	if err != nil {
 		return err
 	}

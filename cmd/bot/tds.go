@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -28,7 +29,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 			if inventory == "" {
 				return usageError{errors.New("name the inventory: --inventory FILE (or tds.inventory in the configuration)")}
 			}
-			lib, err := loadLibrary(library)
+			lib, err := tds.LoadConfigured(library)
 			if err != nil {
 				return err
 			}
@@ -37,7 +38,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 				return usageError{err}
 			}
 			if len(probs) > 0 {
-				return usageError{fmt.Errorf("the inventory has problems:\n%s", problemLines(probs))}
+				return usageError{fmt.Errorf("the inventory has problems:\n%v", drone.Problems(probs))}
 			}
 			a := tds.Assess(lib, inv)
 			if threat != "" {
@@ -61,7 +62,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 		Short: "Check threat definitions; every problem with its file and line (exit 2 when any)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				if _, err := loadLibrary(""); err != nil {
+				if _, err := tds.LoadConfigured(""); err != nil {
 					return usageError{err}
 				}
 				fmt.Fprintln(c.Out, "the shipped library is valid")
@@ -69,7 +70,7 @@ func (c *cli) tdsCommand() *cobra.Command {
 			}
 			probs := tds.Validate(args...)
 			if len(probs) > 0 {
-				return usageError{fmt.Errorf("%d problem(s):\n%s", len(probs), problemLines(probs))}
+				return usageError{fmt.Errorf("%d problem(s):\n%v", len(probs), drone.Problems(probs))}
 			}
 			fmt.Fprintf(c.Out, "%d path(s) valid\n", len(args))
 			return nil

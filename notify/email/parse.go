@@ -79,7 +79,10 @@ func ParseReport(raw []byte) (*Report, error) {
 		r.Reporter = from[0]
 	}
 	if m := refInSubject.FindStringSubmatch(subject); m != nil {
-		r.Ref, _ = strconv.ParseInt(m[1], 10, 64)
+		// A number beyond int64 names no incident: the report opens one.
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			r.Ref = n
+		}
 	}
 	w := &walker{}
 	w.walk(textHeader(msg.Header), msg.Body, 0)
@@ -97,7 +100,9 @@ func ParseReport(raw []byte) (*Report, error) {
 		w.text = append(w.text, inner.text...)
 		w.files = append(w.files, inner.files...)
 	}
-	r.SuspectSubject, _ = dec.DecodeHeader(suspectHeader.Get("Subject"))
+	if r.SuspectSubject, err = dec.DecodeHeader(suspectHeader.Get("Subject")); err != nil {
+		r.SuspectSubject = suspectHeader.Get("Subject") // an unknown charset: the words as written
+	}
 	r.SuspectFrom = suspectHeader.Get("From")
 	r.Typed = headerIndicators(suspectHeader)
 	r.Text = strings.Join(append([]string{r.SuspectSubject}, w.text...), "\n")
@@ -198,6 +203,9 @@ func (w *walker) walk(h map[string][]string, body io.Reader, depth int) {
 	if err != nil {
 		ctype = "text/plain"
 	}
+	// A reported message is hostile input: a Content-Disposition that does
+	// not parse gives no file name, and the part is still read as an
+	// attachment when the header says so.
 	_, dparams, _ := mime.ParseMediaType(get("Content-Disposition"))
 	name := dparams["filename"]
 	if name == "" {
@@ -226,10 +234,19 @@ func (w *walker) walk(h map[string][]string, body io.Reader, depth int) {
 	case name != "" || strings.HasPrefix(get("Content-Disposition"), "attachment"):
 		w.file(name, decoded(get("Content-Transfer-Encoding"), body))
 	case ctype == "text/plain":
-		b, _ := io.ReadAll(io.LimitReader(decoded(get("Content-Transfer-Encoding"), body), 4<<20))
+		b, err := io.ReadAll(io.LimitReader(decoded(get("Content-Transfer-Encoding"), body), 4<<20))
+		if err != nil {
+			w.err = fmt.Errorf("reading a text part: %w", err)
+			return
+		}
 		w.text = append(w.text, string(b))
 	case ctype == "text/html":
-		w.text = append(w.text, htmlText(decoded(get("Content-Transfer-Encoding"), body)))
+		t, err := htmlText(decoded(get("Content-Transfer-Encoding"), body))
+		if err != nil {
+			w.err = fmt.Errorf("reading an HTML part: %w", err)
+			return
+		}
+		w.text = append(w.text, t)
 	}
 }
 
@@ -272,15 +289,19 @@ func (s *spaceless) Read(p []byte) (int, error) {
 }
 
 // htmlText returns an HTML body's text and, one a line, its links: a
-// phishing link often hides behind innocent words.
-func htmlText(r io.Reader) string {
+// phishing link often hides behind innocent words. The error is the
+// reader's, such as a broken base64 body.
+func htmlText(r io.Reader) (string, error) {
 	z := html.NewTokenizer(io.LimitReader(r, 4<<20))
 	var text, links []string
 	skip := 0
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return strings.Join(append(text, links...), "\n")
+			if err := z.Err(); !errors.Is(err, io.EOF) {
+				return "", err
+			}
+			return strings.Join(append(text, links...), "\n"), nil
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			if string(name) == "script" || string(name) == "style" {
