@@ -40,6 +40,10 @@ var rules = map[string][]string{
 	"yamlfile": {"drone"},
 	// Embedded files.
 	"configs": {},
+	// Test infrastructure, imported by tests only: a service over the
+	// store (dronetest), the chat adapters' contract (bot/chattest).
+	"dronetest":    {"drone", "store"},
+	"bot/chattest": {"drone", "dronetest"},
 	// The programs wire everything; benchmarks may use anything.
 	"cmd":   nil,
 	"bench": nil,

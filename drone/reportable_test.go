@@ -16,7 +16,7 @@ func TestReportableClockAndReports(t *testing.T) {
 	if _, err := f.svc.MarkReported(ctx, responder, here, inc.Number, "GDPR", ""); drone.ErrorCode(err) != drone.ECONFLICT {
 		t.Fatalf("reporting an incident not reportable: %v, want ECONFLICT", err)
 	}
-	aware := f.now.Add(-2 * time.Hour)
+	aware := f.clock.Now().Add(-2 * time.Hour)
 	got, err := f.svc.MarkReportable(ctx, responder, here, inc.Number, drone.ReportableInput{AwareAt: aware, Note: "personal data"})
 	if err != nil {
 		t.Fatal(err)
@@ -35,8 +35,8 @@ func TestReportableClockAndReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at, ok := got.ReportedAt("GDPR"); !ok || !at.Equal(f.now) {
-		t.Fatalf("ReportedAt = %v %v, want %v", at, ok, f.now)
+	if at, ok := got.ReportedAt("GDPR"); !ok || !at.Equal(f.clock.Now()) {
+		t.Fatalf("ReportedAt = %v %v, want %v", at, ok, f.clock.Now())
 	}
 	rec, err := f.svc.Get(ctx, inc.Number)
 	if err != nil {

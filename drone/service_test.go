@@ -2,24 +2,24 @@ package drone_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/store"
 )
 
 // fixture is what a service test needs: a service over a real SQLite file,
 // the jobs its planner saw, and a settable clock.
 type fixture struct {
-	svc  *drone.Service
-	db   *store.DB
-	now  time.Time
-	mu   sync.Mutex
-	jobs []drone.Job
+	svc   *drone.Service
+	db    *store.DB
+	clock *dronetest.Clock
+	mu    sync.Mutex
+	jobs  []drone.Job
 }
 
 var (
@@ -32,35 +32,25 @@ var (
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	fw := drone.DefaultFramework()
-	fw.Zones = []string{"ZONE-A", "ZONE-B"}
-	fw.BusinessUnits = []string{"SALES", "VARIOUS"}
-	roles := append(drone.DefaultRoles(),
+	h := dronetest.New(t)
+	f := &fixture{svc: h.Service, db: h.DB, clock: dronetest.NewClock(dronetest.Epoch)}
+	f.svc.Framework.Zones = []string{"ZONE-A", "ZONE-B"}
+	f.svc.Framework.BusinessUnits = []string{"SALES", "VARIOUS"}
+	f.svc.Roles = append(f.svc.Roles,
 		drone.Role{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead,
 			drone.PermUpdate, drone.PermClose}, Members: []string{"slack:U1", "discord:group:42"}})
-	f.svc = &drone.Service{Store: db, Framework: fw, Roles: roles, Targets: drone.DefaultTargets(),
-		Now: func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now },
-		Planners: []drone.Planner{drone.PlannerFunc(func(e drone.Event) []drone.Job {
-			j := drone.Job{Kind: "test.sync", Args: map[string]any{"incident": e.Incident.ID, "seq": e.Entry.Seq}}
-			f.mu.Lock()
-			f.jobs = append(f.jobs, j)
-			f.mu.Unlock()
-			return []drone.Job{j}
-		})}}
+	f.svc.Now = f.clock.Now
+	f.svc.Planners = []drone.Planner{drone.PlannerFunc(func(e drone.Event) []drone.Job {
+		j := drone.Job{Kind: "test.sync", Args: map[string]any{"incident": e.Incident.ID, "seq": e.Entry.Seq}}
+		f.mu.Lock()
+		f.jobs = append(f.jobs, j)
+		f.mu.Unlock()
+		return []drone.Job{j}
+	})}
 	return f
 }
 
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
+func (f *fixture) advance(d time.Duration) { f.clock.Advance(d) }
 
 func (f *fixture) declare(t *testing.T, in drone.DeclareInput) *drone.Incident {
 	t.Helper()
@@ -153,7 +143,7 @@ func TestLifecycleStampsEveryTransition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.now.Add(4*time.Hour)) {
+	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.clock.Now().Add(4*time.Hour)) {
 		t.Errorf("next update due %v, want the HIGH target of 4h", due)
 	}
 	f.advance(time.Hour)

@@ -1,7 +1,6 @@
 package hive_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -13,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/hive/hivetest"
 )
@@ -273,28 +272,9 @@ func TestHTTPSClientOnHTTPServer(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestKeyNeverLogged(t *testing.T) {
 	srv := hivetest.New(t, testOptions())
-	var logs syncBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger, logs := dronetest.NewLog(t, slog.LevelDebug)
 	cli, err := hive.New(hive.Config{URL: srv.URL(), APIKey: srv.Key(), Rate: ptr(0.0)}, hive.WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)

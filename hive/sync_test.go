@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/hive/hivetest"
 	"github.com/ttp0/drone/store"
@@ -26,6 +26,7 @@ var operator = drone.Actor{Platform: "local", ID: "tester", Name: "tester"}
 // syncBundle is a drone with TheHive sync: a real store file, a stand-in
 // on loopback, a client and a worker.
 type syncBundle struct {
+	h      *dronetest.Harness
 	srv    *hivetest.Server
 	db     *store.DB
 	svc    *drone.Service
@@ -47,14 +48,10 @@ func setupSync(t *testing.T, s syncSetup) *syncBundle {
 		s.srvOpts = testOptions()
 	}
 	srv := hivetest.New(t, s.srvOpts)
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fw := drone.DefaultFramework()
-	fw.Zones, fw.BusinessUnits = []string{"ZONE-A"}, []string{"SALES", "VARIOUS"}
-	svc := &drone.Service{Store: db, Framework: fw, Roles: drone.DefaultRoles(), Planners: []drone.Planner{hive.Planner{}}}
+	h := dronetest.New(t)
+	svc := h.Service
+	svc.Framework.Zones, svc.Framework.BusinessUnits = []string{"ZONE-A"}, []string{"SALES", "VARIOUS"}
+	svc.Targets, svc.Planners = nil, []drone.Planner{hive.Planner{}}
 	cfg := hive.Config{
 		URL: srv.URL(), APIKey: srv.Key(), Organisation: srv.Organisation(), API: s.api,
 		Rate: ptr(0.0), Timeout: 5 * time.Second,
@@ -77,7 +74,7 @@ func setupSync(t *testing.T, s syncSetup) *syncBundle {
 	if err != nil {
 		t.Fatalf("NewWorker: %v", err)
 	}
-	return &syncBundle{srv: srv, db: db, svc: svc, worker: w, cfg: cfg}
+	return &syncBundle{h: h, srv: srv, db: h.DB, svc: svc, worker: w, cfg: cfg}
 }
 
 // deliver works the queue with n workers until no job is due, within 30s.
@@ -85,53 +82,20 @@ func (b *syncBundle) deliver(t *testing.T, n int) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, b.worker)
-	q, err := b.db.NewQueue(workers, store.QueueConfig{Workers: n, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
-		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, nil)
-	if err != nil {
-		t.Fatalf("NewQueue: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := q.Start(ctx); err != nil {
-		t.Fatalf("starting queue: %v", err)
-	}
-	defer func() {
-		if err := q.Stop(context.Background()); err != nil {
-			t.Errorf("stopping queue: %v", err)
-		}
-	}()
-	for {
-		due, err := b.db.Due(ctx)
-		if err != nil {
-			t.Fatalf("counting due jobs: %v", err)
-		}
-		if due == 0 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("jobs still due after 30s: %d", due)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	b.h.Drain(workers, store.QueueConfig{Workers: n, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
+		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
 }
 
-// jobs returns the hive.sync jobs in the given states.
 // noDeadJobs fails the test if a job died.
 func (b *syncBundle) noDeadJobs(t *testing.T) {
 	t.Helper()
-	if dead := b.jobs(t, store.Dead...); len(dead) != 0 {
-		t.Errorf("dead jobs: %+v", dead)
-	}
+	b.h.NoDeadJobs()
 }
 
+// jobs returns the hive.sync jobs in the given states.
 func (b *syncBundle) jobs(t *testing.T, states ...string) []store.JobInfo {
 	t.Helper()
-	jobs, err := b.db.Jobs(context.Background(), 1000, states...)
-	if err != nil {
-		t.Fatalf("listing jobs: %v", err)
-	}
-	return jobs
+	return b.h.Jobs(states...)
 }
 
 func (b *syncBundle) declare(t *testing.T, in drone.DeclareInput) *drone.Incident {
@@ -145,11 +109,7 @@ func (b *syncBundle) declare(t *testing.T, in drone.DeclareInput) *drone.Inciden
 
 func (b *syncBundle) incident(t *testing.T, number int64) *drone.Record {
 	t.Helper()
-	rec, err := b.svc.Get(context.Background(), number)
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	return rec
+	return b.h.Record(number)
 }
 
 // onlyCase returns the stand-in's one case, failing unless there is one.

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/notify/email"
 	"github.com/ttp0/drone/notify/email/smtptest"
 	"github.com/ttp0/drone/store"
@@ -22,24 +22,12 @@ import (
 // fixture is a notifier over a real SQLite store and River queue, sending
 // through an SMTP stand-in with STARTTLS and AUTH.
 type fixture struct {
+	h     *dronetest.Harness
 	svc   *drone.Service
 	db    *store.DB
 	n     *Notifier
 	relay *smtptest.Server
-	mu    sync.Mutex
-	now   time.Time
-}
-
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fixture) set(t time.Time) {
-	f.mu.Lock()
-	f.now = t
-	f.mu.Unlock()
+	clock *dronetest.Clock
 }
 
 var (
@@ -83,44 +71,26 @@ func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { relay.Close() })
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{db: db, relay: relay, now: time.Now().UTC()}
+	h := dronetest.New(t)
+	f := &fixture{h: h, svc: h.Service, db: h.DB, relay: relay, clock: dronetest.NewClock(time.Now().UTC())}
 	cfg.Email = email.Config{Host: relay.Host(), Port: relay.Port(), From: "drone <drone@example.org>",
 		Username: "drone", Password: "relay-secret", Timeout: 10 * time.Second}
 	if err := cfg.ValidateFor(drone.DefaultFramework(), nil); err != nil {
 		t.Fatalf("test configuration: %v", err)
 	}
-	f.svc = &drone.Service{Store: db, Framework: drone.DefaultFramework(), Roles: drone.DefaultRoles(),
-		Targets: drone.DefaultTargets(), Extractor: ioc.New(ioc.Options{}), Now: f.clock}
+	f.svc.Extractor, f.svc.Now = ioc.New(ioc.Options{}), f.clock.Now
 	f.n, err = New(ctx, Options{Config: cfg, Service: f.svc, EmailTLS: relay.ClientTLS(),
-		Org: "Example Org", SOC: "Example SOC", Now: f.clock})
+		Org: "Example Org", SOC: "Example SOC", Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { f.n.Close() })
 	f.svc.Planners = []drone.Planner{f.n}
 	workers := river.NewWorkers()
 	f.n.Register(workers)
-	q, err := db.NewQueue(workers, store.QueueConfig{MaxAttempts: 3, BackoffBase: 20 * time.Millisecond,
-		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second}, nil,
+	h.StartQueue(workers, store.QueueConfig{MaxAttempts: 3, BackoffBase: 20 * time.Millisecond,
+		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second},
 		store.LanesOf(f.n.Lanes())...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qctx, cancel := context.WithCancel(ctx)
-	if err := q.Start(qctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		q.Stop(stop)
-		cancel()
-		f.n.Close()
-		db.Close()
-	})
 	return f
 }
 
@@ -138,18 +108,7 @@ func (f *fixture) wait(t *testing.T, n int) []smtptest.Message {
 // settle waits until no notify job is due, so that a count can be final.
 func (f *fixture) settle(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := f.db.Due(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("the queue did not settle")
+	f.h.Settle(20 * time.Second)
 }
 
 func describe(ms []smtptest.Message) string {
@@ -277,7 +236,7 @@ func TestIndicatorsBatchedPerWindow(t *testing.T) {
 	// The service's clock stands at the start of the next window, so the
 	// batch goes when that window ends, after both additions.
 	start := time.Now().UTC().Truncate(cfg.BatchWindow).Add(cfg.BatchWindow)
-	f.set(start)
+	f.clock.Set(start)
 	inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT3", Severity: "low", Overview: "beacon"})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +265,7 @@ func TestTargetsMissedAndRegulatoryClock(t *testing.T) {
 	ctx := context.Background()
 	// Two hours ago by the service's clock: the HIGH acknowledgement target
 	// (1h) has run out in real time, so its check runs at once.
-	f.set(time.Now().UTC().Add(-2 * time.Hour))
+	f.clock.Set(time.Now().UTC().Add(-2 * time.Hour))
 	inc, _, err := f.svc.Declare(ctx, responder, cli, highAmber)
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +273,7 @@ func TestTargetsMissedAndRegulatoryClock(t *testing.T) {
 	// Aware 71h30m before the marking: GDPR's 72h end within the half hour
 	// before the real now, so the reminder goes at once and the deadline
 	// passes.
-	if _, err := f.svc.MarkReportable(ctx, responder, cli, inc.Number, drone.ReportableInput{AwareAt: f.clock().Add(-70 * time.Hour)}); err != nil {
+	if _, err := f.svc.MarkReportable(ctx, responder, cli, inc.Number, drone.ReportableInput{AwareAt: f.clock.Now().Add(-70 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	f.settle(t)
@@ -336,7 +295,7 @@ func TestTargetsMissedAndRegulatoryClock(t *testing.T) {
 	if len(legal) != 2 {
 		t.Fatalf("the DPO got %d messages, want the reminder and the missed deadline:%s", len(legal), describe(f.relay.Messages()))
 	}
-	f.set(time.Now().UTC())
+	f.clock.Set(time.Now().UTC())
 	r, err := f.n.Report(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -351,12 +310,12 @@ func TestDigestGoesToLeadersAndSchedulesTheNext(t *testing.T) {
 	ctx := context.Background()
 	base := time.Now().UTC().Add(-3 * time.Hour)
 	for i, in := range []drone.DeclareInput{highAmber, {Category: "CAT2", Severity: "critical", TLP: "red", Overview: "DDoS"}} {
-		f.set(base.Add(time.Duration(i) * time.Minute))
+		f.clock.Set(base.Add(time.Duration(i) * time.Minute))
 		inc, _, err := f.svc.Declare(ctx, responder, cli, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.set(base.Add(time.Duration(10+20*i) * time.Minute))
+		f.clock.Set(base.Add(time.Duration(10+20*i) * time.Minute))
 		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
 			t.Fatal(err)
 		}
@@ -396,17 +355,17 @@ func TestReportMeasures(t *testing.T) {
 	// HIGH: acknowledged after 10, 30 and 90 minutes (target 1h); one
 	// resolved after 5h (target 72h).
 	for i, ack := range []time.Duration{10 * time.Minute, 30 * time.Minute, 90 * time.Minute} {
-		f.set(base.Add(time.Duration(i) * time.Hour))
+		f.clock.Set(base.Add(time.Duration(i) * time.Hour))
 		inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "x", Zone: ""})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.set(inc.DeclaredAt.Add(ack))
+		f.clock.Set(inc.DeclaredAt.Add(ack))
 		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			f.set(inc.DeclaredAt.Add(5 * time.Hour))
+			f.clock.Set(inc.DeclaredAt.Add(5 * time.Hour))
 			if _, err := f.svc.PostUpdate(ctx, responder, cli, inc.Number, drone.UpdateInput{Status: drone.StatusResolved, Summary: "done"}); err != nil {
 				t.Fatal(err)
 			}

@@ -1,8 +1,6 @@
 package notify
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,27 +9,13 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking):\n--- got\n%s", name, got)
-	}
+	dronetest.Golden(t, filepath.Join("testdata", "golden", name), got)
 }
 
 var goldenNow = time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)

@@ -3,16 +3,14 @@ package tds_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/tds"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixture assesses the small test library against the test inventory.
 func fixture(t *testing.T) *tds.Assessment {
@@ -38,7 +36,7 @@ func TestRenderGolden(t *testing.T) {
 		if err := a.Render(&buf, format); err != nil {
 			t.Fatalf("Render(%s): %v", format, err)
 		}
-		golden(t, filepath.Join("testdata", "golden", file), buf.Bytes())
+		dronetest.Golden(t, filepath.Join("testdata", "golden", file), buf.Bytes())
 	}
 	one, err := a.Only("BEACON")
 	if err != nil {
@@ -48,24 +46,7 @@ func TestRenderGolden(t *testing.T) {
 	if err := one.Render(&buf, "navigator"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, filepath.Join("testdata", "golden", "navigator-beacon.json"), buf.Bytes())
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tds -run TestRenderGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output; run with -update if the change is intended.\ngot:\n%s", path, got)
-	}
+	dronetest.Golden(t, filepath.Join("testdata", "golden", "navigator-beacon.json"), buf.Bytes())
 }
 
 func TestRenderUnknownFormat(t *testing.T) {

@@ -1,21 +1,18 @@
 package discord
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
+	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/store"
 )
 
@@ -32,6 +29,7 @@ var (
 type bundle struct {
 	t      testing.TB
 	ctx    context.Context
+	h      *dronetest.Harness
 	db     *store.DB
 	svc    *drone.Service
 	ad     *Adapter
@@ -48,27 +46,15 @@ type bundle struct {
 // before the adapter is made, or the adapter before it starts.
 func setup(t testing.TB, mode string, edit ...any) *bundle {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	logs := &syncBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("adapter log:\n%s", logs.String())
-		}
-	})
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatal(err)
+	h := dronetest.New(t)
+	ctx, svc := h.Ctx, h.Service
+	svc.Framework.Zones = []string{"ZONE-A", "ZONE-B"}
+	svc.Extractor = ioc.New(ioc.Options{})
+	svc.Roles = drone.Roles{
+		{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}},
+		{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
+			Members: []string{"discord:group:" + testResponder}},
 	}
-	t.Cleanup(func() { db.Close() })
-	fw := drone.DefaultFramework()
-	fw.Zones = []string{"ZONE-A", "ZONE-B"}
-	svc := &drone.Service{Store: db, Framework: fw, Targets: drone.DefaultTargets(), Extractor: ioc.New(ioc.Options{}),
-		Roles: drone.Roles{
-			{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}},
-			{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
-				Members: []string{"discord:group:" + testResponder}},
-		}}
 	dc := discordtest.New("test-bot-token")
 	t.Cleanup(dc.Close)
 	signer := discordtest.NewSigner()
@@ -79,7 +65,7 @@ func setup(t testing.TB, mode string, edit ...any) *bundle {
 			f(&cfg)
 		}
 	}
-	ad, err := New(cfg, svc, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	ad, err := New(cfg, svc, h.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,19 +77,8 @@ func setup(t testing.TB, mode string, edit ...any) *bundle {
 	}
 	workers := river.NewWorkers()
 	ad.Register(workers)
-	q, err := db.NewQueue(workers, store.QueueConfig{PollInterval: 20 * time.Millisecond, BackoffBase: 50 * time.Millisecond}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		q.Stop(stop)
-	})
-	b := &bundle{t: t, ctx: ctx, db: db, svc: svc, ad: ad, dc: dc, signer: signer, mode: mode}
+	h.StartQueue(workers, dronetest.QueueConfig())
+	b := &bundle{t: t, ctx: ctx, h: h, db: h.DB, svc: svc, ad: ad, dc: dc, signer: signer, mode: mode}
 	channel := discordtest.NewID()
 	b.alice = discordtest.Place{AppID: dc.AppID, GuildID: testGuild, ChannelID: channel,
 		Member: discordtest.Member{ID: discordtest.NewID(), Name: "alice", Roles: []string{testResponder}}}
@@ -172,44 +147,18 @@ func (b *bundle) wait(what string, ok func(discordtest.Call) bool) discordtest.C
 // incident reads an incident from the store.
 func (b *bundle) incident(n int64) *drone.Incident {
 	b.t.Helper()
-	inc, err := b.db.Incident(b.ctx, n)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return inc
+	return b.h.Incident(n)
 }
 
 // waitExternal waits until the incident records an external reference.
 func (b *bundle) waitExternal(n int64, key string) string {
 	b.t.Helper()
-	for {
-		if v := b.incident(n).External[key]; v != "" {
-			return v
-		}
-		select {
-		case <-b.ctx.Done():
-			b.t.Fatalf("INC-%d never recorded %s", n, key)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-// syncBuffer is a log buffer safe for the adapter's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	var v string
+	b.h.Eventually(fmt.Sprintf("INC-%d recording %s", n, key), func() bool {
+		v = b.incident(n).External[key]
+		return v != ""
+	})
+	return v
 }
 
 // must fails the test when a response is not what was expected.

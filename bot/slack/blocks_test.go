@@ -1,12 +1,7 @@
 package slack
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,39 +10,8 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking):\n%s", name, got)
-	}
-}
-
-func indent(t *testing.T, v any) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // record is an incident as the notice tests see it.
 func record(obs ...drone.Observable) *drone.Record {
@@ -70,7 +34,7 @@ func TestNoticeGolden(t *testing.T) {
 		drone.Observable{Type: ioc.Email, Value: "bad-actor@evil-mail.net"},
 	)
 	n := drone.BuildNotice(rec, drone.EntryDeclared, drone.AudienceResponders, rec.Incident.DeclaredAt)
-	golden(t, "notice.json", indent(t, noticeBlocks(n)))
+	dronetest.GoldenJSON(t, "testdata/notice.json", noticeBlocks(n))
 }
 
 // TestNoticeLimits keeps a notice with many indicators within a message's

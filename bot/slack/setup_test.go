@@ -3,11 +3,9 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/store"
 )
 
@@ -39,6 +38,7 @@ const (
 type env struct {
 	t       testing.TB
 	ctx     context.Context
+	harness *dronetest.Harness
 	srv     *slacktest.Server
 	db      *store.DB
 	svc     *drone.Service
@@ -61,8 +61,8 @@ func forEachTransport(t *testing.T, f func(t *testing.T, e *env)) {
 // setup starts everything for one transport; mods adjust the configuration.
 func setup(t testing.TB, mode string, mods ...func(*droneslack.Config)) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
+	h := dronetest.New(t)
+	ctx := h.Ctx
 	srv := slacktest.New(t, slacktest.Options{PingInterval: time.Second})
 	for id, name := range map[string]string{alice: "alice", bob: "bob", carol: "carol", eve: "eve"} {
 		srv.AddUser(id, name)
@@ -70,58 +70,35 @@ func setup(t testing.TB, mode string, mods ...func(*droneslack.Config)) *env {
 	srv.AddUserGroup(group, "soc", bob)
 	general := srv.AddChannel("general", slacktest.BotUserID, alice, bob, carol, eve)
 
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
+	svc := h.Service
+	svc.Framework.Zones = []string{"ZONE-A", "DMZ"}
+	svc.Framework.BusinessUnits = []string{"SALES", "FINANCE", "VARIOUS"}
+	svc.Extractor = ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})
+	svc.Roles = drone.Roles{
+		{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}},
+		{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
+			Members: []string{"slack:group:" + group, "slack:" + carol}},
 	}
-	t.Cleanup(func() { db.Close() })
-	fw := drone.DefaultFramework()
-	fw.Zones = []string{"ZONE-A", "DMZ"}
-	fw.BusinessUnits = []string{"SALES", "FINANCE", "VARIOUS"}
-	svc := &drone.Service{Store: db, Framework: fw, Targets: drone.DefaultTargets(),
-		Extractor: ioc.New(ioc.Options{InternalDomains: []string{"example.org"}}),
-		Roles: drone.Roles{
-			{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}},
-			{Name: "responders", Permissions: []drone.Permission{drone.PermAcknowledge, drone.PermLead, drone.PermUpdate, drone.PermClose},
-				Members: []string{"slack:group:" + group, "slack:" + carol}},
-		}}
 	cfg := droneslack.Config{BotToken: srv.BotToken(), AppToken: srv.AppToken(), SigningSecret: srv.SigningSecret(),
 		Mode: mode, APIURL: srv.APIURL(), Responders: []string{carol, group}, OfferIndicators: true,
 		PostInterval: 10 * time.Millisecond}
 	for _, m := range mods {
 		m(&cfg)
 	}
-	var w io.Writer = testWriter{t}
-	if _, fuzzing := t.(*testing.F); fuzzing {
-		w = io.Discard // a fuzz target may not log through F
-	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := droneslack.New(droneslack.Options{Config: cfg, Service: svc, Log: log})
+	log, _ := dronetest.NewLog(t, slog.LevelWarn) // printed if the test fails
+	hd, err := droneslack.New(droneslack.Options{Config: cfg, Service: svc, Log: log})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	svc.Planners = []drone.Planner{h.Planner()}
+	svc.Planners = []drone.Planner{hd.Planner()}
 
 	workers := river.NewWorkers()
-	h.Register(workers)
-	q, err := db.NewQueue(workers, store.QueueConfig{PollInterval: 20 * time.Millisecond, BackoffBase: 50 * time.Millisecond}, nil)
-	if err != nil {
-		t.Fatalf("NewQueue: %v", err)
-	}
-	if err := q.Start(ctx); err != nil {
-		t.Fatalf("starting queue: %v", err)
-	}
-	t.Cleanup(func() {
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		if err := q.Stop(stop); err != nil {
-			t.Errorf("stopping queue: %v", err)
-		}
-	})
+	hd.Register(workers)
+	h.StartQueue(workers, dronetest.QueueConfig())
 
 	runCtx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
-	go func() { ran <- h.Run(runCtx) }()
+	go func() { ran <- hd.Run(runCtx) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-ran; err != nil && err != context.Canceled {
@@ -129,11 +106,11 @@ func setup(t testing.TB, mode string, mods ...func(*droneslack.Config)) *env {
 		}
 	})
 
-	e := &env{t: t, ctx: ctx, srv: srv, db: db, svc: svc, h: h, general: general}
+	e := &env{t: t, ctx: ctx, harness: h, srv: srv, db: h.DB, svc: svc, h: hd, general: general}
 	if mode == "http" {
 		mux := http.NewServeMux()
-		for pattern, hd := range h.Routes() {
-			mux.Handle(pattern, hd)
+		for pattern, route := range hd.Routes() {
+			mux.Handle(pattern, route)
 		}
 		app := httptest.NewServer(mux)
 		t.Cleanup(app.Close)
@@ -143,14 +120,6 @@ func setup(t testing.TB, mode string, mods ...func(*droneslack.Config)) *env {
 	}
 	e.wait("auth.test", func(s *slacktest.Server) bool { return s.Count("auth.test") > 0 })
 	return e
-}
-
-// testWriter sends log lines to the test's log.
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
 
 // wait waits for a condition on the stand-in, failing the test at the

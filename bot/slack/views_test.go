@@ -10,6 +10,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 )
 
 func service() *drone.Service {
@@ -35,7 +36,7 @@ func TestDeclareModal(t *testing.T) {
 	in := inputs(v)
 	if v.CallbackID != cbDeclare || in["subcontext"] != nil || !in["category"].DispatchAction || in["overview"].Optional ||
 		!in["indicators"].Optional {
-		t.Fatalf("declare modal: %s", indent(t, v))
+		t.Fatalf("declare modal: %s", dronetest.IndentJSON(t, v))
 	}
 	if tlp := in["tlp"].Element.(*slack.SelectBlockElement).InitialOption; tlp == nil || tlp.Value != "AMBER" {
 		t.Errorf("TLP starts at %+v; want AMBER", tlp)
@@ -43,7 +44,7 @@ func TestDeclareModal(t *testing.T) {
 	v = dialogView(&d, map[string]string{"category": "CAT3"}, viewMeta{})
 	sub := inputs(v)["subcontext.CAT3"]
 	if sub == nil || len(sub.Element.(*slack.SelectBlockElement).Options) != 11 {
-		t.Fatalf("the sub-contexts of CAT3 are not offered: %s", indent(t, v))
+		t.Fatalf("the sub-contexts of CAT3 are not offered: %s", dronetest.IndentJSON(t, v))
 	}
 	if b, _ := json.Marshal(v); len(v.Blocks.BlockSet) > maxViewBlocks || len(b) > maxViewBytes {
 		t.Errorf("declare modal of %d blocks, %d bytes", len(v.Blocks.BlockSet), len(b))

@@ -1,37 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"strings"
 	"testing"
 )
 
-// runDiscord runs the drone command line with the discord command, added to
-// the root here when root.go does not list it yet.
-func (e *discordEnv) runDiscord(args ...string) (string, string, int) {
-	e.t.Helper()
-	var out, errOut bytes.Buffer
-	c := &cli{Streams: Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, env: e.lookup}
-	root := c.rootCommand()
-	if cmd, _, err := root.Find([]string{"discord"}); err != nil || cmd == root {
-		root.AddCommand(c.discordCommand())
-	}
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(&errOut, "drone: "+message(err))
-		return out.String(), errOut.String(), exitCode(err)
-	}
-	return out.String(), errOut.String(), 0
-}
-
 func TestDiscordRegister(t *testing.T) {
 	t.Parallel()
 	e := newDiscordEnv(t, "gateway")
-	out, errOut, code := e.runDiscord("discord", "register")
+	out, errOut, code := e.run("", "discord", "register")
 	if code != 0 || !strings.Contains(out, "registered 2 commands in guild "+e.guild) ||
 		!strings.Contains(out, "/drone (10 subcommands)") || !strings.Contains(out, `"Add indicators to incident" on messages`) {
 		t.Fatalf("register: exit %d\n%s%s", code, out, errOut)
@@ -50,22 +27,22 @@ func TestDiscordRegister(t *testing.T) {
 	}
 	// The commands of the integrations turned on are registered too.
 	e.vars["DRONE_TDS_INVENTORY"] = "../../configs/inventory.example.yaml"
-	if out, errOut, code = e.runDiscord("discord", "register"); code != 0 || !strings.Contains(out, "/drone (11 subcommands)") {
+	if out, errOut, code = e.run("", "discord", "register"); code != 0 || !strings.Contains(out, "/drone (11 subcommands)") {
 		t.Errorf("register with Threat Driven Security on: exit %d\n%s%s", code, out, errOut)
 	}
 	delete(e.vars, "DRONE_TDS_INVENTORY")
-	if out, errOut, code = e.runDiscord("discord", "register", "--global"); code != 0 || !strings.Contains(out, "globally") || len(e.dc.Commands("")) != 2 {
+	if out, errOut, code = e.run("", "discord", "register", "--global"); code != 0 || !strings.Contains(out, "globally") || len(e.dc.Commands("")) != 2 {
 		t.Errorf("register --global: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, errOut, code = e.runDiscord("discord", "register", "--global", "--guild", "1"); code != 2 {
+	if _, errOut, code = e.run("", "discord", "register", "--global", "--guild", "1"); code != 2 {
 		t.Errorf("--global with --guild: exit %d %s", code, errOut)
 	}
 	e.vars["DISCORD_BOT_TOKEN"] = "not-the-token"
-	if _, errOut, code = e.runDiscord("discord", "register"); code != 1 || !strings.Contains(errOut, "401") || strings.Contains(errOut, "not-the-token") {
+	if _, errOut, code = e.run("", "discord", "register"); code != 1 || !strings.Contains(errOut, "401") || strings.Contains(errOut, "not-the-token") {
 		t.Errorf("a refused token: exit %d %s", code, errOut)
 	}
 	e.vars["DISCORD_BOT_TOKEN"] = "" // set, empty: Discord off
-	if _, errOut, code = e.runDiscord("discord", "register"); code != 2 || !strings.Contains(errOut, "no Discord application is configured") {
+	if _, errOut, code = e.run("", "discord", "register"); code != 2 || !strings.Contains(errOut, "no Discord application is configured") {
 		t.Errorf("without a token: exit %d %s", code, errOut)
 	}
 }

@@ -1,37 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ttp0/drone/hive/hivetest"
 )
-
-// checkHive runs drone hive check as Run does, adding the hive command to
-// the root when root.go does not list it yet.
-func (h *hiveDrone) checkHive(args ...string) (stdout, stderr string, code int) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out, errb bytes.Buffer
-	c := &cli{Streams: Streams{In: strings.NewReader(""), Out: &out, Err: &errb},
-		env: func(k string) (string, bool) { v, ok := h.env[k]; return v, ok }}
-	root := c.rootCommand()
-	if cmd, _, err := root.Find([]string{"hive", "check"}); err != nil || cmd.Name() != "check" {
-		root.AddCommand(c.hiveCommand())
-	}
-	root.SetArgs(append([]string{"--config", h.cfg, "hive", "check"}, args...))
-	if err := root.ExecuteContext(ctx); err != nil {
-		errb.WriteString("drone: " + message(err) + "\n")
-		return out.String(), errb.String(), exitCode(err)
-	}
-	return out.String(), errb.String(), exitOK
-}
 
 func TestHiveCheck(t *testing.T) {
 	t.Parallel()
@@ -66,7 +42,7 @@ func TestHiveCheck(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHiveDrone(t, tc.opts, tc.settings)
-			stdout, stderr, code := h.checkHive()
+			stdout, stderr, code := h.run("hive", "check")
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
 			}
@@ -90,7 +66,7 @@ func TestHiveCheck(t *testing.T) {
 func TestHiveCheckNotConfigured(t *testing.T) {
 	t.Parallel()
 	h := newHiveDrone(t, testServerOptions(), hiveSettings{Disabled: true})
-	_, stderr, code := h.checkHive()
+	_, stderr, code := h.run("hive", "check")
 	if code != exitUsage || !strings.Contains(stderr, "TheHive is not configured: set hive.url") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -99,7 +75,7 @@ func TestHiveCheckNotConfigured(t *testing.T) {
 func TestHiveCheckJSON(t *testing.T) {
 	t.Parallel()
 	h := newHiveDrone(t, testServerOptions(), hiveSettings{Key: "not-the-key"})
-	stdout, _, code := h.checkHive("--json")
+	stdout, _, code := h.run("hive", "check", "--json")
 	var res hiveCheckResult
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("output %q: %v", stdout, err)

@@ -115,7 +115,7 @@ discord:
 	}
 
 	// drone notify test sends a sample through the rule, to every address.
-	if out, errOut, code := e.runNotify("notify", "test", "leaders"); code != 0 {
+	if out, errOut, code := e.run("", "notify", "test", "leaders"); code != 0 {
 		t.Fatalf("notify test: exit %d\n%s%s", code, out, errOut)
 	}
 	if m := slackMsgs(slackCh); len(m) != 3 || !strings.Contains(m[2].Text, "[TEST]") || strings.Contains(string(m[2].Blocks), `"actions"`) {

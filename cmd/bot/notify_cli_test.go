@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,34 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/ttp0/drone/notify/email/smtptest"
 )
-
-// runNotify runs drone like Run, with drone report and drone notify added
-// to the root when it does not list them yet.
-func (e *env) runNotify(args ...string) (string, string, int) {
-	e.t.Helper()
-	var out, errOut bytes.Buffer
-	c := &cli{Streams: Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, env: e.lookup}
-	root := c.rootCommand()
-	for _, sub := range []*cobra.Command{c.reportCommand(), c.notifyCommand()} {
-		if found, _, err := root.Find([]string{sub.Name()}); err != nil || found == root {
-			sub.Args = wrapArgs(sub.Args)
-			root.AddCommand(sub)
-		}
-	}
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	code := exitOK
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(&errOut, "drone: "+message(err))
-		code = exitCode(err)
-	}
-	return out.String(), errOut.String(), code
-}
 
 // notifyConfig is a configuration routing to an SMTP stand-in over
 // STARTTLS, trusting its certificate through ca_file.
@@ -90,10 +62,10 @@ func TestNotifyTestReportAndClocksFromTheCommandLine(t *testing.T) {
 	e := newEnv(t)
 	relay := startRelay(t, smtptest.Options{})
 	e.vars["DRONE_CONFIG"] = notifyConfig(t, e, relay, cliTargets)
-	if out, errOut, code := e.runNotify("config", "check"); code != 0 {
+	if out, errOut, code := e.run("", "config", "check"); code != 0 {
 		t.Fatalf("config check: %d\n%s%s", code, out, errOut)
 	}
-	out, errOut, code := e.runNotify("notify", "test", "leaders")
+	out, errOut, code := e.run("", "notify", "test", "leaders")
 	if code != 0 || strings.Count(out, "sent ") != 2 {
 		t.Fatalf("notify test: exit %d\n%s%s", code, out, errOut)
 	}
@@ -101,23 +73,23 @@ func TestNotifyTestReportAndClocksFromTheCommandLine(t *testing.T) {
 		t.Fatalf("the relay got %d messages: %+v", len(m), m)
 	}
 	e.must("declare", "--category", "cat1", "--severity", "high", "--tlp", "red", "--overview", "Exfiltration to 203.0.113.9")
-	out, _, code = e.runNotify("notify", "test", "leaders", "--incident", "INC-1")
+	out, _, code = e.run("", "notify", "test", "leaders", "--incident", "INC-1")
 	if code != 0 || strings.Count(out, "withheld") != 2 {
 		t.Fatalf("a RED incident through the AMBER leaders rule: exit %d\n%s", code, out)
 	}
-	if _, errOut, code := e.runNotify("notify", "test", "nobody"); code != exitUsage || !strings.Contains(errOut, "no rule") {
+	if _, errOut, code := e.run("", "notify", "test", "nobody"); code != exitUsage || !strings.Contains(errOut, "no rule") {
 		t.Fatalf("unknown rule: exit %d %s", code, errOut)
 	}
-	out, errOut, code = e.runNotify("notify", "reportable", "INC-1", "--aware", "2026-03-01T08:00:00Z")
+	out, errOut, code = e.run("", "notify", "reportable", "INC-1", "--aware", "2026-03-01T08:00:00Z")
 	if code != 0 || !strings.Contains(out, "GDPR") || !strings.Contains(out, "2026-03-04T08:00:00Z") {
 		t.Fatalf("reportable: exit %d\n%s%s", code, out, errOut)
 	}
-	out, errOut, code = e.runNotify("notify", "reported", "INC-1", "NIS2", "early", "warning")
+	out, errOut, code = e.run("", "notify", "reported", "INC-1", "NIS2", "early", "warning")
 	if code != 0 || !strings.Contains(out, "reported under NIS2 early warning") {
 		t.Fatalf("reported: exit %d\n%s%s", code, out, errOut)
 	}
 	e.must("ack", "INC-1")
-	out, errOut, code = e.runNotify("report", "--since", "7d", "--format", "json")
+	out, errOut, code = e.run("", "report", "--since", "7d", "--format", "json")
 	if code != 0 {
 		t.Fatalf("report: exit %d\n%s", code, errOut)
 	}
@@ -139,14 +111,14 @@ func TestNotifyTestReportAndClocksFromTheCommandLine(t *testing.T) {
 		t.Fatalf("report %s", out)
 	}
 	for _, f := range []struct{ format, want string }{{"markdown", "# Example Org incident digest"}, {"html", "<h2"}, {"text", "Regulatory deadlines"}} {
-		if out, _, code := e.runNotify("report", "--format", f.format); code != 0 || !strings.Contains(out, f.want) {
+		if out, _, code := e.run("", "report", "--format", f.format); code != 0 || !strings.Contains(out, f.want) {
 			t.Errorf("report --format %s: exit %d\n%s", f.format, code, out)
 		}
 	}
-	if out, _, code := e.runNotify("report", "--max-tlp", "amber", "--format", "json"); code != 0 || strings.Contains(out, "INC-1") {
+	if out, _, code := e.run("", "report", "--max-tlp", "amber", "--format", "json"); code != 0 || strings.Contains(out, "INC-1") {
 		t.Errorf("--max-tlp amber lists the RED INC-1:\n%s", out)
 	}
-	if _, _, code := e.runNotify("report", "--format", "pdf"); code != exitUsage {
+	if _, _, code := e.run("", "report", "--format", "pdf"); code != exitUsage {
 		t.Errorf("--format pdf: exit %d, want %d", code, exitUsage)
 	}
 }
@@ -161,7 +133,7 @@ func TestConfigCheckRefusesARuleAboveClearance(t *testing.T) {
     - {name: leaders, events: [declared], targets: [leaders], audience: leaders}
     - {name: ops, events: [all], targets: [ops]}
 `)
-	_, errOut, code := e.runNotify("config", "check")
+	_, errOut, code := e.run("", "config", "check")
 	if code != exitUsage || !strings.Contains(errOut, "could send TLP:RED incidents to leaders") ||
 		!strings.Contains(errOut, "no slack medium is on") {
 		t.Fatalf("config check: exit %d\n%s", code, errOut)

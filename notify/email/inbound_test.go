@@ -17,9 +17,9 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/dronetest"
 	"github.com/ttp0/drone/notify/email"
 	"github.com/ttp0/drone/notify/email/smtptest"
-	"github.com/ttp0/drone/store"
 )
 
 type mailbox struct {
@@ -32,13 +32,8 @@ type mailbox struct {
 func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "drone.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw := drone.DefaultFramework()
-	svc := &drone.Service{Store: db, Framework: fw, Roles: drone.DefaultRoles(), Targets: drone.DefaultTargets(),
-		Extractor: ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})}
+	svc := dronetest.New(t).Service
+	svc.Extractor = ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Addresses = []string{"Phishing <phishing@example.org>"}
 	mb := &mailbox{svc: svc, dir: t.TempDir()}
@@ -59,7 +54,6 @@ func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Serve: %v", err)
 		}
-		db.Close()
 	})
 	return mb
 }
