@@ -61,7 +61,7 @@ const (
 // brings its schema, drone's and River's, up to date. Processes starting at
 // once migrate one after the other, under an advisory lock.
 func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
-	shown := redact(rawURL)
+	shown := Redact(rawURL)
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("reading the PostgreSQL URL %s: %w", shown, err)
@@ -90,8 +90,8 @@ func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
 	return db, nil
 }
 
-// redact returns a URL without its password, to show.
-func redact(rawURL string) string {
+// Redact returns a database URL without its password, to show.
+func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "postgres://(unreadable URL)"

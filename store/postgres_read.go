@@ -99,7 +99,11 @@ func (db *Postgres) Observables(ctx context.Context, incidentID string) ([]drone
 
 // Timeline returns an incident's entries in order.
 func (db *Postgres) Timeline(ctx context.Context, incidentID string) ([]drone.Entry, error) {
-	rows, err := db.pool.Query(ctx, `SELECT incident_id, seq, at, actor, origin, kind, text, data,
+	return pgTimeline(ctx, db.pool, incidentID)
+}
+
+func pgTimeline(ctx context.Context, q pgQuerier, incidentID string) ([]drone.Entry, error) {
+	rows, err := q.Query(ctx, `SELECT incident_id, seq, at, actor, origin, kind, text, data,
 		prev_hash, hash FROM timeline WHERE incident_id = $1 ORDER BY seq`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("reading timeline: %w", err)

@@ -240,7 +240,7 @@ type JobInfo struct {
 
 func jobInfo(r *rivertype.JobRow) JobInfo {
 	j := JobInfo{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
-		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt, ScheduledAt: r.ScheduledAt}
+		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt.UTC(), ScheduledAt: r.ScheduledAt.UTC()}
 	if n := len(r.Errors); n > 0 {
 		// A worker that gives up returns river.JobCancel(err); show err.
 		j.LastError = strings.TrimPrefix(r.Errors[n-1].Error, "JobCancelError: ")
