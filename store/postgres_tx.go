@@ -50,14 +50,33 @@ var (
 // from the number to their commit, and the highest number is read only
 // once the lock is held, so it includes the declaration that held it before.
 func (t *pgTx) NextNumber(ctx context.Context) (int64, error) {
-	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumber); err != nil {
-		return 0, fmt.Errorf("numbering incident: %w", err)
-	}
 	var n int64
-	if err := t.tx.QueryRow(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incident`).Scan(&n); err != nil {
+	err := t.lockThenRead(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, []any{lockClass, lockNumber},
+		`SELECT COALESCE(MAX(number), 0) + 1 FROM incident`, nil, &n)
+	if err != nil {
 		return 0, fmt.Errorf("numbering incident: %w", err)
 	}
 	return n, nil
+}
+
+// lockThenRead runs a statement that takes a lock, then a query, in one
+// round trip (a pipeline). The server runs them one after the other, and
+// the query takes its snapshot only once the lock is granted: it sees what
+// the lock's previous holder committed. It returns pgx.ErrNoRows when the
+// query finds nothing.
+func (t *pgTx) lockThenRead(ctx context.Context, lock string, lockArgs []any, query string, args []any, dest ...any) error {
+	var b pgx.Batch
+	b.Queue(lock, lockArgs...)
+	b.Queue(query, args...)
+	br := t.tx.SendBatch(ctx, &b)
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(dest...)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // CreateIncident inserts a new incident.
@@ -151,14 +170,22 @@ func (t *pgTx) Incident(ctx context.Context, number int64) (*drone.Incident, err
 // AddObservables inserts the observables new to their incident and returns
 // them with their ids; the unique (incident, type, value) key skips the rest.
 func (t *pgTx) AddObservables(ctx context.Context, obs []drone.Observable) ([]drone.Observable, error) {
-	var added []drone.Observable
+	if len(obs) == 0 {
+		return nil, nil
+	}
+	var b pgx.Batch // one round trip for them all
 	for _, o := range obs {
-		err := t.tx.QueryRow(ctx, `INSERT INTO observable
-			(incident_id, type, value, raw, tlp, ioc, internal, tags, added_by, origin, first_seen)
+		b.Queue(`INSERT INTO observable (incident_id, type, value, raw, tlp, ioc, internal, tags, added_by, origin, first_seen)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (incident_id, type, value) DO NOTHING RETURNING id`,
 			o.IncidentID, string(o.Type), o.Value, o.Raw, o.TLP, o.IOC, o.Internal, nonNil(o.Tags), o.AddedBy,
-			o.Origin, o.FirstSeen).Scan(&o.ID)
+			o.Origin, o.FirstSeen)
+	}
+	br := t.tx.SendBatch(ctx, &b)
+	defer br.Close()
+	var added []drone.Observable
+	for _, o := range obs {
+		err := br.QueryRow().Scan(&o.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // known already
 		}
@@ -166,6 +193,9 @@ func (t *pgTx) AddObservables(ctx context.Context, obs []drone.Observable) ([]dr
 			return nil, fmt.Errorf("inserting observable %s %q: %w", o.Type, o.Value, err)
 		}
 		added = append(added, o)
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("inserting observables: %w", err)
 	}
 	return added, nil
 }
@@ -176,13 +206,10 @@ func (t *pgTx) AddObservables(ctx context.Context, obs []drone.Observable) ([]dr
 // committed before the lock was granted: two changes to one incident never
 // chain to the same entry.
 func (t *pgTx) LastEntry(ctx context.Context, incidentID string) (int64, string, error) {
-	if _, err := t.tx.Exec(ctx, `SELECT 1 FROM incident WHERE id = $1 FOR NO KEY UPDATE`, incidentID); err != nil {
-		return 0, "", fmt.Errorf("locking incident %s: %w", incidentID, err)
-	}
 	var seq int64
 	var hash string
-	err := t.tx.QueryRow(ctx, `SELECT seq, hash FROM timeline WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`,
-		incidentID).Scan(&seq, &hash)
+	err := t.lockThenRead(ctx, `SELECT 1 FROM incident WHERE id = $1 FOR NO KEY UPDATE`, []any{incidentID},
+		`SELECT seq, hash FROM timeline WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`, []any{incidentID}, &seq, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", nil
 	}
