@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,6 +193,19 @@ func loadPostgres(b *testing.B, db *store.Postgres, incidents, per int) {
 	}
 	if _, err := db.Pool().Exec(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
+	}
+	rows, err := db.Pool().Query(ctx, `EXPLAIN SELECT o.incident_id, i.number, o.type, o.value, o.first_seen
+		FROM observable o JOIN incident i ON i.id = o.incident_id WHERE o.value = $1 AND ($2 = '' OR o.type = $2)
+		ORDER BY o.first_seen DESC LIMIT 20`, value(42), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "observable_value") {
+		b.Fatalf("the look-up does not use the observable_value index:\n%s", strings.Join(plan, "\n"))
 	}
 }
 
