@@ -50,8 +50,8 @@ type Config struct {
 	// Roles say who may do what. Defaults to: anyone may declare and add
 	// indicators; nobody else may do anything but the local operator.
 	Roles drone.Roles `yaml:"roles"`
-	// Database is the SQLite file. Defaults to data/drone.db; DRONE_DB
-	// overrides it.
+	// Database is the SQLite file, or a postgres:// (postgresql://) URL of
+	// a PostgreSQL database. Defaults to data/drone.db; DRONE_DB overrides it.
 	Database string `yaml:"database" env:"DRONE_DB"`
 	// HTTP configures drone serve's listener.
 	HTTP HTTP `yaml:"http"`

@@ -32,7 +32,7 @@ type commit struct {
 // a thousand a second with synchronous=FULL. If the group's commit fails,
 // each fn runs again in a transaction of its own, so fn must only write
 // through the Tx it is given.
-func (db *DB) Update(ctx context.Context, fn func(drone.Tx) error) error {
+func (db *SQLite) Update(ctx context.Context, fn func(drone.Tx) error) error {
 	c := &commit{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.commits <- c:
@@ -45,7 +45,7 @@ func (db *DB) Update(ctx context.Context, fn func(drone.Tx) error) error {
 }
 
 // committer runs updates, one group at a time, until the store closes.
-func (db *DB) committer() {
+func (db *SQLite) committer() {
 	for {
 		var group []*commit
 		select {
@@ -67,7 +67,7 @@ func (db *DB) committer() {
 	}
 }
 
-func (db *DB) runGroup(group []*commit) {
+func (db *SQLite) runGroup(group []*commit) {
 	if len(group) == 1 {
 		group[0].done <- db.runAlone(group[0])
 		return
@@ -85,7 +85,7 @@ func (db *DB) runGroup(group []*commit) {
 }
 
 // runAlone runs one update in its own transaction.
-func (db *DB) runAlone(c *commit) error {
+func (db *SQLite) runAlone(c *commit) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (db *DB) runAlone(c *commit) error {
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	t := &Tx{tx: tx, db: db}
+	t := &sqliteTx{tx: tx, db: db}
 	if err := c.fn(t); err != nil {
 		return rollback(tx, err)
 	}
@@ -108,7 +108,7 @@ func (db *DB) runAlone(c *commit) error {
 
 // runTogether runs a group in one transaction and returns each update's own
 // result, or an error when the group as a whole could not commit.
-func (db *DB) runTogether(group []*commit) ([]error, error) {
+func (db *SQLite) runTogether(group []*commit) ([]error, error) {
 	ctx := context.Background() // each update's own context is checked before it runs
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -120,7 +120,7 @@ func (db *DB) runTogether(group []*commit) ([]error, error) {
 		if errs[i] = c.ctx.Err(); errs[i] != nil {
 			continue
 		}
-		t := &Tx{tx: tx, db: db}
+		t := &sqliteTx{tx: tx, db: db}
 		errs[i], err = db.savepoint(ctx, tx, func() error { return c.fn(t) })
 		if err != nil {
 			return nil, rollback(tx, err)
@@ -140,7 +140,7 @@ func (db *DB) runTogether(group []*commit) ([]error, error) {
 
 // savepoint runs fn inside a savepoint, rolling back to it when fn fails.
 // It returns fn's error and, separately, any error of the savepoint itself.
-func (db *DB) savepoint(ctx context.Context, tx *sql.Tx, fn func() error) (fnErr, err error) {
+func (db *SQLite) savepoint(ctx context.Context, tx *sql.Tx, fn func() error) (fnErr, err error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT upd"); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
@@ -155,7 +155,7 @@ func (db *DB) savepoint(ctx context.Context, tx *sql.Tx, fn func() error) (fnErr
 	return fnErr, nil
 }
 
-func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
+func (db *SQLite) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
 	if len(jobs) == 0 {
 		return nil
 	}

@@ -14,15 +14,15 @@ import (
 	"github.com/ttp0/drone/drone"
 )
 
-// Tx is one write transaction. It implements drone.Tx.
-type Tx struct {
+// sqliteTx is one write transaction of the SQLite store. It implements drone.Tx.
+type sqliteTx struct {
 	tx   *sql.Tx
-	db   *DB
+	db   *SQLite
 	jobs []river.InsertManyParams // inserted together when the transaction ends
 }
 
 // exec runs a cached statement in the transaction.
-func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *sqliteTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := t.db.prepared(query)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 // queryRow runs a cached query in the transaction.
-func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (t *sqliteTx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := t.db.prepared(query)
 	if err != nil {
 		// Not a prepared query: run it directly rather than fail.
@@ -40,7 +40,7 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 }
 
-var _ drone.Tx = (*Tx)(nil)
+var _ drone.Tx = (*sqliteTx)(nil)
 
 // querier is what *sql.DB and *sql.Tx share, so reads serve both.
 type querier interface {
@@ -67,7 +67,7 @@ var (
 
 // NextNumber returns one more than the highest incident number. The write
 // lock taken at BEGIN makes it safe against concurrent declarations.
-func (t *Tx) NextNumber(ctx context.Context) (int64, error) {
+func (t *sqliteTx) NextNumber(ctx context.Context) (int64, error) {
 	var n int64
 	if err := t.queryRow(ctx, qNextNumber).Scan(&n); err != nil {
 		return 0, fmt.Errorf("numbering incident: %w", err)
@@ -76,7 +76,7 @@ func (t *Tx) NextNumber(ctx context.Context) (int64, error) {
 }
 
 // CreateIncident inserts a new incident.
-func (t *Tx) CreateIncident(ctx context.Context, inc *drone.Incident) error {
+func (t *sqliteTx) CreateIncident(ctx context.Context, inc *drone.Incident) error {
 	args, err := incidentArgs(inc)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (t *Tx) CreateIncident(ctx context.Context, inc *drone.Incident) error {
 }
 
 // SaveIncident writes every field of an existing incident.
-func (t *Tx) SaveIncident(ctx context.Context, inc *drone.Incident) error {
+func (t *sqliteTx) SaveIncident(ctx context.Context, inc *drone.Incident) error {
 	args, err := incidentArgs(inc)
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func getIncident(ctx context.Context, q querier, where string, arg any) (*drone.
 }
 
 // Incident reads an incident inside the transaction.
-func (t *Tx) Incident(ctx context.Context, number int64) (*drone.Incident, error) {
+func (t *sqliteTx) Incident(ctx context.Context, number int64) (*drone.Incident, error) {
 	inc, err := getIncident(ctx, t.tx, "number = ?", number)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return nil, drone.Errorf(drone.ENOTFOUND, "there is no INC-%d", number)
@@ -201,7 +201,7 @@ func (t *Tx) Incident(ctx context.Context, number int64) (*drone.Incident, error
 }
 
 // Incident returns the incident with the given number.
-func (db *DB) Incident(ctx context.Context, number int64) (*drone.Incident, error) {
+func (db *SQLite) Incident(ctx context.Context, number int64) (*drone.Incident, error) {
 	inc, err := getIncident(ctx, db.sql, "number = ?", number)
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		return nil, drone.Errorf(drone.ENOTFOUND, "there is no INC-%d", number)
@@ -210,12 +210,12 @@ func (db *DB) Incident(ctx context.Context, number int64) (*drone.Incident, erro
 }
 
 // IncidentByID returns the incident with the given UUID.
-func (db *DB) IncidentByID(ctx context.Context, id string) (*drone.Incident, error) {
+func (db *SQLite) IncidentByID(ctx context.Context, id string) (*drone.Incident, error) {
 	return getIncident(ctx, db.sql, "id = ?", id)
 }
 
 // Incidents lists incidents, newest first.
-func (db *DB) Incidents(ctx context.Context, f drone.IncidentFilter) ([]*drone.Incident, error) {
+func (db *SQLite) Incidents(ctx context.Context, f drone.IncidentFilter) ([]*drone.Incident, error) {
 	var where []string
 	var args []any
 	if f.Open {

@@ -16,7 +16,7 @@ const qInsertObservable = `INSERT INTO observable
 
 // AddObservables inserts the observables new to their incident and returns
 // them with their ids; the unique (incident, type, value) key skips the rest.
-func (t *Tx) AddObservables(ctx context.Context, obs []drone.Observable) ([]drone.Observable, error) {
+func (t *sqliteTx) AddObservables(ctx context.Context, obs []drone.Observable) ([]drone.Observable, error) {
 	st, err := t.db.prepared(qInsertObservable)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (t *Tx) AddObservables(ctx context.Context, obs []drone.Observable) ([]dron
 }
 
 // Observables returns an incident's observables in the order they were added.
-func (db *DB) Observables(ctx context.Context, incidentID string) ([]drone.Observable, error) {
+func (db *SQLite) Observables(ctx context.Context, incidentID string) ([]drone.Observable, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, incident_id, type, value, raw, tlp, ioc, internal, tags,
 		added_by, origin, first_seen FROM observable WHERE incident_id = ? ORDER BY id`, incidentID)
 	if err != nil {
@@ -80,7 +80,7 @@ func (db *DB) Observables(ctx context.Context, incidentID string) ([]drone.Obser
 
 // Sightings returns the incidents an indicator was seen in, newest first. An
 // empty typ matches any type.
-func (db *DB) Sightings(ctx context.Context, typ, value string, limit int) ([]drone.Sighting, error) {
+func (db *SQLite) Sightings(ctx context.Context, typ, value string, limit int) ([]drone.Sighting, error) {
 	if limit <= 0 {
 		limit = 20
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ttp0/drone/drone"
@@ -55,22 +56,34 @@ func (j queuedJob) MarshalJSON() ([]byte, error) {
 // Enqueue adds jobs to the transaction; a job whose unique key is already
 // queued, running or recently completed is skipped. They are inserted
 // together when the transaction ends, in one statement.
-func (t *Tx) Enqueue(ctx context.Context, jobs []drone.Job) error {
+func (t *sqliteTx) Enqueue(ctx context.Context, jobs []drone.Job) error {
+	params, err := insertParams(jobs, t.db.maxAttempts)
+	if err != nil {
+		return err
+	}
+	t.jobs = append(t.jobs, params...)
+	return nil
+}
+
+// insertParams turns drone jobs into River's, with maxAttempts for those
+// that name none.
+func insertParams(jobs []drone.Job, maxAttempts int) ([]river.InsertManyParams, error) {
+	out := make([]river.InsertManyParams, 0, len(jobs))
 	for _, j := range jobs {
 		args, err := json.Marshal(j.Args)
 		if err != nil {
-			return fmt.Errorf("encoding %s job: %w", j.Kind, err)
+			return nil, fmt.Errorf("encoding %s job: %w", j.Kind, err)
 		}
-		opts := &river.InsertOpts{Queue: j.Queue, MaxAttempts: cmp.Or(j.MaxAttempts, t.db.maxAttempts)}
+		opts := &river.InsertOpts{Queue: j.Queue, MaxAttempts: cmp.Or(j.MaxAttempts, maxAttempts)}
 		if !j.RunAt.IsZero() {
 			opts.ScheduledAt = j.RunAt
 		}
 		if j.UniqueKey != "" {
 			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
 		}
-		t.jobs = append(t.jobs, river.InsertManyParams{Args: queuedJob{kind: j.Kind, UniqueKey: j.UniqueKey, args: args}, InsertOpts: opts})
+		out = append(out, river.InsertManyParams{Args: queuedJob{kind: j.Kind, UniqueKey: j.UniqueKey, args: args}, InsertOpts: opts})
 	}
-	return nil
+	return out, nil
 }
 
 // QueueConfig tunes the workers. With SQLite's single connection, many
@@ -130,7 +143,14 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 
 // Queue works the jobs of a store.
 type Queue struct {
-	client *river.Client[*sql.Tx]
+	client queueClient
+}
+
+// queueClient is what a Queue uses of a River client, whatever its driver.
+type queueClient interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }
 
 // Lane is a queue of its own with its own workers, for the jobs of a system
@@ -155,7 +175,12 @@ func LanesOf(m map[string]int) []Lane {
 
 // NewQueue returns a Queue that runs jobs with the given workers: those of
 // the default queue with cfg.Workers, those of each lane with its own.
-func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger, lanes ...Lane) (*Queue, error) {
+func (db *SQLite) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger, lanes ...Lane) (*Queue, error) {
+	return newQueue(db.driver, workers, cfg, log, lanes)
+}
+
+// newQueue builds the River client that works jobs, on either backend's driver.
+func newQueue[TTx any](driver riverdriver.Driver[TTx], workers *river.Workers, cfg QueueConfig, log *slog.Logger, lanes []Lane) (*Queue, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -164,7 +189,7 @@ func (db *DB) NewQueue(workers *river.Workers, cfg QueueConfig, log *slog.Logger
 	for _, l := range lanes {
 		queues[l.Name] = river.QueueConfig{MaxWorkers: max(l.Workers, 1)}
 	}
-	client, err := river.NewClient(db.driver, &river.Config{
+	client, err := river.NewClient(driver, &river.Config{
 		Queues:            queues,
 		Workers:           workers,
 		MaxAttempts:       cfg.MaxAttempts,
@@ -215,7 +240,7 @@ type JobInfo struct {
 
 func jobInfo(r *rivertype.JobRow) JobInfo {
 	j := JobInfo{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
-		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt, ScheduledAt: r.ScheduledAt}
+		Args: json.RawMessage(r.EncodedArgs), CreatedAt: r.CreatedAt.UTC(), ScheduledAt: r.ScheduledAt.UTC()}
 	if n := len(r.Errors); n > 0 {
 		// A worker that gives up returns river.JobCancel(err); show err.
 		j.LastError = strings.TrimPrefix(r.Errors[n-1].Error, "JobCancelError: ")
@@ -231,7 +256,11 @@ var (
 )
 
 // Jobs lists jobs in the given states (all when none), oldest first, at most limit.
-func (db *DB) Jobs(ctx context.Context, limit int, states ...string) ([]JobInfo, error) {
+func (db *SQLite) Jobs(ctx context.Context, limit int, states ...string) ([]JobInfo, error) {
+	return listJobs(ctx, db.river, limit, states)
+}
+
+func listJobs[TTx any](ctx context.Context, client *river.Client[TTx], limit int, states []string) ([]JobInfo, error) {
 	p := river.NewJobListParams().First(max(limit, 1)).OrderBy(river.JobListOrderByID, river.SortOrderAsc)
 	if len(states) > 0 {
 		s := make([]rivertype.JobState, len(states))
@@ -240,7 +269,7 @@ func (db *DB) Jobs(ctx context.Context, limit int, states ...string) ([]JobInfo,
 		}
 		p = p.States(s...)
 	}
-	res, err := db.river.JobList(ctx, p)
+	res, err := client.JobList(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("listing jobs: %w", err)
 	}
@@ -253,8 +282,12 @@ func (db *DB) Jobs(ctx context.Context, limit int, states ...string) ([]JobInfo,
 
 // RetryJob makes a dead or waiting job due now, with its attempts reset by
 // River so that it gets a full set again.
-func (db *DB) RetryJob(ctx context.Context, id int64) (JobInfo, error) {
-	r, err := db.river.JobRetry(ctx, id)
+func (db *SQLite) RetryJob(ctx context.Context, id int64) (JobInfo, error) {
+	return retryJob(ctx, db.river, id)
+}
+
+func retryJob[TTx any](ctx context.Context, client *river.Client[TTx], id int64) (JobInfo, error) {
+	r, err := client.JobRetry(ctx, id)
 	if errors.Is(err, river.ErrNotFound) {
 		return JobInfo{}, drone.Errorf(drone.ENOTFOUND, "there is no job %d", id)
 	}
@@ -266,7 +299,7 @@ func (db *DB) RetryJob(ctx context.Context, id int64) (JobInfo, error) {
 
 // Due counts the jobs that can run now (available or running); scheduled and
 // retryable jobs wait for their time.
-func (db *DB) Due(ctx context.Context) (int, error) {
+func (db *SQLite) Due(ctx context.Context) (int, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running')
 		OR (state IN ('scheduled', 'retryable') AND scheduled_at <= datetime('now', 'subsec'))`).Scan(&n)
@@ -308,7 +341,7 @@ type Counts struct {
 }
 
 // Counts counts incidents by status and jobs by state.
-func (db *DB) Counts(ctx context.Context) (Counts, error) {
+func (db *SQLite) Counts(ctx context.Context) (Counts, error) {
 	c := Counts{Incidents: map[string]int{}, Jobs: map[string]int{}}
 	for _, q := range []struct {
 		sql string
@@ -317,15 +350,15 @@ func (db *DB) Counts(ctx context.Context) (Counts, error) {
 		{`SELECT status, COUNT(*) FROM incident GROUP BY status`, c.Incidents},
 		{`SELECT state, COUNT(*) FROM river_job GROUP BY state`, c.Jobs},
 	} {
-		if err := countInto(ctx, db, q.sql, q.dst); err != nil {
+		if err := countInto(ctx, db.sql, q.sql, q.dst); err != nil {
 			return Counts{}, err
 		}
 	}
 	return c, nil
 }
 
-func countInto(ctx context.Context, db *DB, query string, dst map[string]int) error {
-	rows, err := db.sql.QueryContext(ctx, query)
+func countInto(ctx context.Context, db *sql.DB, query string, dst map[string]int) error {
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("counting: %w", err)
 	}

@@ -18,7 +18,7 @@ const (
 
 // PutRef records that (key, value) names the incident; a pair already taken
 // keeps its incident.
-func (t *Tx) PutRef(ctx context.Context, incidentID, key, value string) error {
+func (t *sqliteTx) PutRef(ctx context.Context, incidentID, key, value string) error {
 	if _, err := t.exec(ctx, qPutRef, key, value, incidentID); err != nil {
 		return fmt.Errorf("recording reference %s: %w", key, err)
 	}
@@ -26,7 +26,7 @@ func (t *Tx) PutRef(ctx context.Context, incidentID, key, value string) error {
 }
 
 // FindRef returns the number of the incident (key, value) names, or 0.
-func (t *Tx) FindRef(ctx context.Context, key, value string) (int64, error) {
+func (t *sqliteTx) FindRef(ctx context.Context, key, value string) (int64, error) {
 	return findRef(ctx, t.queryRow(ctx, qFindRef, key, value))
 }
 
@@ -43,7 +43,7 @@ func findRef(ctx context.Context, row *sql.Row) (int64, error) {
 }
 
 // putRefs records an incident's external references, in a stable order.
-func (t *Tx) putRefs(ctx context.Context, inc *drone.Incident) error {
+func (t *sqliteTx) putRefs(ctx context.Context, inc *drone.Incident) error {
 	keys := make([]string, 0, len(inc.External))
 	for k := range inc.External {
 		keys = append(keys, k)
@@ -59,7 +59,7 @@ func (t *Tx) putRefs(ctx context.Context, inc *drone.Incident) error {
 
 // IncidentByRef returns the incident an external reference names, such as
 // the one whose Slack channel is C123 ("slack.channel", "C123").
-func (db *DB) IncidentByRef(ctx context.Context, key, value string) (*drone.Incident, error) {
+func (db *SQLite) IncidentByRef(ctx context.Context, key, value string) (*drone.Incident, error) {
 	n, err := findRef(ctx, db.sql.QueryRowContext(ctx, qFindRef, key, value))
 	if err != nil {
 		return nil, err
@@ -73,10 +73,10 @@ func (db *DB) IncidentByRef(ctx context.Context, key, value string) (*drone.Inci
 // Claim records key and reports whether this is its first claim, so that a
 // delivery retried by a chat platform is handled once. Claims older than
 // a day are forgotten: platforms retry within minutes.
-func (db *DB) Claim(ctx context.Context, key string) (bool, error) {
+func (db *SQLite) Claim(ctx context.Context, key string) (bool, error) {
 	first := false
 	err := db.Update(ctx, func(tx drone.Tx) error {
-		t := tx.(*Tx)
+		t := tx.(*sqliteTx)
 		now := time.Now().UTC()
 		if _, err := t.exec(ctx, qForgetClaims, formatTime(now.Add(-24*time.Hour))); err != nil {
 			return fmt.Errorf("forgetting old claims: %w", err)

@@ -14,7 +14,7 @@ import (
 // twice the queue's job timeout, no live attempt is taken, since River
 // cancels an attempt at its timeout. The attempt keeps its count, so
 // max_attempts still bounds a job that kills its worker every time.
-func (db *DB) RescueStuck(ctx context.Context, after time.Duration, kinds ...string) (int64, error) {
+func (db *SQLite) RescueStuck(ctx context.Context, after time.Duration, kinds ...string) (int64, error) {
 	q := `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
 		WHERE state = 'running' AND attempted_at < datetime('now', 'subsec', ?)`
 	args := []any{fmt.Sprintf("-%.3f seconds", after.Seconds())}

@@ -1,7 +1,3 @@
-// Package store keeps drone's incidents, observables, timelines and job queue
-// in SQLite (modernc.org/sqlite, pure Go), with River as the durable queue in
-// the same database file, so that a change and the work it causes commit in
-// one transaction.
 package store
 
 import (
@@ -10,13 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,15 +16,13 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
-
-	"github.com/ttp0/drone/drone"
 )
 
-//go:embed migrations/*.sql
-var migrations embed.FS
+//go:embed migrations/sqlite/*.sql
+var sqliteMigrations embed.FS
 
-// DB is drone's SQLite store. It implements drone.Store.
-type DB struct {
+// SQLite is drone's embedded store: one SQLite file. It implements Backend.
+type SQLite struct {
 	sql    *sql.DB
 	path   string
 	river  *river.Client[*sql.Tx] // inserts jobs; a Queue works them
@@ -52,16 +42,16 @@ type DB struct {
 	closeOnce sync.Once
 }
 
-var _ drone.Store = (*DB)(nil)
+var _ Backend = (*SQLite)(nil)
 
-// Open opens (creating it if needed) the database at path and brings its
+// OpenSQLite opens (creating it if needed) the database at path and brings its
 // schema, drone's and River's, up to date.
 //
 // Durability: WAL with synchronous=FULL, so a transaction is on disk when
 // Commit returns and survives a power loss, not only a crash of drone.
 // NORMAL would be faster but may lose the last transactions on power loss,
 // and an incident a responder was told is recorded must stay recorded.
-func Open(ctx context.Context, path string) (*DB, error) {
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating database directory: %w", err)
@@ -79,7 +69,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// SQLite allows one writer; River's driver advises a single connection,
 	// which also keeps every transaction strictly serial.
 	sdb.SetMaxOpenConns(1)
-	db := &DB{sql: sdb, path: path, driver: riversqlite.New(sdb), stmts: map[string]*sql.Stmt{}, maxAttempts: QueueConfig{}.WithDefaults().MaxAttempts,
+	db := &SQLite{sql: sdb, path: path, driver: riversqlite.New(sdb), stmts: map[string]*sql.Stmt{}, maxAttempts: QueueConfig{}.WithDefaults().MaxAttempts,
 		commits: make(chan *commit), done: make(chan struct{})}
 	if err := errors.Join(db.migrate(ctx), db.prepare(ctx)); err != nil {
 		db.Close()
@@ -96,14 +86,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // SetMaxAttempts sets how many attempts jobs get when they name none
 // (queue.max_attempts); call it before the first Update.
-func (db *DB) SetMaxAttempts(n int) {
+func (db *SQLite) SetMaxAttempts(n int) {
 	if n > 0 {
 		db.maxAttempts = n
 	}
 }
 
 // Close closes the database.
-func (db *DB) Close() error {
+func (db *SQLite) Close() error {
 	db.closeOnce.Do(func() { close(db.done) })
 	db.mu.Lock()
 	for _, st := range db.stmts {
@@ -120,7 +110,7 @@ func (db *DB) Close() error {
 var txQueries = []string{qNextNumber, qInsertIncident, qUpdateIncident, qLastEntry, qAppendEntry, qInsertObservable,
 	qPutRef, qFindRef, qClaim, qForgetClaims, qRecordDelivery}
 
-func (db *DB) prepare(ctx context.Context) error {
+func (db *SQLite) prepare(ctx context.Context) error {
 	for _, q := range txQueries {
 		st, err := db.sql.PrepareContext(ctx, q)
 		if err != nil {
@@ -132,7 +122,7 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 // prepared returns the statement prepared at Open for query.
-func (db *DB) prepared(query string) (*sql.Stmt, error) {
+func (db *SQLite) prepared(query string) (*sql.Stmt, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	st, ok := db.stmts[query]
@@ -143,13 +133,13 @@ func (db *DB) prepared(query string) (*sql.Stmt, error) {
 }
 
 // Path returns the database file's path.
-func (db *DB) Path() string { return db.path }
+func (db *SQLite) Path() string { return db.path }
 
 // SQL returns the underlying pool, for tests and tools.
-func (db *DB) SQL() *sql.DB { return db.sql }
+func (db *SQLite) SQL() *sql.DB { return db.sql }
 
 // SchemaVersion returns drone's recorded schema version.
-func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+func (db *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM drone_migration`).Scan(&v)
 	if err != nil {
@@ -158,17 +148,8 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// LatestSchema is the schema version this build of drone writes.
-func LatestSchema() int {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		panic("store: bad migrations pattern: " + err.Error()) // a constant pattern
-	}
-	return len(names)
-}
-
 // Ready reports whether the store answers and its schema is current.
-func (db *DB) Ready(ctx context.Context) error {
+func (db *SQLite) Ready(ctx context.Context) error {
 	v, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return err
@@ -179,7 +160,7 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+func (db *SQLite) migrate(ctx context.Context) error {
 	m, err := rivermigrate.New(db.driver, nil)
 	if err != nil {
 		return fmt.Errorf("preparing queue migrations: %w", err)
@@ -195,37 +176,29 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	list, err := migrationsIn(sqliteMigrations, "migrations/sqlite")
 	if err != nil {
-		return fmt.Errorf("listing migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		v, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with its version", name)
-		}
-		if v <= current {
+	for _, m := range list {
+		if m.version <= current {
 			continue
 		}
-		if err := db.apply(ctx, name, v); err != nil {
+		if err := db.apply(ctx, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (db *DB) apply(ctx context.Context, name string, version int) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return fmt.Errorf("reading migration %s: %w", name, err)
-	}
+func (db *SQLite) apply(ctx context.Context, m migration) error {
+	name, version := m.name, m.version
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if _, err := tx.ExecContext(ctx, m.body); err != nil {
 		return fmt.Errorf("applying migration %s: %w", name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO drone_migration (version, applied_at) VALUES (?, ?)`,
@@ -240,7 +213,7 @@ func (db *DB) apply(ctx context.Context, name string, version int) error {
 
 // Backup writes a consistent copy of the live database to path (VACUUM INTO),
 // which must not exist yet. Writers wait while it runs; readers do not.
-func (db *DB) Backup(ctx context.Context, path string) error {
+func (db *SQLite) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup %s: file exists", path)
 	}

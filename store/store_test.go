@@ -2,20 +2,21 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/store"
+	"github.com/ttp0/drone/store/pgtest"
+	"github.com/ttp0/drone/store/storetest"
 )
 
-func open(t *testing.T) *store.DB {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func openSQLite(t *testing.T) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "drone.db"))
 	if err != nil {
@@ -25,200 +26,106 @@ func open(t *testing.T) *store.DB {
 	return db
 }
 
-// testArgs are the arguments of the test jobs.
-type testArgs struct {
-	N int `json:"n"`
-}
-
-func (testArgs) Kind() string { return "test.job" }
-
-// recorder is a worker that counts how often each job ran and fails when told.
-type recorder struct {
-	river.WorkerDefaults[testArgs]
-	mu   sync.Mutex
-	runs map[int64]int
-	fail bool
-	done chan int64
-}
-
-func (r *recorder) Work(ctx context.Context, j *river.Job[testArgs]) error {
-	r.mu.Lock()
-	r.runs[j.ID]++
-	r.mu.Unlock()
-	if r.fail {
-		return errors.New("the other system is down")
-	}
-	r.done <- j.ID
-	return nil
-}
-
-func newRecorder(fail bool) *recorder {
-	return &recorder{runs: map[int64]int{}, fail: fail, done: make(chan int64, 1000)}
-}
-
-func enqueue(t *testing.T, db *store.DB, jobs ...drone.Job) {
+func openPostgres(t *testing.T) *store.DB {
 	t.Helper()
-	err := db.Update(context.Background(), func(tx drone.Tx) error { return tx.Enqueue(context.Background(), jobs) })
+	db, err := store.Open(context.Background(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
-func startQueue(t *testing.T, db *store.DB, w *recorder, cfg store.QueueConfig) *store.Queue {
-	t.Helper()
-	workers := river.NewWorkers()
-	river.AddWorker(workers, w)
-	q, err := db.NewQueue(workers, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		q.Stop(ctx)
-	})
-	return q
-}
+// The contract, on every backend.
+func TestSQLite(t *testing.T)   { storetest.Run(t, openSQLite) }
+func TestPostgres(t *testing.T) { storetest.Run(t, openPostgres) }
 
-func TestTwoQueuesNeverRunTheSameJob(t *testing.T) {
+func TestOpenChoosesTheBackendByTheSetting(t *testing.T) {
 	t.Parallel()
-	db := open(t)
-	const n = 200
-	jobs := make([]drone.Job, n)
-	for i := range jobs {
-		jobs[i] = drone.Job{Kind: "test.job", Args: testArgs{N: i}}
-	}
-	enqueue(t, db, jobs...)
-	w := newRecorder(false)
-	cfg := store.QueueConfig{Workers: 20, PollInterval: 20 * time.Millisecond}
-	startQueue(t, db, w, cfg)
-	startQueue(t, db, w, cfg)
-	timeout := time.After(30 * time.Second)
-	for seen := 0; seen < n; seen++ {
-		select {
-		case <-w.done:
-		case <-timeout:
-			t.Fatalf("only %d of %d jobs ran", seen, n)
+	for dsn, pg := range map[string]bool{"postgres://h/db": true, "postgresql://u:p@h/db": true, "data/drone.db": false,
+		"/var/lib/drone/postgres.db": false, "postgres.db": false} {
+		if store.IsPostgres(dsn) != pg {
+			t.Errorf("IsPostgres(%q) = %v", dsn, !pg)
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for id, runs := range w.runs {
-		if runs != 1 {
-			t.Errorf("job %d ran %d times", id, runs)
-		}
+	if _, ok := openSQLite(t).Backend.(*store.SQLite); !ok {
+		t.Error("a file path did not open SQLite")
 	}
-	if len(w.runs) != n {
-		t.Errorf("%d distinct jobs ran, want %d", len(w.runs), n)
+	db := openPostgres(t)
+	_, ok := db.Backend.(*store.Postgres)
+	if !ok {
+		t.Fatal("a postgres:// URL did not open PostgreSQL")
+	}
+	if strings.Contains(db.Path(), "secret") || !strings.HasPrefix(db.Path(), "postgres://") {
+		t.Errorf("path %q", db.Path())
+	}
+	if err := db.Backup(context.Background(), filepath.Join(t.TempDir(), "x")); drone.ErrorCode(err) != drone.EINVALID ||
+		!strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("backup of PostgreSQL: %v", err)
 	}
 }
 
-func TestFailingJobIsRetriedThenDead(t *testing.T) {
+func TestPostgresURLPasswordIsNotShown(t *testing.T) {
 	t.Parallel()
-	db := open(t)
-	enqueue(t, db, drone.Job{Kind: "test.job", Args: testArgs{N: 1}, MaxAttempts: 2})
-	w := newRecorder(true)
-	startQueue(t, db, w, store.QueueConfig{BackoffBase: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		PollInterval: 20 * time.Millisecond})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		dead, err := db.Jobs(context.Background(), 10, store.Dead...)
+	_, err := store.Open(context.Background(), "postgres://drone:s3cret@127.0.0.1:1/drone?connect_timeout=1")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("connecting to nothing: %v", err)
+	}
+}
+
+// TestReplicasStartingAtOnceMigrateOnce opens one empty PostgreSQL database
+// from several processes' worth of stores at the same instant: the
+// migration lock lets one migrate, and the others find the schema current.
+func TestReplicasStartingAtOnceMigrateOnce(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	var wg sync.WaitGroup
+	dbs := make([]*store.DB, 4)
+	errs := make([]error, len(dbs))
+	for i := range dbs {
+		wg.Go(func() { dbs[i], errs[i] = store.Open(context.Background(), url) })
+	}
+	wg.Wait()
+	for i, db := range dbs {
+		if errs[i] != nil {
+			t.Errorf("replica %d: %v", i, errs[i])
+			continue
+		}
+		if err := db.Ready(context.Background()); err != nil {
+			t.Errorf("replica %d: %v", i, err)
+		}
+		db.Close()
+	}
+}
+
+func TestMigrationVersionsMatchAcrossBackends(t *testing.T) {
+	t.Parallel()
+	list := func(dir string) []string {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(dead) == 1 {
-			j := dead[0]
-			if j.Attempt != 2 || j.LastError != "the other system is down" {
-				t.Errorf("dead job: attempt %d, last error %q", j.Attempt, j.LastError)
-			}
-			retried, err := db.RetryJob(context.Background(), j.ID)
-			if err != nil || retried.State != "available" {
-				t.Errorf("retry: %+v %v", retried, err)
-			}
-			return
+		var v []string
+		for _, e := range entries {
+			v = append(v, strings.SplitN(e.Name(), "_", 2)[0])
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the failing job never went dead")
-		}
-		time.Sleep(50 * time.Millisecond)
+		return v
 	}
-}
-
-func TestUniqueJobsAreInsertedOnce(t *testing.T) {
-	t.Parallel()
-	db := open(t)
-	j := drone.Job{Kind: "test.job", Args: testArgs{N: 7}, UniqueKey: "incident-1:seq-3"}
-	enqueue(t, db, j)
-	enqueue(t, db, j)
-	other := j
-	other.UniqueKey = "incident-1:seq-4"
-	enqueue(t, db, other)
-	jobs, err := db.Jobs(context.Background(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(jobs) != 2 {
-		t.Errorf("%d jobs, want 2: a repeated unique key must be skipped", len(jobs))
-	}
-}
-
-func TestGroupedUpdatesFailAlone(t *testing.T) {
-	t.Parallel()
-	db := open(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 40)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = db.Update(ctx, func(tx drone.Tx) error {
-				if err := tx.Enqueue(ctx, []drone.Job{{Kind: "test.job", Args: testArgs{N: i}}}); err != nil {
-					return err
-				}
-				if i%3 == 0 {
-					return errors.New("refused")
-				}
-				return nil
-			})
-		}()
-	}
-	wg.Wait()
-	want := 0
-	for i, err := range errs {
-		if (i%3 == 0) != (err != nil) {
-			t.Errorf("update %d: %v", i, err)
-		}
-		if err == nil {
-			want++
-		}
-	}
-	jobs, err := db.Jobs(ctx, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(jobs) != want {
-		t.Errorf("%d jobs stored, want %d: a failed update's writes must roll back alone", len(jobs), want)
-	}
-}
-
-func TestClaimOnce(t *testing.T) {
-	t.Parallel()
-	db := open(t)
-	first, err := db.Claim(context.Background(), "slack:event:Ev1")
-	again, err2 := db.Claim(context.Background(), "slack:event:Ev1")
-	if err != nil || err2 != nil || !first || again {
-		t.Errorf("claims: %v %v, %v %v", first, err, again, err2)
+	lite, pg := list("migrations/sqlite"), list("migrations/postgres")
+	if strings.Join(lite, ",") != strings.Join(pg, ",") || len(lite) != store.LatestSchema() {
+		t.Errorf("migration versions: sqlite %v, postgres %v, latest %d", lite, pg, store.LatestSchema())
 	}
 }
 
 func TestBackupIsAConsistentCopy(t *testing.T) {
 	t.Parallel()
-	db := open(t)
-	enqueue(t, db, drone.Job{Kind: "test.job", Args: testArgs{N: 1}})
+	db := openSQLite(t)
+	err := db.Update(context.Background(), func(tx drone.Tx) error {
+		return tx.Enqueue(context.Background(), []drone.Job{{Kind: "test.job", Args: map[string]int{"n": 1}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), "copy.db")
 	if err := db.Backup(context.Background(), path); err != nil {
 		t.Fatal(err)

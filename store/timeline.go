@@ -17,7 +17,7 @@ const (
 )
 
 // LastEntry returns the sequence and hash of an incident's last entry.
-func (t *Tx) LastEntry(ctx context.Context, incidentID string) (int64, string, error) {
+func (t *sqliteTx) LastEntry(ctx context.Context, incidentID string) (int64, string, error) {
 	var seq int64
 	var hash string
 	err := t.queryRow(ctx, qLastEntry, incidentID).Scan(&seq, &hash)
@@ -31,7 +31,7 @@ func (t *Tx) LastEntry(ctx context.Context, incidentID string) (int64, string, e
 }
 
 // AppendEntry adds an entry to an incident's timeline.
-func (t *Tx) AppendEntry(ctx context.Context, e *drone.Entry) error {
+func (t *sqliteTx) AppendEntry(ctx context.Context, e *drone.Entry) error {
 	actor, err1 := json.Marshal(e.Actor)
 	origin, err2 := json.Marshal(e.Origin)
 	if err := errors.Join(err1, err2); err != nil {
@@ -50,7 +50,7 @@ func (t *Tx) AppendEntry(ctx context.Context, e *drone.Entry) error {
 }
 
 // Timeline returns an incident's entries in order.
-func (db *DB) Timeline(ctx context.Context, incidentID string) ([]drone.Entry, error) {
+func (db *SQLite) Timeline(ctx context.Context, incidentID string) ([]drone.Entry, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT incident_id, seq, at, actor, origin, kind, text, data,
 		prev_hash, hash FROM timeline WHERE incident_id = ? ORDER BY seq`, incidentID)
 	if err != nil {
