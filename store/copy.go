@@ -22,6 +22,7 @@ type CopyResult struct {
 	Observables int            `json:"observables"`
 	Refs        int            `json:"refs"`
 	Claims      int            `json:"claims"`
+	Deliveries  int            `json:"deliveries"` // messages notification media sent
 	Jobs        map[string]int `json:"jobs"` // by state in the copy
 }
 
@@ -44,6 +45,9 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 		}
 		incs, err := copyIncidents(ctx, src, tx, &res)
 		if err != nil {
+			return err
+		}
+		if err := copyDeliveries(ctx, src, tx, &res); err != nil {
 			return err
 		}
 		if err := copyRefsAndClaims(ctx, src, tx, &res); err != nil {
@@ -71,7 +75,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 
 // ensureEmpty refuses a database that holds anything of drone's.
 func ensureEmpty(ctx context.Context, tx pgx.Tx) error {
-	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "river_job"} {
+	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "notify_delivery", "river_job"} {
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&any); err != nil {
 			return fmt.Errorf("checking that the target is empty: %w", err)
@@ -213,6 +217,30 @@ func copyRefsAndClaims(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyRes
 		return fmt.Errorf("copying claims: %w", err)
 	}
 	res.Refs, res.Claims = len(refs), len(claims)
+	return nil
+}
+
+// copyDeliveries copies the record of the messages sent, so that a
+// delivery retried after the move finds its message and sends nothing twice.
+func copyDeliveries(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyResult) error {
+	rows, err := src.sql.QueryContext(ctx, `SELECT key, incident_id, event, medium, address, message_id, thread, sent_at
+		FROM notify_delivery ORDER BY sent_at, rowid`)
+	if err != nil {
+		return fmt.Errorf("reading deliveries: %w", err)
+	}
+	list, err := scanDeliveries(rows)
+	if err != nil {
+		return err
+	}
+	out := make([][]any, len(list))
+	for i, d := range list {
+		out[i] = []any{d.Key, d.IncidentID, d.Event, d.Medium, d.Address, d.Ref.ID, d.Ref.Thread, d.At}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"notify_delivery"}, []string{"key", "incident_id", "event", "medium",
+		"address", "message_id", "thread", "sent_at"}, pgx.CopyFromRows(out)); err != nil {
+		return fmt.Errorf("copying deliveries: %w", err)
+	}
+	res.Deliveries = len(list)
 	return nil
 }
 

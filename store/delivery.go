@@ -23,7 +23,7 @@ const (
 
 // RecordDelivery records a message sent; a key already recorded keeps its
 // first record. It goes through the store's group commit like every write.
-func (t *Tx) RecordDelivery(ctx context.Context, d drone.Delivery) error {
+func (t *sqliteTx) RecordDelivery(ctx context.Context, d drone.Delivery) error {
 	if _, err := t.exec(ctx, qRecordDelivery, d.Key, d.IncidentID, d.Event, d.Medium, d.Address, d.Ref.ID, d.Ref.Thread,
 		d.At.UTC().Format(sentAtFormat)); err != nil {
 		return fmt.Errorf("recording delivery %s: %w", d.Key, err)
@@ -33,7 +33,7 @@ func (t *Tx) RecordDelivery(ctx context.Context, d drone.Delivery) error {
 
 // Delivery returns the message recorded for a delivery key; ok is false
 // when none was sent.
-func (db *DB) Delivery(ctx context.Context, key string) (drone.Delivery, bool, error) {
+func (db *SQLite) Delivery(ctx context.Context, key string) (drone.Delivery, bool, error) {
 	rows, err := db.sql.QueryContext(ctx, qDeliveryColumns+` WHERE key = ?`, key)
 	if err != nil {
 		return drone.Delivery{}, false, fmt.Errorf("reading delivery %s: %w", key, err)
@@ -47,7 +47,7 @@ func (db *DB) Delivery(ctx context.Context, key string) (drone.Delivery, bool, e
 
 // LastDelivery returns the last message sent to an address about an
 // incident (the zero MessageRef when none).
-func (db *DB) LastDelivery(ctx context.Context, incidentID, medium, address string) (drone.MessageRef, error) {
+func (db *SQLite) LastDelivery(ctx context.Context, incidentID, medium, address string) (drone.MessageRef, error) {
 	var ref drone.MessageRef
 	err := db.sql.QueryRowContext(ctx, `SELECT message_id, thread FROM notify_delivery
 		WHERE incident_id = ? AND medium = ? AND address = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1`,
@@ -62,7 +62,7 @@ func (db *DB) LastDelivery(ctx context.Context, incidentID, medium, address stri
 }
 
 // Deliveries returns the messages sent about an incident, oldest first.
-func (db *DB) Deliveries(ctx context.Context, incidentID string) ([]drone.Delivery, error) {
+func (db *SQLite) Deliveries(ctx context.Context, incidentID string) ([]drone.Delivery, error) {
 	rows, err := db.sql.QueryContext(ctx, qDeliveryColumns+` WHERE incident_id = ? ORDER BY sent_at, rowid`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("listing deliveries: %w", err)
@@ -71,7 +71,7 @@ func (db *DB) Deliveries(ctx context.Context, incidentID string) ([]drone.Delive
 }
 
 // DeliveryCounts returns the number of messages sent, by medium.
-func (db *DB) DeliveryCounts(ctx context.Context) (map[string]int64, error) {
+func (db *SQLite) DeliveryCounts(ctx context.Context) (map[string]int64, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT medium, COUNT(*) FROM notify_delivery GROUP BY medium`)
 	if err != nil {
 		return nil, fmt.Errorf("counting deliveries: %w", err)

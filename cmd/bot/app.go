@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gofrs/flock"
@@ -131,6 +132,15 @@ func (a *app) close() {
 			a.log.Error("releasing the worker lock", "err", err)
 		}
 	}
+}
+
+// dataDir is where integrations keep files: beside a SQLite database, or
+// ./data with a PostgreSQL one.
+func (a *app) dataDir() string {
+	if store.IsPostgres(a.cfg.Database) {
+		return "data"
+	}
+	return filepath.Dir(a.cfg.Database)
 }
 
 // lockWorker takes the database's worker lock: one process at a time works

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/slack"
@@ -28,7 +27,7 @@ func builders(cfg *config.Config) []integration.Builder {
 
 // buildIntegrations builds every integration of the configuration.
 func buildIntegrations(ctx context.Context, a *app) ([]*integration.Integration, error) {
-	env := integration.Env{Service: a.svc, Log: a.log, DataDir: filepath.Dir(a.cfg.Database)}
+	env := integration.Env{Service: a.svc, Log: a.log, DataDir: a.dataDir()}
 	var out []*integration.Integration
 	for _, build := range builders(a.cfg) {
 		in, err := build(ctx, env)

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"TwoQueuesNeverRunTheSameJob", testTwoQueuesNeverRunTheSameJob},
 		{"FailingJobIsRetriedThenDead", testFailingJobIsRetriedThenDead},
 		{"JobsAndCounts", testJobsAndCounts},
+		{"DeliveriesAreRecordedOnceAndFollowed", testDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -766,5 +767,47 @@ func testJobsAndCounts(t *testing.T, db *store.DB) {
 	}
 	if n, err := db.RescueStuck(ctx, time.Minute); err != nil || n != 0 {
 		t.Errorf("rescued %d (%v) with nothing running", n, err)
+	}
+}
+
+func testDeliveries(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	svc := service(db)
+	at := usec(time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC))
+	record := func(d drone.Delivery) {
+		t.Helper()
+		if err := svc.RecordDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(drone.Delivery{Key: "k1", IncidentID: "1", Event: "declared", Medium: "email", Address: "a@x",
+		Ref: drone.MessageRef{ID: "m1", Thread: "m1"}, At: at})
+	record(drone.Delivery{Key: "k1", IncidentID: "1", Event: "declared", Medium: "email", Address: "a@x",
+		Ref: drone.MessageRef{ID: "other"}, At: at.Add(time.Minute)}) // a replay keeps the first record
+	record(drone.Delivery{Key: "k2", IncidentID: "1", Event: "update", Medium: "email", Address: "a@x",
+		Ref: drone.MessageRef{ID: "m2", Thread: "m1"}, At: at.Add(time.Hour)})
+	record(drone.Delivery{Key: "k3", IncidentID: "1", Event: "update", Medium: "slack", Address: "C1",
+		Ref: drone.MessageRef{ID: "1.2"}, At: at.Add(2 * time.Hour)})
+	got, ok, err := svc.Delivery(ctx, "k1")
+	if err != nil || !ok || got.Ref.ID != "m1" || !got.At.Equal(at) {
+		t.Fatalf("Delivery(k1) = %+v %v %v", got, ok, err)
+	}
+	if _, ok, err := svc.Delivery(ctx, "nope"); ok || err != nil {
+		t.Errorf("an unknown key: %v %v", ok, err)
+	}
+	last, err := svc.LastDelivery(ctx, "1", "email", "a@x")
+	if err != nil || last.ID != "m2" || last.Thread != "m1" {
+		t.Errorf("LastDelivery = %+v, %v", last, err)
+	}
+	if none, err := svc.LastDelivery(ctx, "1", "email", "b@x"); err != nil || none != (drone.MessageRef{}) {
+		t.Errorf("LastDelivery to an address never written to = %+v, %v", none, err)
+	}
+	list, err := svc.Deliveries(ctx, "1")
+	if err != nil || len(list) != 3 || list[0].Key != "k1" || list[1].Key != "k2" || list[2].Key != "k3" {
+		t.Errorf("Deliveries = %+v, %v", list, err)
+	}
+	counts, err := svc.DeliveryCounts(ctx)
+	if err != nil || counts["email"] != 2 || counts["slack"] != 1 {
+		t.Errorf("DeliveryCounts = %v, %v", counts, err)
 	}
 }
