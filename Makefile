@@ -1,7 +1,8 @@
 # drone: make build | test | run | lint | bench
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-STATICCHECK_VERSION ?= 2026.2.2
+# staticcheck 2026.2.2, by its module version: the module proxy refuses the release name
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: build test e2e run lint tools bench fuzz clean
 
