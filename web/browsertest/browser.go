@@ -63,7 +63,7 @@ var flags = []chromedp.ExecAllocatorOption{
 func chromiumPath() (string, error) {
 	if p := os.Getenv("CHROMIUM"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("$CHROMIUM is %q: %w", p, err)
+			return "", fmt.Errorf("$CHROMIUM is %q: %w (unset it to use Debian's, installed by `apt-get install chromium`)", p, err)
 		}
 		return p, nil
 	}
