@@ -135,19 +135,23 @@ var shared struct {
 //
 //	func TestMain(m *testing.M) { browsertest.Main(m) }
 //
-// Without it, each test starts a browser of its own.
+// TestMain may do more around it (deferred clean-ups run before the test
+// binary exits with m.Run's code). Without Main, each test starts a
+// browser of its own.
 func Main(m *testing.M) {
 	shared.mu.Lock()
 	shared.inMain = true
 	shared.mu.Unlock()
-	code := m.Run()
-	shared.mu.Lock()
-	if shared.b != nil {
-		shared.b.cancel()
-		os.RemoveAll(shared.b.dir)
-	}
-	shared.mu.Unlock()
-	os.Exit(code)
+	defer func() {
+		shared.mu.Lock()
+		defer shared.mu.Unlock()
+		if shared.b != nil {
+			shared.b.cancel()
+			os.RemoveAll(shared.b.dir)
+		}
+		shared.b, shared.started, shared.inMain = nil, false, false
+	}()
+	m.Run()
 }
 
 // browserFor returns the browser t should open its tab in: the shared one
