@@ -368,6 +368,13 @@ func (p *Page) WaitText(sel, want string) string {
 	return ""
 }
 
+// Eval runs a JavaScript expression in the page and returns its value,
+// which must be a string.
+func (p *Page) Eval(js string) string {
+	p.t.Helper()
+	return p.eval("evaluating "+js, js)
+}
+
 // eval runs a JavaScript expression that gives a string.
 func (p *Page) eval(what, js string) string {
 	p.t.Helper()
