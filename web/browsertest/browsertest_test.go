@@ -54,6 +54,9 @@ func server(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such thing", http.StatusNotFound)
 	})
+	mux.HandleFunc("GET /brokenscript", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html><body><p>half a page</p><script src="/missing"></script></body></html>`)
+	})
 	mux.HandleFunc("GET /file.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Disposition", `attachment; filename="evidence.json"`)
@@ -158,7 +161,7 @@ func TestPageErrorsFailTheTest(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{"/throws", "undefinedFunction is not defined"},
 		{"/logs", "console.error: the chart failed"},
-		{"/missing", "status of 404"},
+		{"/brokenscript", "status of 404"},
 	} {
 		t.Run(strings.TrimPrefix(c.path, "/"), func(t *testing.T) {
 			t.Parallel()
@@ -182,14 +185,28 @@ func TestAllowConsole(t *testing.T) {
 	srv := server(t)
 	r := &recorder{TB: t}
 	p := New(r)
-	p.AllowConsole(`status of 404`)
-	if status := p.Navigate(srv.URL + "/missing"); status != http.StatusNotFound {
-		t.Errorf("status %d", status)
-	}
+	p.AllowConsole(`status of 404|MIME type`)
+	p.Navigate(srv.URL + "/brokenscript")
 	p.Navigate(srv.URL + "/")
 	p.CheckConsole()
 	if got := r.reported(); got != "" {
 		t.Errorf("an expected 404 was reported: %s", got)
+	}
+}
+
+// A page's own status is the test's to check, not an error of the page.
+func TestPageStatusIsNoConsoleError(t *testing.T) {
+	t.Parallel()
+	srv := server(t)
+	r := &recorder{TB: t}
+	p := New(r)
+	if status := p.Navigate(srv.URL + "/missing"); status != http.StatusNotFound {
+		t.Errorf("status %d", status)
+	}
+	time.Sleep(200 * time.Millisecond) // let a log entry arrive, were there one
+	p.CheckConsole()
+	if got := r.reported(); got != "" {
+		t.Errorf("a 404 page was reported as an error of the page: %s", got)
 	}
 }
 

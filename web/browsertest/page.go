@@ -15,6 +15,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -33,6 +34,8 @@ type Page struct {
 	mu       sync.Mutex
 	problems []string         // console errors and exceptions not yet reported
 	allowed  []*regexp.Regexp // console messages the test expects
+
+	documents map[network.RequestID]bool // requests for pages, not resources (listen's own)
 }
 
 // New opens a tab for t in a browser context of its own (fresh cookies and
@@ -42,7 +45,7 @@ type Page struct {
 func New(t testing.TB) *Page {
 	t.Helper()
 	b := browserFor(t)
-	p := &Page{Timeout: DefaultTimeout, t: t, browser: b,
+	p := &Page{Timeout: DefaultTimeout, t: t, browser: b, documents: map[network.RequestID]bool{},
 		// The browser asks every site for an icon on its own; a site
 		// without one is not a broken page.
 		allowed: []*regexp.Regexp{regexp.MustCompile(`/favicon\.ico$`)}}
@@ -70,6 +73,11 @@ func New(t testing.TB) *Page {
 func (p *Page) listen(ev any) {
 	var msg string
 	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if ev.Type == network.ResourceTypeDocument {
+			p.documents[ev.RequestID] = true
+		}
+		return
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
 		msg = "uncaught exception: " + d.Text
@@ -102,6 +110,11 @@ func (p *Page) listen(ev any) {
 		// The browser's own errors: a failed script or style sheet, a
 		// refused Content-Security-Policy, an HTTP error on a resource.
 		if ev.Entry.Level != log.EntryLevelError {
+			return
+		}
+		// A page's own status (a form sent back with 422, a 404 the test
+		// asked for) is for the test to check: Navigate and Submit return it.
+		if ev.Entry.NetworkRequestID != "" && p.documents[ev.Entry.NetworkRequestID] {
 			return
 		}
 		msg = "browser log (" + string(ev.Entry.Source) + "): " + ev.Entry.Text

@@ -333,7 +333,7 @@ func TestRedIncidentsAreInvisibleWithoutClearance(t *testing.T) {
 	amber := c.declare("--category", "CAT1", "--severity", "high", "--tlp", "AMBER",
 		"--overview", "Ordinary phishing")
 	admin := c.admin()
-	c.addAccount(admin, "bob", bobPassword, "responders", "AMBER")
+	c.droneIn(bobPassword+"\n", "user", "add", "bob", "--role", "responders", "--clearance", "AMBER")
 
 	// The administrator (clearance RED) sees it.
 	admin.Navigate(c.base + "/")
