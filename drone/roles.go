@@ -24,8 +24,10 @@ const (
 var Permissions = []Permission{PermDeclare, PermIOC, PermAcknowledge, PermLead, PermUpdate, PermClose}
 
 // Role grants permissions to members. A member is "*" (anyone who can reach
-// drone), "platform:id" (a user, such as "slack:U024BE7LH"), or
-// "platform:group:id" (a Slack user group or a Discord role).
+// drone), "platform:id" (a user, such as "slack:U024BE7LH" or the console
+// account "web:alice"), or "platform:group:id" (a Slack user group, a
+// Discord role). An actor whose platform grants it the role by name (a
+// console account created with --role responders) holds it too.
 type Role struct {
 	Name        string       `yaml:"name" json:"name"`
 	Permissions []Permission `yaml:"permissions" json:"permissions"`
@@ -56,6 +58,11 @@ func (r Roles) Allows(a Actor, p Permission) bool {
 }
 
 func (role Role) has(a Actor) bool {
+	for _, r := range a.Roles {
+		if strings.EqualFold(r, role.Name) {
+			return true
+		}
+	}
 	for _, m := range role.Members {
 		if m == "*" || strings.EqualFold(m, a.Identity()) {
 			return true
