@@ -30,9 +30,6 @@ type Actor struct {
 	// Groups are the platform groups the actor belongs to (Slack user groups,
 	// Discord role ids), matched against "platform:group:ID" role members.
 	Groups []string `json:"groups,omitempty"`
-	// Roles are the names of the roles the platform itself grants the
-	// actor (a console account's roles), matched against Role.Name.
-	Roles []string `json:"roles,omitempty"`
 }
 
 // Identity returns the actor as "platform:id", the form roles list members in.
