@@ -19,6 +19,7 @@ import (
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
+	"github.com/ttp0/drone/web"
 )
 
 // app is drone opened on its configuration and database.
@@ -34,6 +35,8 @@ type app struct {
 	// worker is the database's worker lock, held while this process works
 	// its queue.
 	worker *flock.Flock
+	// console is the web console, when on (integration_web.go).
+	console *web.Console
 }
 
 // integration is one system drone carries work to through the queue.
