@@ -19,6 +19,7 @@ import (
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
+	"github.com/ttp0/drone/web"
 )
 
 // app is drone opened on its configuration and database.
@@ -31,6 +32,8 @@ type app struct {
 	// worker is the database's worker lock, held while this process works
 	// its queue.
 	worker *flock.Flock
+	// console is the web console, when on (integration_web.go).
+	console *web.Console
 }
 
 // integration is what one system contributes to drone. Each builder

@@ -8,6 +8,7 @@ import "context"
 func buildIntegrations(ctx context.Context, a *app) ([]*integration, error) {
 	builders := []func(context.Context, *app) (*integration, error){
 		hiveIntegration, slackIntegration, discordIntegration, notifyIntegration, tdsIntegration,
+		webIntegration,
 	}
 	var out []*integration
 	for _, build := range builders {

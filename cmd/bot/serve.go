@@ -53,6 +53,10 @@ func (c *cli) serve(ctx context.Context, a *app) error {
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
 	a.log.Info("drone serving", "addr", "http://"+ln.Addr().String(), "database", a.db.Path())
 	fmt.Fprintf(c.Out, "drone serving on http://%s\n%s\n", ln.Addr(), a.describeIntegrations())
+	if err := c.announceConsole(ctx, a, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	if q != nil {
 		if err := q.Start(ctx); err != nil {
 			ln.Close()
