@@ -20,22 +20,32 @@ func tdsIntegration(ctx context.Context, a *app) (*integration, error) {
 	if a.cfg.TDS.Inventory == "" {
 		return in, nil
 	}
-	lib, err := loadLibrary(a.cfg.TDS.Library)
+	lib, assessment, err := loadAssessment(a)
 	if err != nil {
 		return nil, err
 	}
-	inv, probs, err := tds.LoadInventory(a.cfg.TDS.Inventory)
-	if err != nil {
-		return nil, fmt.Errorf("tds.inventory: %w", err)
-	}
-	if len(probs) > 0 {
-		return nil, fmt.Errorf("tds.inventory has problems:\n%s", problemLines(probs))
-	}
-	adv := tds.NewAdvisor(lib, tds.Assess(lib, inv))
+	adv := tds.NewAdvisor(lib, assessment)
 	in.Enabled = true
 	in.Advisor = adv
 	in.Extensions = []drone.Extension{adv.Extension()}
 	return in, nil
+}
+
+// loadAssessment loads the configured threat library and, when an
+// inventory is configured, assesses it (the assessment is nil otherwise).
+func loadAssessment(a *app) (*tds.Library, *tds.Assessment, error) {
+	lib, err := loadLibrary(a.cfg.TDS.Library)
+	if err != nil || a.cfg.TDS.Inventory == "" {
+		return lib, nil, err
+	}
+	inv, probs, err := tds.LoadInventory(a.cfg.TDS.Inventory)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tds.inventory: %w", err)
+	}
+	if len(probs) > 0 {
+		return nil, nil, fmt.Errorf("tds.inventory has problems:\n%s", problemLines(probs))
+	}
+	return lib, tds.Assess(lib, inv), nil
 }
 
 // loadLibrary loads a library directory, or the shipped one when dir is empty.

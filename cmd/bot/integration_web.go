@@ -28,16 +28,11 @@ func webIntegration(ctx context.Context, a *app) (*integration, error) {
 		Config: web.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, IdleTimeout: cfg.IdleTimeout,
 			SessionLifetime: cfg.SessionLifetime, ViewWindow: cfg.ViewWindow},
 		Log: a.log}
-	// The Threat Driven Security integration, built before, assessed the
-	// inventory already; without an inventory the console lists the library.
-	if adv, ok := a.svc.Advisor.(*tdsAdvisor); ok {
-		o.Library, o.Assessment = adv.lib, adv.assessment
-	} else {
-		lib, err := loadLibrary(a.cfg.TDS.Library)
-		if err != nil {
-			return nil, err
-		}
-		o.Library = lib
+	// The library, assessed against the inventory when there is one;
+	// without an inventory the console lists the library.
+	var err error
+	if o.Library, o.Assessment, err = loadAssessment(a); err != nil {
+		return nil, err
 	}
 	console, err := web.New(o)
 	if err != nil {
