@@ -240,10 +240,11 @@ func (p *Page) Fill(sel, value string) {
 		}
 		e.focus();
 		e.value = %s;
+		if (e.value !== %s) return "it took " + JSON.stringify(e.value) + " (a disabled option?)";
 		e.dispatchEvent(new Event("input", {bubbles: true}));
 		e.dispatchEvent(new Event("change", {bubbles: true}));
 		return "";
-	})()`, jsString(sel), jsString(value), jsString(value), jsString(value))
+	})()`, jsString(sel), jsString(value), jsString(value), jsString(value), jsString(value))
 	if msg := p.eval("filling "+sel, js); msg != "" {
 		p.t.Fatalf("browsertest: filling %s: %s", sel, msg)
 	}
@@ -342,16 +343,16 @@ func (p *Page) Attr(sel, name string) string {
 	return p.eval("reading "+sel+"@"+name, fmt.Sprintf(`document.querySelector(%s).getAttribute(%s) || ""`, jsString(sel), jsString(name)))
 }
 
-// WaitText waits until the text of an element sel contains want, and
-// returns that text. It keeps looking across page loads, so it can follow a
+// WaitText waits until the text of an element sel contains want, ignoring
+// case (style sheets change it: text-transform), and returns that text. It keeps looking across page loads, so it can follow a
 // form that submits, or a page that a server-sent event changes.
 func (p *Page) WaitText(sel, want string) string {
 	p.t.Helper()
 	js := fmt.Sprintf(`(() => {
-		const want = %s;
+		const want = %s.toLowerCase();
 		const all = [...document.querySelectorAll(%s)].map(e => e.innerText);
 		if (!all.length) return "\u0000(no element matches)";
-		return all.find(s => s.includes(want)) ?? ("\u0000" + all.map(s => JSON.stringify(s)).join("\n"));
+		return all.find(s => s.toLowerCase().includes(want)) ?? ("\u0000" + all.map(s => JSON.stringify(s)).join("\n"));
 	})()`, jsString(want), jsString(sel))
 	deadline := time.Now().Add(p.Timeout)
 	var last string

@@ -44,12 +44,12 @@ func (c *console) admin() *browsertest.Page {
 func (c *console) addAccount(p *browsertest.Page, name, password, roles, clearance string) {
 	c.t.Helper()
 	p.Navigate(c.base + "/accounts")
-	p.Fill(by("account-name"), name)
-	p.Fill(by("account-password"), password)
-	p.Fill(by("account-roles"), roles)
-	p.Fill(by("account-clearance"), clearance)
-	p.Submit(by("account-submit"))
-	p.WaitText("body", name)
+	p.Fill(by("acc-name"), name)
+	p.Fill(by("acc-password"), password)
+	p.Fill(by("acc-roles"), roles)
+	p.Fill(by("acc-clearance"), clearance)
+	p.Submit(by("submit-account"))
+	p.WaitText(by("account-added"), name)
 }
 
 // signIn signs name in on a fresh tab and returns it on the board.
@@ -154,11 +154,11 @@ func TestDeclareFromTheForm(t *testing.T) {
 	p := c.admin()
 	p.Click(by("declare-link"))
 	p.WaitText("h1", "Declare an incident")
-	p.Fill(by("declare-category"), "CAT1")
-	p.Fill(by("declare-subcontext"), "Phishing")
-	p.Fill(by("declare-severity"), "3")
-	p.Fill(by("declare-tlp"), "AMBER")
-	p.Fill(by("declare-indicators"), "hxxps://login-examp1e[.]com/o365 and 203.0.113.7")
+	p.Fill(by("f-declare-category"), "CAT1")
+	p.Fill(by("f-declare-subcontext"), "Phishing")
+	p.Fill(by("f-declare-severity"), "3")
+	p.Fill(by("f-declare-tlp"), "AMBER")
+	p.Fill(by("f-declare-indicators"), "hxxps://login-examp1e[.]com/o365 and 203.0.113.7")
 	// No overview: the form comes back with the message beside the field.
 	if status := p.Submit(by("submit-declare")); status != http.StatusUnprocessableEntity {
 		t.Errorf("declare without an overview answered %d", status)
@@ -172,7 +172,7 @@ func TestDeclareFromTheForm(t *testing.T) {
 		t.Error("the overview's message is not beside the overview")
 	}
 	// What was filled in is still there.
-	if got := p.Attr(by("declare-category")+" option:checked", "value"); got != "CAT1" {
+	if got := p.Attr(by("f-declare-category")+" option:checked", "value"); got != "CAT1" {
 		t.Errorf("category came back as %q", got)
 	}
 	p.Screenshot("declare-error")
@@ -180,7 +180,7 @@ func TestDeclareFromTheForm(t *testing.T) {
 		t.Fatalf("a refused declaration was stored: %s", out)
 	}
 
-	p.Fill(by("declare-overview"), "Credential phishing wave against finance")
+	p.Fill(by("f-declare-overview"), "Credential phishing wave against finance")
 	p.Submit(by("submit-declare"))
 	ref := p.Text(by("declared-ref"))
 	if ref != "INC-1" {
@@ -235,17 +235,17 @@ func TestActOnAnIncident(t *testing.T) {
 	p.Submit(by("action-ioc-save"))
 	p.WaitText(by("observables"), "evil-cdn[.]net")
 
-	p.Fill(by("status-status"), "contained")
-	p.Fill(by("status-summary"), "Mail purged, domain blocked")
-	p.Fill(by("status-next_update"), "2h")
+	p.Fill(by("f-status-status"), "contained")
+	p.Fill(by("f-status-summary"), "Mail purged, domain blocked")
+	p.Fill(by("f-status-next_update"), "2h")
 	p.Submit(by("submit-status"))
 	p.WaitText(by("incident-status"), "contained")
 	p.WaitText(by("incident-summary"), "Mail purged")
 	p.Screenshot("incident")
 
-	p.Fill(by("close-resolution"), "TruePositive")
-	p.Fill(by("close-impact"), "NoImpact")
-	p.Fill(by("close-summary"), "5 users reset")
+	p.Fill(by("f-close-resolution"), "TruePositive")
+	p.Fill(by("f-close-impact"), "NoImpact")
+	p.Fill(by("f-close-summary"), "5 users reset")
 	p.Submit(by("submit-close"))
 	p.WaitText(by("incident-status"), "closed")
 	p.WaitText(by("chain-state"), "verified")
@@ -268,22 +268,45 @@ func TestIncidentPageUpdatesLive(t *testing.T) {
 	p := c.admin()
 	p.Navigate(c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-"))
 	p.WaitText(by("incident-status"), "open")
+	p.WaitVisible(by("live-state"))
 	// A mark on the page that a reload would wipe.
 	p.Eval(`window.__notReloaded = true, "marked"`)
 
 	// Someone else acts from the command line, outside the browser.
 	c.drone("ack", ref)
+	p.WaitText(by("incident-status"), "acknowledged")
 	c.drone("status", ref, "--set", "contained", "mail purged from the terminal")
-	c.droneIn("beacon to live-update[.]example from the shell", "ioc", "add", ref)
+	c.droneIn("beacon to live-update[.]net from the shell", "ioc", "add", ref)
 
 	p.WaitText(by("incident-status"), "contained")
 	p.WaitText(by("incident-summary"), "mail purged from the terminal")
-	p.WaitText(by("observables"), "live-update[.]example")
+	p.WaitText(by("observables"), "live-update[.]net")
 	p.WaitText(by("timeline"), "mail purged from the terminal")
 	if p.Eval(`window.__notReloaded === true ? "yes" : "no"`) != "yes" {
 		t.Error("the page reloaded instead of updating in place")
 	}
 	p.Screenshot("incident-live")
+}
+
+// A page the console drew in answer to a form (an indicator preview, a
+// form with mistakes) lives at the form's address; it must keep following
+// changes too.
+func TestIncidentPageUpdatesLiveAfterAPreview(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	ref := c.declare("--category", "CAT1", "--severity", "high", "--overview", "Live wire")
+	p := c.admin()
+	p.Navigate(c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-"))
+	p.Fill(by("ioc-text"), "evil-cdn[.]net")
+	p.Submit(by("action-ioc-preview"))
+	p.WaitVisible(by("ioc-preview"))
+	p.WaitVisible(by("live-state"))
+
+	c.drone("status", ref, "--set", "contained", "contained while you looked")
+	p.WaitText(by("incident-status"), "contained")
+	p.WaitText(by("timeline"), "contained while you looked")
+	// The preview the person was reading stays.
+	p.WaitVisible(by("ioc-preview"))
 }
 
 func TestEvidenceExport(t *testing.T) {

@@ -13,7 +13,11 @@
     var pending = null;
     var refresh = function () {
       pending = null;
-      fetch(window.location.href, { credentials: "same-origin", headers: { "X-Drone-Live": "1" } })
+      // A page drawn in answer to a form (a preview, mistakes) lives at the
+      // form's address, which answers POST only: fetch the page's own.
+      var own = document.querySelector("[data-live-url]");
+      var url = own ? own.getAttribute("data-live-url") : window.location.href;
+      fetch(url, { credentials: "same-origin", headers: { "X-Drone-Live": "1" } })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (!html) { return; }
