@@ -158,7 +158,7 @@ func TestDeclareFromTheForm(t *testing.T) {
 	p.Fill(by("f-declare-subcontext"), "Phishing")
 	p.Fill(by("f-declare-severity"), "3")
 	p.Fill(by("f-declare-tlp"), "AMBER")
-	p.Fill(by("f-declare-indicators"), "hxxps://login-examp1e[.]com/o365 and 203.0.113.7")
+	p.Fill(by("f-declare-indicators"), "hxxps://login-examp1e[.]com/o365 and 203.0.113.7, agent 1.2.3.4.5")
 	// No overview: the form comes back with the message beside the field.
 	if status := p.Submit(by("submit-declare")); status != http.StatusUnprocessableEntity {
 		t.Errorf("declare without an overview answered %d", status)
@@ -186,15 +186,19 @@ func TestDeclareFromTheForm(t *testing.T) {
 	if ref != "INC-1" {
 		t.Errorf("declared %q", ref)
 	}
+	// A rejected candidate is shown with its reason on the way.
 	p.WaitVisible(by("added"))
+	if got := p.Text(by("rejected")); !strings.Contains(got, "1.2.3.4.5") {
+		t.Errorf("the declared page rejected %q", got)
+	}
 	p.Screenshot("declared")
 
 	p.Navigate(c.base + "/")
 	row := `[data-testid="incident-row"][data-ref="INC-1"]`
 	p.WaitVisible(row)
-	got := p.Text(row)
-	for _, want := range []string{"INC-1", "HIGH", "open", "TLP:AMBER", "Credential phishing wave"} {
-		if !strings.Contains(got, want) {
+	got := strings.ToLower(p.Text(row))
+	for _, want := range []string{"INC-1", "HIGH", "open", "TLP:AMBER", "[ CAT1 HIGH ] Intrusion - Phishing"} {
+		if !strings.Contains(got, strings.ToLower(want)) {
 			t.Errorf("the board's row %q lacks %q", got, want)
 		}
 	}
