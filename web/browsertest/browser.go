@@ -55,6 +55,7 @@ var flags = []chromedp.ExecAllocatorOption{
 	chromedp.Flag("disable-background-networking", true),
 	chromedp.Flag("disable-component-update", true),
 	chromedp.Flag("disable-sync", true),
+	chromedp.Flag("hide-scrollbars", true), // screenshots as wide as the window
 	chromedp.WindowSize(1280, 900),
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -436,5 +438,39 @@ func TestScreenshotsOfEveryPage(t *testing.T) {
 		}
 		p.Screenshot("page-" + pg.name)
 		p.CheckConsole()
+	}
+}
+
+func TestThreatDrivenSecurityAssessment(t *testing.T) {
+	t.Parallel()
+	inv, err := filepath.Abs("../../configs/inventory.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := start(t, "tds: {inventory: "+strconv.Quote(inv)+"}\n")
+	p := c.admin()
+	p.Navigate(c.base + "/tds")
+	p.WaitVisible(by("tds-assessment"))
+	if n := len(p.Texts(by("tds-threat"))); n == 0 {
+		t.Error("the assessment lists no threat")
+	}
+	p.Screenshot("page-tds-assessed")
+	path, _ := p.Download(by("navigator-download"))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layer struct {
+		Name       string `json:"name"`
+		Domain     string `json:"domain"`
+		Techniques []struct {
+			TechniqueID string `json:"techniqueID"`
+		} `json:"techniques"`
+	}
+	if err := json.Unmarshal(raw, &layer); err != nil {
+		t.Fatalf("the Navigator layer is no JSON: %v\n%.300s", err, raw)
+	}
+	if layer.Domain == "" || len(layer.Techniques) == 0 {
+		t.Errorf("the Navigator layer is empty: %.300s", raw)
 	}
 }

@@ -84,13 +84,14 @@ var (
 )
 
 // start runs drone serve on a free loopback port with a fresh database and
-// waits until it has said where it listens (and printed its set-up link).
-// It stops when the test ends, as SIGTERM would stop it.
-func start(t *testing.T) *console {
+// waits until it has said where it listens and printed its set-up link.
+// extra is appended to the configuration. It stops when the test ends, as
+// SIGTERM would stop it.
+func start(t *testing.T, extra ...string) *console {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "drone.yaml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(config+strings.Join(extra, "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c := &console{t: t, dir: dir, env: append(os.Environ(),
