@@ -214,6 +214,28 @@ func (p *Page) Navigate(url string) int {
 	return int(resp.Status)
 }
 
+// Fetch requests url from the page (with its cookies, as its own script
+// would) and returns the HTTP status and the body, without leaving the
+// page; for addresses that download rather than show.
+func (p *Page) Fetch(url string) (int, string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, p.Timeout)
+	defer cancel()
+	js := fmt.Sprintf(`fetch(%s, {credentials: "same-origin"}).then(async r => JSON.stringify([r.status, await r.text()]))`, jsString(url))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("browsertest: fetching %s: %v", url, p.explain(err))
+	}
+	var res []json.RawMessage
+	var status int
+	var body string
+	if json.Unmarshal([]byte(raw), &res) != nil || len(res) != 2 ||
+		json.Unmarshal(res[0], &status) != nil || json.Unmarshal(res[1], &body) != nil {
+		p.t.Fatalf("browsertest: fetching %s: %q", url, raw)
+	}
+	return status, body
+}
+
 // URL returns the address of the page shown now.
 func (p *Page) URL() string {
 	p.t.Helper()
