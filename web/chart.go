@@ -24,11 +24,11 @@ type series struct {
 
 // Chart geometry, in SVG user units; the SVG scales to its box.
 const (
-	chartW, chartH             = 640.0, 240.0
+	chartW, chartH             = 560.0, 260.0
 	padL, padR, padT, padB     = 48.0, 12.0, 12.0, 28.0
 	plotW, plotH               = chartW - padL - padR, chartH - padT - padB
 	gridLines                  = 4
-	pointRadius, barGapPercent = 2.5, 0.3
+	pointRadius, barGapPercent = 4.0, 0.3
 )
 
 // niceMax rounds v up to 1, 2 or 5 times a power of ten.
@@ -74,9 +74,9 @@ func axes(b *strings.Builder, labels []string, top float64, xpos func(i int) flo
 		fmt.Fprintf(b, `<line class="grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, padL, y, chartW-padR, y)
 		fmt.Fprintf(b, `<text class="ylabel" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, padL-6, y+4, formatValue(v))
 	}
-	step := max(1, (len(labels)+7)/8) // at most about 8 labels
+	step := max(1, (len(labels)+5)/6) // at most about 6 labels
 	for i, l := range labels {
-		if i%step != 0 && i != len(labels)-1 {
+		if i%step != 0 {
 			continue
 		}
 		fmt.Fprintf(b, `<text class="xlabel" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, xpos(i), chartH-8,

@@ -34,12 +34,24 @@ func (c *Console) leaders(w http.ResponseWriter, r *http.Request, u *user) {
 	now := c.now().UTC()
 	d := leadersData{Clearance: u.acc.Clearance}
 	count := map[string]int{}
+	// Leads are identities; a console account's display name reads better.
+	names := map[string]string{}
+	if accs, err := c.accounts.ListAccounts(r.Context()); err == nil {
+		for _, a := range accs {
+			if a.DisplayName != "" {
+				names[Platform+":"+a.Name] = a.DisplayName
+			}
+		}
+	}
 	c.index.each(func(inc *drone.Incident) bool {
 		if !inc.Open() || !c.sees(u, inc) {
 			return true
 		}
 		v := c.redactor.IncidentView(c.org, c.soc, drone.BuildNotice(&drone.Record{Incident: inc}, "", drone.AudienceLeaders, now),
 			&drone.Record{Incident: inc}, c.svc.Targets, now)
+		if n := names[inc.Lead]; n != "" {
+			v.Summary.Lead = n
+		}
 		d.Lines = append(d.Lines, leaderLine{Inc: inc, Title: c.redactor.Redact(inc.Title), Summary: v.Summary})
 		count[inc.SeverityName]++
 		return true

@@ -156,7 +156,9 @@ var funcs = template.FuncMap{
 		}
 		return "—"
 	},
-	"field": fieldOf,
+	"field":          fieldOf,
+	"observableRows": observableRows,
+	"timelineRows":   timelineRows,
 	"withCSRF": func(f formData, csrf string) formData {
 		f.CSRF = csrf
 		return f
