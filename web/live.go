@@ -54,13 +54,6 @@ func (h *hub) publish(inc *drone.Incident) {
 	}
 }
 
-// subscribers counts the open event streams.
-func (h *hub) subscribers() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
 // keepAlive is how often an idle event stream gets a comment, so that
 // proxies keep it open and a closed session is noticed.
 const keepAlive = 25 * time.Second

@@ -256,17 +256,36 @@ func staticFiles(fsys fs.FS) http.Handler {
 func (c *Console) Run(ctx context.Context) error {
 	t := time.NewTicker(c.cfg.Poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		if err := c.Sync(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("web console: looking for changes", "err", err)
 		}
-		c.limits.prune(c.now())
+		if now := c.now(); now.Sub(pruned) > 10*time.Minute {
+			c.limits.prune(now)
+			if err := c.pruneSessions(ctx, now); err != nil && ctx.Err() == nil {
+				c.log.Warn("web console: removing ended sessions", "err", err)
+			}
+			pruned = now
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
+}
+
+// pruneSessions removes the sessions that ended, idle or too old, which
+// nobody used since (a used one is removed when it is presented).
+func (c *Console) pruneSessions(ctx context.Context, now time.Time) error {
+	now = now.UTC()
+	_, err := c.accounts.DeleteSessions(ctx, drone.SessionFilter{SeenBefore: now.Add(-c.cfg.IdleTimeout)})
+	if err != nil {
+		return err
+	}
+	_, err = c.accounts.DeleteSessions(ctx, drone.SessionFilter{CreatedBefore: now.Add(-c.cfg.SessionLifetime)})
+	return err
 }
 
 // Sync brings the console's view of the incidents up to date once and

@@ -2,7 +2,10 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -446,4 +449,41 @@ func TestSetupLink(t *testing.T) {
 func setupEmpty(t *testing.T) *fixture {
 	t.Helper()
 	return newFixture(t, false)
+}
+
+// The console's loop removes the sessions that ended unused.
+func TestRunRemovesEndedSessions(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *web.Options) { o.Config.Poll = 10 * time.Millisecond })
+	alice := f.as("alice")
+	u, _ := url.Parse(f.srv.URL)
+	cookies := alice.client.Jar.Cookies(u)
+	if len(cookies) != 1 {
+		t.Fatalf("cookies %v", cookies)
+	}
+	sum := sha256.Sum256([]byte(cookies[0].Value))
+	id := hex.EncodeToString(sum[:])
+	ctx := context.Background()
+	if _, err := f.db.Session(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(31 * time.Minute)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.c.Run(runCtx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := f.db.Session(ctx, id)
+		if drone.ErrorCode(err) == drone.ENOTFOUND {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle session is still kept (%v)", err)
+		}
+	}
 }
