@@ -1,17 +1,22 @@
 # drone: make build | test | run | lint | bench
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-STATICCHECK_VERSION ?= 2026.2.2
+# staticcheck 2026.2.2, by its module version: the module proxy refuses the release name
+STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: build test e2e run lint tools bench fuzz clean
+.PHONY: build test deps e2e run lint tools bench fuzz clean
 
 ## build: write bin/drone
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/drone ./cmd/bot
 
 ## test: every test with the race detector
-test:
+test: deps
 	$(GO) test -race -timeout 20m ./...
+
+## deps: install the outside programs the tests use (PostgreSQL, Chromium, swaks) when root
+deps:
+	@bash scripts/test-deps.sh
 
 ## e2e: end-to-end scripts with real outside programs (swaks, from Debian)
 e2e:

@@ -30,6 +30,9 @@ var rules = map[string][]string{
 	"tds":    {"drone", "integration", "configs", "yamlfile"},
 	// What an integration contributes, and is given.
 	"integration": {"drone"},
+	// The web console: an adapter like the chat ones, over the core alone
+	// (its storage interfaces are the core's and its own).
+	"web": {"drone", "notify", "tds", "integration"},
 	// Storage: the core's interfaces.
 	"store": {"drone"},
 	// Steering of queued work: the core's failure words.

@@ -24,8 +24,10 @@ const (
 var Permissions = []Permission{PermDeclare, PermIOC, PermAcknowledge, PermLead, PermUpdate, PermClose}
 
 // Role grants permissions to members. A member is "*" (anyone who can reach
-// drone), "platform:id" (a user, such as "slack:U024BE7LH"), or
-// "platform:group:id" (a Slack user group or a Discord role).
+// drone), "platform:id" (a user, such as "slack:U024BE7LH", or the web
+// console account "web:alice"), or "platform:group:id" (a Slack user group,
+// a Discord role, or a console role given with drone user add --role, such
+// as "web:group:responders").
 type Role struct {
 	Name        string       `yaml:"name" json:"name"`
 	Permissions []Permission `yaml:"permissions" json:"permissions"`
@@ -35,11 +37,13 @@ type Role struct {
 // Roles is the organisation's list of roles.
 type Roles []Role
 
-// DefaultRoles lets anyone declare and add indicators, and nobody else do
-// anything until the organisation names its responders (the local operator
-// holds every role regardless).
+// DefaultRoles lets anyone declare and add indicators, and the web
+// console's administrators (console role admin) do everything, until the
+// organisation names its responders (the local operator holds every role
+// regardless).
 func DefaultRoles() Roles {
-	return Roles{{Name: "everyone", Permissions: []Permission{PermDeclare, PermIOC}, Members: []string{"*"}}}
+	return Roles{{Name: "everyone", Permissions: []Permission{PermDeclare, PermIOC}, Members: []string{"*"}},
+		{Name: "console administrators", Permissions: append([]Permission(nil), Permissions...), Members: []string{"web:group:admin"}}}
 }
 
 // Allows reports whether a holds permission p through any role.

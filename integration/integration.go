@@ -8,7 +8,9 @@ package integration
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/riverqueue/river"
@@ -65,6 +67,10 @@ type Integration struct {
 	// Run, when set, runs alongside drone serve until ctx is done (a chat
 	// gateway connection, an SMTP listener).
 	Run func(ctx context.Context) error
+	// Started, when set, runs once drone serve listens on addr, to tell
+	// the operator on out what only the integration knows (the console's
+	// one-time set-up link).
+	Started func(ctx context.Context, addr net.Addr, out io.Writer) error
 	// Close, when set, releases what the integration holds when drone
 	// stops (open SMTP sessions).
 	Close func() error

@@ -23,7 +23,8 @@ type CopyResult struct {
 	Refs        int            `json:"refs"`
 	Claims      int            `json:"claims"`
 	Deliveries  int            `json:"deliveries"` // messages notification media sent
-	Jobs        map[string]int `json:"jobs"` // by state in the copy
+	Accounts    int            `json:"accounts"`   // web console accounts (their sessions are not copied)
+	Jobs        map[string]int `json:"jobs"`       // by state in the copy
 }
 
 // CopyToPostgres copies the SQLite database src into dst, which must be
@@ -48,6 +49,9 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 			return err
 		}
 		if err := copyDeliveries(ctx, src, tx, &res); err != nil {
+			return err
+		}
+		if err := copyAccounts(ctx, src, tx, &res); err != nil {
 			return err
 		}
 		if err := copyRefsAndClaims(ctx, src, tx, &res); err != nil {
@@ -75,7 +79,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 
 // ensureEmpty refuses a database that holds anything of drone's.
 func ensureEmpty(ctx context.Context, tx pgx.Tx) error {
-	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "notify_delivery", "river_job"} {
+	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "notify_delivery", "web_account", "river_job"} {
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&any); err != nil {
 			return fmt.Errorf("checking that the target is empty: %w", err)
@@ -241,6 +245,29 @@ func copyDeliveries(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyResult
 		return fmt.Errorf("copying deliveries: %w", err)
 	}
 	res.Deliveries = len(list)
+	return nil
+}
+
+// copyAccounts copies the web console's accounts; their users sign in
+// again, since sessions are not copied.
+func copyAccounts(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyResult) error {
+	list, err := src.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([][]any, len(list))
+	for i, a := range list {
+		roles, err := json.Marshal(nonNil(a.Roles))
+		if err != nil {
+			return fmt.Errorf("encoding the roles of %s: %w", a.Name, err)
+		}
+		out[i] = []any{a.Name, a.DisplayName, a.PasswordHash, string(roles), a.Clearance, a.Disabled, a.CreatedAt, a.UpdatedAt}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"web_account"}, strings.Split(strings.ReplaceAll(accountColumns, " ", ""), ","),
+		pgx.CopyFromRows(out)); err != nil {
+		return fmt.Errorf("copying accounts: %w", err)
+	}
+	res.Accounts = len(list)
 	return nil
 }
 

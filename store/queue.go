@@ -226,17 +226,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // JobInfo describes a queued, running, finished or dead job.
-type JobInfo struct {
-	ID          int64           `json:"id"`
-	Kind        string          `json:"kind"`
-	State       string          `json:"state"` // available, scheduled, running, retryable, completed, discarded (dead), cancelled
-	Attempt     int             `json:"attempt"`
-	MaxAttempts int             `json:"max_attempts"`
-	Args        json.RawMessage `json:"args"`
-	LastError   string          `json:"last_error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	ScheduledAt time.Time       `json:"scheduled_at"`
-}
+type JobInfo = drone.JobInfo
 
 func jobInfo(r *rivertype.JobRow) JobInfo {
 	j := JobInfo{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,

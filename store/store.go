@@ -30,6 +30,14 @@ import (
 // and the queue and the operations of the command line and drone serve.
 type Backend interface {
 	drone.Store
+	// The web console's accounts and sessions.
+	drone.Accounts
+	// Sightings of a whole incident's observables in one query.
+	drone.IncidentSightings
+	// Changes returns the ids of the incidents whose timelines grew after
+	// mark, and the new mark; a mark below zero returns the current mark.
+	// The web console polls it to learn of changes made by any process.
+	Changes(ctx context.Context, mark int64) (int64, []string, error)
 
 	// SetMaxAttempts sets how many attempts jobs get when they name none
 	// (queue.max_attempts); call it before the first Update.

@@ -20,23 +20,33 @@ func Integration(cfg Config) integration.Builder {
 		if cfg.Inventory == "" {
 			return in, nil
 		}
-		lib, err := LoadConfigured(cfg.Library)
+		lib, assessment, err := LoadAssessment(cfg)
 		if err != nil {
 			return nil, err
 		}
-		inv, probs, err := LoadInventory(cfg.Inventory)
-		if err != nil {
-			return nil, fmt.Errorf("tds.inventory: %w", err)
-		}
-		if len(probs) > 0 {
-			return nil, fmt.Errorf("tds.inventory has problems:\n%v", drone.Problems(probs))
-		}
-		adv := NewAdvisor(lib, Assess(lib, inv))
+		adv := NewAdvisor(lib, assessment)
 		in.Enabled = true
 		in.Advisor = adv
 		in.Extensions = []drone.Extension{adv.Extension()}
 		return in, nil
 	}
+}
+
+// LoadAssessment loads the configured threat library and, when an
+// inventory is configured, assesses it (the assessment is nil otherwise).
+func LoadAssessment(cfg Config) (*Library, *Assessment, error) {
+	lib, err := LoadConfigured(cfg.Library)
+	if err != nil || cfg.Inventory == "" {
+		return lib, nil, err
+	}
+	inv, probs, err := LoadInventory(cfg.Inventory)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tds.inventory: %w", err)
+	}
+	if len(probs) > 0 {
+		return nil, nil, fmt.Errorf("tds.inventory has problems:\n%v", drone.Problems(probs))
+	}
+	return lib, Assess(lib, inv), nil
 }
 
 // LoadConfigured loads a library directory, or the library shipped in drone

@@ -170,27 +170,10 @@ func (c *cli) withRecord(cmd *cobra.Command, ref string, fn func(*drone.Record) 
 	})
 }
 
-// evidence is the export format: the record plus what a reader needs to
-// check it without drone.
-type evidence struct {
-	Format     string    `json:"format"`
-	ExportedAt time.Time `json:"exported_at"`
-	ExportedBy string    `json:"exported_by"`
-	Chain      string    `json:"chain"` // how to verify
-	HeadHash   string    `json:"head_hash"`
-	*drone.Record
-}
-
 func (c *cli) export(rec *drone.Record, path string) error {
-	if err := drone.Verify(rec.Timeline); err != nil {
-		return fmt.Errorf("%s: refusing to export a broken timeline: %w", rec.Incident.Ref(), err)
-	}
-	ev := evidence{Format: "drone-evidence/1", ExportedAt: time.Now().UTC(), ExportedBy: c.operator().Identity(),
-		Chain: "each timeline entry's hash is SHA-256 of its JSON content (incident_id, seq, at as " +
-			"2006-01-02T15:04:05.000000Z, actor, origin, kind, text, data, prev_hash); prev_hash is the previous entry's hash",
-		Record: rec}
-	if n := len(rec.Timeline); n > 0 {
-		ev.HeadHash = rec.Timeline[n-1].Hash
+	ev, err := drone.NewEvidence(rec, c.operator().Identity(), time.Now())
+	if err != nil {
+		return err
 	}
 	b, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {

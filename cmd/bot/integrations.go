@@ -5,7 +5,6 @@ import (
 
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/slack"
-	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/notify"
@@ -15,13 +14,15 @@ import (
 // builders lists every integration, one line each, enabled or not, so that
 // drone serve can say which are on and how to turn on the others. Adding an
 // integration is a folder of its own and one line here (docs/ARCHITECTURE.md).
-func builders(cfg *config.Config) []integration.Builder {
+func (a *app) builders() []integration.Builder {
+	cfg := a.cfg
 	return []integration.Builder{
 		hive.Integration(cfg.Hive),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
 		tds.Integration(cfg.TDS),
+		webConsole(a),
 	}
 }
 
@@ -29,7 +30,7 @@ func builders(cfg *config.Config) []integration.Builder {
 func buildIntegrations(ctx context.Context, a *app) ([]*integration.Integration, error) {
 	env := integration.Env{Service: a.svc, Log: a.log, DataDir: a.dataDir()}
 	var out []*integration.Integration
-	for _, build := range builders(a.cfg) {
+	for _, build := range a.builders() {
 		in, err := build(ctx, env)
 		if err != nil {
 			return nil, err

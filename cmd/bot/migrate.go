@@ -23,7 +23,8 @@ func (c *cli) migrateCommand() *cobra.Command {
 		Long: `Copy the SQLite database (--db, $DRONE_DB or the configuration's) into the
 empty PostgreSQL database of --to: incidents, their observables and timelines
 (each hash chain verified after the copy, before it commits), references,
-claims, the record of notifications sent and the queue's jobs. The SQLite file is left as it was. Stop drone
+claims, the record of notifications sent, the console's accounts (not their
+sessions) and the queue's jobs. The SQLite file is left as it was. Stop drone
 serve first: drone migrate takes the database's worker lock. Then set
 DRONE_DB (or database: in the configuration) to the URL.`,
 		Args: cobra.NoArgs,
@@ -55,8 +56,8 @@ DRONE_DB (or database: in the configuration) to the URL.`,
 				jobs += n
 			}
 			fmt.Fprintf(c.Out, "copied %s to %s: %d incidents (%d timeline entries, every chain verified), "+
-				"%d observables, %d references, %d claims, %d notifications sent, %d jobs\n", from, store.Redact(to), res.Incidents,
-				res.Entries, res.Observables, res.Refs, res.Claims, res.Deliveries, jobs)
+				"%d observables, %d references, %d claims, %d notifications sent, %d console accounts, %d jobs\n", from,
+				store.Redact(to), res.Incidents, res.Entries, res.Observables, res.Refs, res.Claims, res.Deliveries, res.Accounts, jobs)
 			fmt.Fprintln(c.Out, "run drone on it with DRONE_DB set to the URL (or database: in the configuration)")
 			return nil
 		},

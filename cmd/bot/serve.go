@@ -53,6 +53,15 @@ func (c *cli) serve(ctx context.Context, a *app) error {
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
 	a.log.Info("drone serving", "addr", "http://"+ln.Addr().String(), "database", a.db.Path())
 	fmt.Fprintf(c.Out, "drone serving on http://%s\n%s\n", ln.Addr(), a.describeIntegrations())
+	for _, in := range a.enabled() {
+		if in.Started == nil {
+			continue
+		}
+		if err := in.Started(ctx, ln.Addr(), c.Out); err != nil {
+			ln.Close()
+			return fmt.Errorf("%s: %w", in.Name, err)
+		}
+	}
 	if q != nil {
 		if err := q.Start(ctx); err != nil {
 			ln.Close()

@@ -1,0 +1,489 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/web"
+)
+
+func regexpFind(t *testing.T, s, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %s in\n%s", pattern, s)
+	}
+	return m[1]
+}
+
+// Every route but the sign-in and set-up pages and the static files sends
+// a stranger to the sign-in page, and comes back after.
+func TestEveryRouteNeedsSigningIn(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	b := f.anonymous()
+	for _, path := range []string{"/", "/?tab=closed", "/declare", "/incidents/1", "/incidents/1/export", "/leaders",
+		"/leaders/1", "/measures", "/tds", "/tds/navigator.json", "/queue", "/accounts", "/account", "/events?incident=1"} {
+		res := b.get(path)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/signin?next="+url.QueryEscape(path) {
+			t.Errorf("GET %s: %d to %q", path, res.status, res.header.Get("Location"))
+		}
+	}
+	for _, path := range []string{"/declare", "/incidents/1/ack", "/incidents/1/status", "/incidents/1/ioc-save",
+		"/incidents/1/close", "/queue/1/retry", "/accounts", "/account/password", "/signout"} {
+		res := b.post(path, url.Values{"csrf": {"x"}, "overview": {"x"}})
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/signin") {
+			t.Errorf("POST %s: %d to %q", path, res.status, res.header.Get("Location"))
+		}
+	}
+	if f.incident(1).Status != drone.StatusOpen || f.count() != 1 {
+		t.Fatal("a stranger changed something")
+	}
+	b.get("/static/console.css").must(t, http.StatusOK, "--sev-4")
+	b.get("/signin").must(t, http.StatusOK, `data-testid="form-signin"`)
+	b.get("/nowhere").must(t, http.StatusNotFound)
+}
+
+func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	b := f.anonymous()
+	b.post("/signin", url.Values{"name": {"alice"}, "password": {"wrong password!"}}).
+		must(t, http.StatusUnauthorized, "Wrong name or password.")
+	b.post("/signin", url.Values{"name": {"nobody"}, "password": {password}}).
+		must(t, http.StatusUnauthorized, "Wrong name or password.")
+	res := b.post("/signin", url.Values{"name": {" Alice "}, "password": {password}, "next": {"/measures"}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/measures" {
+		t.Fatalf("sign-in: %d to %q", res.status, res.header.Get("Location"))
+	}
+	ck := res.header.Get("Set-Cookie")
+	for _, want := range []string{"drone_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(ck, want) {
+			t.Errorf("cookie %q lacks %s", ck, want)
+		}
+	}
+	if strings.Contains(ck, "Secure") {
+		t.Errorf("cookie %q is Secure over plain HTTP without web.secure_cookies", ck)
+	}
+	// An open redirect is not followed.
+	res = f.anonymous().post("/signin", url.Values{"name": {"alice"}, "password": {password}, "next": {"//evil.example/"}})
+	if res.header.Get("Location") != "/" {
+		t.Errorf("next //evil.example/ redirected to %q", res.header.Get("Location"))
+	}
+	b.refreshCSRF()
+	b.get("/").must(t, http.StatusOK, "Alice")
+	b.submit("/signout", nil)
+	if res := b.get("/"); res.status != http.StatusSeeOther {
+		t.Fatalf("after signing out: %d", res.status)
+	}
+}
+
+func TestSecureCookiesWhenAsked(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *web.Options) { o.Config.SecureCookies = true })
+	res := f.anonymous().post("/signin", url.Values{"name": {"alice"}, "password": {password}})
+	ck := res.header.Get("Set-Cookie")
+	if !strings.HasPrefix(ck, "__Host-drone_session=") || !strings.Contains(ck, "Secure") {
+		t.Fatalf("cookie %q", ck)
+	}
+}
+
+func TestSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	b := f.anonymous()
+	for i := 0; i < 5; i++ {
+		b.post("/signin", url.Values{"name": {"alice"}, "password": {"guess number " + string(rune('a'+i))}}).
+			must(t, http.StatusUnauthorized)
+	}
+	// Even the right password waits now.
+	b.post("/signin", url.Values{"name": {"alice"}, "password": {password}}).must(t, http.StatusTooManyRequests, "Too many sign-in attempts")
+	// Another name from the same address still gets through...
+	b.post("/signin", url.Values{"name": {"bob"}, "password": {password}}).must(t, http.StatusSeeOther)
+	// ...and alice again once the bucket refilled.
+	f.advance(time.Minute)
+	b.post("/signin", url.Values{"name": {"alice"}, "password": {password}}).must(t, http.StatusSeeOther)
+}
+
+func TestSessionsExpire(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *web.Options) {
+		o.Config.IdleTimeout = 30 * time.Minute
+		o.Config.SessionLifetime = 2 * time.Hour
+	})
+	b := f.as("alice")
+	for range 4 { // used every 25 minutes: the idle time never passes
+		f.advance(25 * time.Minute)
+		b.get("/").must(t, http.StatusOK)
+	}
+	f.advance(21 * time.Minute) // not idle for long, but past the absolute lifetime of 2 hours
+	if res := b.get("/"); res.status != http.StatusSeeOther {
+		t.Fatalf("a session past its lifetime: %d", res.status)
+	}
+	b = f.as("alice")
+	f.advance(31 * time.Minute)
+	if res := b.get("/"); res.status != http.StatusSeeOther {
+		t.Fatalf("an idle session: %d", res.status)
+	}
+}
+
+// A form without the session's token, with another token, or from another
+// site is refused, and changes nothing.
+func TestFormsNeedTheirTokenAndOrigin(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	b := f.as("alice")
+	b.post("/incidents/1/ack", url.Values{}).must(t, http.StatusForbidden, "did not come from this console")
+	b.post("/incidents/1/ack", url.Values{"csrf": {"forged"}}).must(t, http.StatusForbidden)
+	other := f.as("root")
+	b.post("/incidents/1/ack", url.Values{"csrf": {other.csrf}}).must(t, http.StatusForbidden)
+	cross := http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
+	b.postWith("/incidents/1/ack", url.Values{"csrf": {b.csrf}}, cross).must(t, http.StatusForbidden, "came from another site")
+	b.postWith("/signin", url.Values{"name": {"alice"}, "password": {password}}, cross).must(t, http.StatusForbidden)
+	b.post("/declare", url.Values{"category": {"CAT1"}, "severity": {"3"}, "tlp": {"AMBER"}, "pap": {"AMBER"}, "overview": {"x"}}).
+		must(t, http.StatusForbidden)
+	if f.incident(1).Status != drone.StatusOpen || f.count() != 1 {
+		t.Fatal("a refused form changed something")
+	}
+	b.submit("/incidents/1/ack", nil).must(t, http.StatusSeeOther)
+	if inc := f.incident(1); inc.Status != drone.StatusAcknowledged || inc.Lead != "web:alice" {
+		t.Fatalf("after ack: %s, lead %q", inc.Status, inc.Lead)
+	}
+}
+
+// drone's roles decide: bob's console role holds no permission, so every
+// action is refused (and the attempt recorded), and the admin pages too.
+func TestRolesRefuse(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	b := f.as("bob")
+	b.get("/declare").must(t, http.StatusForbidden, "you may not declare")
+	b.submit("/declare", url.Values{"category": {"CAT1"}, "severity": {"3"}, "tlp": {"AMBER"}, "pap": {"AMBER"}, "overview": {"x"}}).
+		must(t, http.StatusForbidden)
+	for _, action := range []string{"ack", "close", "reopen"} {
+		b.submit("/incidents/1/"+action, url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}, "summary": {"x"}}).
+			must(t, http.StatusForbidden)
+	}
+	b.submit("/incidents/1/ioc", url.Values{"text": {"203.0.113.9"}}).must(t, http.StatusForbidden)
+	b.submit("/incidents/1/ioc-save", url.Values{"text": {"203.0.113.9"}}).must(t, http.StatusForbidden)
+	page := b.get("/incidents/1")
+	page.must(t, http.StatusOK, `data-testid="no-actions"`)
+	page.mustNot(t, `data-testid="action-ack"`, `data-testid="form-close"`)
+	b.get("/queue").must(t, http.StatusForbidden, "console administrators")
+	b.get("/accounts").must(t, http.StatusForbidden)
+	b.submit("/queue/1/retry", nil).must(t, http.StatusForbidden)
+	if f.count() != 1 || f.incident(1).Status != drone.StatusOpen {
+		t.Fatal("a refused action changed something")
+	}
+	if n := kinds(f.timeline(1), drone.EntryDenied); n != 4 {
+		t.Fatalf("%d denied attempts on the timeline, want 4 (ack, close, reopen, ioc-save)", n)
+	}
+}
+
+func TestDeclareForm(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	b := f.as("alice")
+	page := b.get("/declare")
+	page.must(t, http.StatusOK, `data-testid="f-declare-category"`, `<optgroup label="CAT1 Intrusion" data-parent="CAT1">`,
+		`data-testid="f-declare-pap"`, `name="key"`)
+	key := regexpFind(t, page.body, `name="key" value="([^"]+)"`)
+
+	// Mistakes come back beside their fields with what was typed; nothing is stored.
+	bad := url.Values{"key": {key}, "category": {"CAT1"}, "subcontext": {"Volumetric"}, "severity": {""}, "tlp": {"AMBER"},
+		"pap": {"AMBER"}, "overview": {""}, "indicators": {"evil-cdn[.]net"}}
+	res := b.submit("/declare", bad)
+	res.must(t, http.StatusUnprocessableEntity, `data-testid="error-overview"`, "Overview is required.",
+		`data-testid="error-severity"`, `data-testid="error-subcontext"`, "evil-cdn[.]net")
+	if f.count() != 0 {
+		t.Fatal("an invalid declaration was stored")
+	}
+	// Above one's own clearance: refused, since one could not see it.
+	carol := f.as("carol")
+	carol.submit("/declare", url.Values{"key": {key}, "category": {"CAT1"}, "severity": {"3"}, "tlp": {"RED"}, "pap": {"AMBER"},
+		"overview": {"x"}}).must(t, http.StatusUnprocessableEntity, `data-testid="error-tlp"`)
+
+	good := url.Values{"key": {key}, "category": {"CAT1"}, "subcontext": {"Phishing"}, "severity": {"4"}, "tier": {"T2"},
+		"zone": {"ZONE-A"}, "business_unit": {"VARIOUS"}, "tlp": {"GREEN"}, "pap": {"RED"},
+		"overview": {"Mail with a link to hxxps://login-examp1e[.]com/o365"}, "indicators": {"203.0.113.7 evil-cdn[.]net"}}
+	res = b.submit("/declare", good)
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/incidents/1" {
+		t.Fatalf("declare: %d to %q\n%s", res.status, res.header.Get("Location"), res.body)
+	}
+	inc := f.incident(1)
+	if inc.SubContext != "Phishing" || inc.Severity != 4 || inc.TLP != "GREEN" || inc.PAP != "RED" || inc.Reporter.Identity() != "web:alice" {
+		t.Fatalf("declared %+v", inc)
+	}
+	// A second submit of the same form (a double click) declares nothing more.
+	b.submit("/declare", good).must(t, http.StatusSeeOther)
+	if f.count() != 1 {
+		t.Fatalf("%d incidents after a double submit", f.count())
+	}
+	// Rejected candidates are shown with their reasons.
+	delete(good, "key")
+	good.Set("indicators", "203.0.113.8 1.2.3.4.5")
+	b.submit("/declare", good).must(t, http.StatusOK, `data-testid="rejected"`, "1.2.3.4.5", `data-testid="declared-ref"`)
+	b.get("/").must(t, http.StatusOK, `data-ref="INC-1"`, `data-ref="INC-2"`)
+}
+
+func TestIncidentActions(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{Observables: drone.ObservableInput{Text: "203.0.113.7"}})
+	other := f.declare(drone.DeclareInput{Observables: drone.ObservableInput{Text: "203.0.113.7 evil-cdn.net"}})
+	b := f.as("alice")
+	page := b.get("/incidents/1")
+	page.must(t, http.StatusOK, `data-testid="chain-state"`, "Hash chain verified", "drone incident verify INC-1",
+		`href="/incidents/2" data-testid="seen-link"`, "203[.]0[.]113[.]7", `data-testid="action-ack"`)
+
+	b.submit("/incidents/1/ack", nil).must(t, http.StatusSeeOther)
+	b.submit("/incidents/1/ack", nil).must(t, http.StatusConflict, `data-testid="action-message"`, "already acknowledged")
+
+	// A status update with a bad next-update time comes back with the message; nothing changes.
+	b.submit("/incidents/1/status", url.Values{"status": {"contained"}, "summary": {"domain blocked"}, "next_update": {"soon"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-next_update"`, "domain blocked")
+	if f.incident(1).Status != drone.StatusAcknowledged {
+		t.Fatal("a rejected update changed the status")
+	}
+	b.submit("/incidents/1/status", url.Values{"status": {"contained"}, "summary": {"domain blocked"}, "next_update": {"30m"}}).
+		must(t, http.StatusSeeOther)
+	inc := f.incident(1)
+	if inc.Status != drone.StatusContained || inc.NextUpdateDue == nil || !inc.NextUpdateDue.Equal(f.clock().Add(30*time.Minute)) {
+		t.Fatalf("after the update: %s, next %v", inc.Status, inc.NextUpdateDue)
+	}
+
+	b.submit("/incidents/1/lead", url.Values{"lead": {"Bob"}}).must(t, http.StatusSeeOther)
+	if f.incident(1).Lead != "web:bob" {
+		t.Fatalf("lead %q", f.incident(1).Lead)
+	}
+
+	// Indicators: the preview shows found and rejected with reasons and saves nothing.
+	before := len(mustObservables(t, f, 1))
+	res := b.submit("/incidents/1/ioc", url.Values{"text": {"beacon to evil-cdn[.]net from 10.0.0.8, version 1.2.3.4.5"}})
+	res.must(t, http.StatusOK, `data-testid="ioc-preview"`, "evil-cdn[.]net", `data-testid="preview-rejected"`, "1.2.3.4.5")
+	if len(mustObservables(t, f, 1)) != before {
+		t.Fatal("the preview saved indicators")
+	}
+	b.submit("/incidents/1/ioc", url.Values{"text": {"  "}}).must(t, http.StatusUnprocessableEntity, `data-testid="error-ioc"`)
+	b.submit("/incidents/1/ioc-save", url.Values{"text": {"beacon to evil-cdn[.]net from 10.0.0.8"}}).must(t, http.StatusSeeOther)
+	if n := len(mustObservables(t, f, 1)); n != before+2 {
+		t.Fatalf("%d indicators after saving, want %d", n, before+2)
+	}
+
+	// Closing needs its fields; then it closes, and reopens.
+	b.submit("/incidents/1/close", url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-summary"`)
+	b.submit("/incidents/1/close", url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}, "summary": {"5 users reset"}}).
+		must(t, http.StatusSeeOther)
+	if inc := f.incident(1); inc.Status != drone.StatusClosed || inc.Resolution != "TruePositive" {
+		t.Fatalf("after close: %+v", inc)
+	}
+	b.get("/incidents/1").must(t, http.StatusOK, `data-testid="form-reopen"`)
+	b.submit("/incidents/1/reopen", url.Values{"reason": {"it came back"}}).must(t, http.StatusSeeOther)
+	if f.incident(1).Status != drone.StatusContained {
+		t.Fatalf("after reopen: %s", f.incident(1).Status)
+	}
+	b.submit("/incidents/1/dance", nil).must(t, http.StatusNotFound)
+
+	// The evidence export is drone incident export's JSON, with a chain that verifies.
+	res = b.get("/incidents/1/export")
+	res.must(t, http.StatusOK, `"format": "drone-evidence/1"`)
+	if cd := res.header.Get("Content-Disposition"); !strings.Contains(cd, "inc-1-evidence.json") {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	var ev drone.Evidence
+	if err := json.Unmarshal([]byte(res.body), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.ExportedBy != "web:alice" || drone.Verify(ev.Timeline) != nil || ev.HeadHash != ev.Timeline[len(ev.Timeline)-1].Hash ||
+		ev.Incident.Number != 1 {
+		t.Fatalf("evidence: by %s, %d entries", ev.ExportedBy, len(ev.Timeline))
+	}
+	if other.Number != 2 {
+		t.Fatalf("the second incident is %s", other.Ref())
+	}
+}
+
+func mustObservables(t *testing.T, f *fixture, n int64) []drone.Observable {
+	t.Helper()
+	obs, err := f.svc.Observables(context.Background(), f.incident(n).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obs
+}
+
+// A TLP:RED incident does not exist for bob (AMBER): 404 like a missing
+// one, and absent from the board, search, the leaders' view, the measures
+// and the event streams.
+func TestClearanceHidesIncidents(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	red := f.declare(drone.DeclareInput{TLP: "RED", Overview: "Board member's mailbox read by an intruder",
+		Observables: drone.ObservableInput{Text: "198.51.100.23"}})
+	f.declare(drone.DeclareInput{TLP: "AMBER", Overview: "Phishing wave", Observables: drone.ObservableInput{Text: "198.51.100.23"}})
+	if _, err := f.svc.MarkReportable(context.Background(), operator, drone.Origin{}, red.Number, drone.ReportableInput{}); err != nil {
+		t.Fatal(err)
+	}
+	bob, alice := f.as("bob"), f.as("alice")
+	missing := bob.get("/incidents/99")
+	missing.must(t, http.StatusNotFound)
+	for _, path := range []string{"/incidents/1", "/incidents/1/export", "/leaders/1", "/events?incident=1"} {
+		res := bob.get(path)
+		res.must(t, http.StatusNotFound, "There is no such page or incident.")
+		res.mustNot(t, "Board member", "INC-1 ")
+	}
+	bob.submit("/incidents/1/ack", nil).must(t, http.StatusNotFound)
+	for _, path := range []string{"/", "/?q=mailbox", "/?q=198.51.100[.]23", "/?q=INC-1", "/?tlp=RED", "/leaders", "/measures"} {
+		res := bob.get(path)
+		res.must(t, http.StatusOK)
+		res.mustNot(t, `data-ref="INC-1"`, "Board member", `href="/incidents/1"`, `href="/leaders/1"`)
+	}
+	bob.get("/?q=198.51.100[.]23").must(t, http.StatusOK, `data-ref="INC-2"`)
+	bob.get("/incidents/2").mustNot(t, `href="/incidents/1"`) // not "seen in INC-1"
+	// Alice, cleared for RED, sees it everywhere.
+	alice.get("/incidents/1").must(t, http.StatusOK, "Board member")
+	alice.get("/?q=198.51.100[.]23").must(t, http.StatusOK, `data-ref="INC-1"`, `data-ref="INC-2"`)
+	alice.get("/leaders").must(t, http.StatusOK, `data-ref="INC-1"`)
+	alice.get("/measures").must(t, http.StatusOK, `data-testid="deadline-table"`, `href="/incidents/1"`)
+	alice.get("/incidents/2").must(t, http.StatusOK, `href="/incidents/1" data-testid="seen-link"`)
+}
+
+// Every view of a RED incident is on its timeline, once per person and
+// window however often the page is refreshed.
+func TestRedViewsAreRecorded(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *web.Options) { o.Config.ViewWindow = 15 * time.Minute })
+	f.declare(drone.DeclareInput{TLP: "RED"})
+	f.declare(drone.DeclareInput{TLP: "AMBER"})
+	alice, root := f.as("alice"), f.as("root")
+	for range 3 {
+		alice.get("/incidents/1").must(t, http.StatusOK, "Every view of this incident is recorded")
+		alice.get("/incidents/2").must(t, http.StatusOK)
+	}
+	root.get("/incidents/1").must(t, http.StatusOK)
+	alice.get("/incidents/1/export").must(t, http.StatusOK)
+	if n := kinds(f.timeline(1), drone.EntryViewed); n != 3 {
+		t.Fatalf("%d views recorded, want 3 (alice's page, root's page, alice's export)", n)
+	}
+	if n := kinds(f.timeline(2), drone.EntryViewed); n != 0 {
+		t.Fatalf("%d views of an AMBER incident recorded", n)
+	}
+	f.advance(16 * time.Minute)
+	alice.get("/incidents/1").must(t, http.StatusOK, "Alice viewed INC-1")
+	tl := f.timeline(1)
+	if n := kinds(tl, drone.EntryViewed); n != 4 {
+		t.Fatalf("%d views recorded after the window, want 4", n)
+	}
+	if err := drone.Verify(tl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetupLink(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	if _, ok, err := f.c.SetupLink(ctx, f.srv.URL); err != nil || ok {
+		t.Fatalf("a link while accounts exist: %v %v", ok, err)
+	}
+	f = setupEmpty(t)
+	link, ok, err := f.c.SetupLink(ctx, f.srv.URL)
+	if err != nil || !ok || !strings.HasPrefix(link, f.srv.URL+"/setup?token=") {
+		t.Fatalf("link %q %v %v", link, ok, err)
+	}
+	token := strings.TrimPrefix(link, f.srv.URL+"/setup?token=")
+	b := f.anonymous()
+	b.get("/setup?token=wrong").must(t, http.StatusNotFound, "not valid")
+	b.get("/setup?token="+token).must(t, http.StatusOK, `data-testid="form-setup"`)
+	b.post("/setup", url.Values{"token": {token}, "name": {"Dana"}, "password": {"short"}, "confirm": {"short"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-password"`)
+	b.post("/setup", url.Values{"token": {token}, "name": {"dana"}, "password": {password}, "confirm": {password + "!"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-confirm"`)
+	if accs, _ := f.db.ListAccounts(ctx); len(accs) != 0 {
+		t.Fatal("an account was made from an invalid form")
+	}
+	res := b.post("/setup", url.Values{"token": {token}, "name": {"Dana"}, "display_name": {"Dana Scully"}, "password": {password}, "confirm": {password}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/" {
+		t.Fatalf("set-up: %d\n%s", res.status, res.body)
+	}
+	acc, err := f.db.Account(ctx, "dana")
+	if err != nil || acc.Clearance != "RED" || len(acc.Roles) != 1 || acc.Roles[0] != drone.RoleAdmin {
+		t.Fatalf("first administrator: %+v %v", acc, err)
+	}
+	b.get("/queue").must(t, http.StatusOK) // signed in, as an administrator
+	// Single use.
+	f.anonymous().get("/setup?token="+token).must(t, http.StatusNotFound)
+	f.anonymous().post("/setup", url.Values{"token": {token}, "name": {"eve"}, "password": {password}, "confirm": {password}}).
+		must(t, http.StatusNotFound)
+
+	// Valid for an hour.
+	g := setupEmpty(t)
+	link, _, _ = g.c.SetupLink(ctx, g.srv.URL)
+	token = strings.TrimPrefix(link, g.srv.URL+"/setup?token=")
+	g.advance(59 * time.Minute)
+	g.anonymous().get("/setup?token="+token).must(t, http.StatusOK)
+	g.advance(2 * time.Minute)
+	g.anonymous().get("/setup?token="+token).must(t, http.StatusNotFound)
+	g.anonymous().post("/setup", url.Values{"token": {token}, "name": {"eve"}, "password": {password}, "confirm": {password}}).
+		must(t, http.StatusNotFound)
+	if accs, _ := g.db.ListAccounts(ctx); len(accs) != 0 {
+		t.Fatal("an expired link made an account")
+	}
+}
+
+// setupEmpty is a fixture whose store has no account yet.
+func setupEmpty(t *testing.T) *fixture {
+	t.Helper()
+	return newFixture(t, false)
+}
+
+// The console's loop removes the sessions that ended unused.
+func TestRunRemovesEndedSessions(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *web.Options) { o.Config.Poll = 10 * time.Millisecond })
+	alice := f.as("alice")
+	u, _ := url.Parse(f.srv.URL)
+	cookies := alice.client.Jar.Cookies(u)
+	if len(cookies) != 1 {
+		t.Fatalf("cookies %v", cookies)
+	}
+	sum := sha256.Sum256([]byte(cookies[0].Value))
+	id := hex.EncodeToString(sum[:])
+	ctx := context.Background()
+	if _, err := f.db.Session(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(31 * time.Minute)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.c.Run(runCtx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := f.db.Session(ctx, id)
+		if drone.ErrorCode(err) == drone.ENOTFOUND {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle session is still kept (%v)", err)
+		}
+	}
+}
