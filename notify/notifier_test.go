@@ -437,3 +437,21 @@ func TestNotifyTestSendsASampleWithinClearance(t *testing.T) {
 		t.Fatalf("summary %+v, %v", reply, err)
 	}
 }
+
+// TestSentMessageIsRecordedAfterTheJobsDeadline: River cancels a job's
+// context at its timeout; a message already sent must still be recorded,
+// or the retry would send it again (seen under load in TestKilledMidFanOut).
+func TestSentMessageIsRecordedAfterTheJobsDeadline(t *testing.T) {
+	t.Parallel()
+	f := setup(t, testConfig(), smtptest.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d := drone.Delivery{Key: "notify/x/1/email/a@example.org", IncidentID: "x", Event: EventDeclared, Medium: drone.MediumEmail,
+		Address: "a@example.org", Ref: drone.MessageRef{ID: "<m1@drone>"}, At: f.clock.Now()}
+	if err := f.n.remember(ctx, d); err != nil {
+		t.Fatalf("remember after the deadline: %v", err)
+	}
+	if _, ok, err := f.svc.Delivery(context.Background(), d.Key); err != nil || !ok {
+		t.Fatalf("the sent message is not recorded: %v %v", ok, err)
+	}
+}

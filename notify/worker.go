@@ -60,6 +60,11 @@ func (n *Notifier) deliver(ctx context.Context, job *river.Job[deliverArgs]) err
 // remember records a sent message, trying a few times: a delivery whose
 // record is lost would be sent again.
 func (n *Notifier) remember(ctx context.Context, s drone.Delivery) error {
+	// The message is out: its record must not be given up because the
+	// job's own deadline came (River cancels ctx at the job timeout), or
+	// the retry would send it again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	var err error
 	for i := range 5 {
 		if err = n.svc.RecordDelivery(ctx, s); err == nil {
