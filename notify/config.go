@@ -36,8 +36,6 @@ type Config struct {
 	Rules []Rule `yaml:"rules"`
 	// Email is the SMTP relay of the e-mail medium. Defaults to off.
 	Email email.Config `yaml:"email"`
-	// Inbound is the phishing-report mailbox. Defaults to off.
-	Inbound email.InboundConfig `yaml:"inbound"`
 	// Templates is a directory whose files replace the shipped templates
 	// of the same name (configs/templates). Defaults to the shipped ones.
 	Templates string `yaml:"templates"`
@@ -146,17 +144,17 @@ var EventKinds = []string{EventDeclared, EventAcknowledged, EventLead, EventUpda
 	EventContained, EventResolved, EventClosed, EventReopened, EventTargetMissed, EventReportable,
 	EventReported, EventReminder, EventDigest}
 
-// Enabled reports whether anything is configured: rules, regulatory
-// clocks or the mailbox.
+// Enabled reports whether anything is configured: rules or regulatory
+// clocks. (The phishing mailbox, notify.inbound in the file, is an input of
+// its own: bot/mailbox.)
 func (c Config) Enabled() bool {
-	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Inbound.Enabled()
+	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0
 }
 
 // WithDefaults returns c with every unset field at its default, those of
-// Email and Inbound included.
+// Email included.
 func (c Config) WithDefaults() Config {
 	c.Email = c.Email.WithDefaults()
-	c.Inbound = c.Inbound.WithDefaults()
 	if c.BatchWindow <= 0 {
 		c.BatchWindow = time.Minute
 	}
@@ -206,7 +204,6 @@ func (c Config) ValidateFor(fw drone.Framework, media map[string]bool) error {
 	v.rules()
 	v.schedule()
 	v.add(c.Email.Validate())
-	v.add(c.Inbound.Validate())
 	if fw.TLPRank(v.c.SummaryTLP) < 0 {
 		v.errf("notify.summary_tlp %q must be one of %s", v.c.SummaryTLP, strings.Join(fw.TLP, ", "))
 	}

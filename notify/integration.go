@@ -2,20 +2,17 @@ package notify
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/ttp0/drone/integration"
-	"github.com/ttp0/drone/notify/email"
 )
 
 // Integration routes incident events to e-mail, Slack and Discord (the
 // chat media arrive through UseMedia once every integration is built),
-// checks the promised times, sends the digests and runs the phishing-report
-// mailbox. org and soc name the organisation and its SOC in what is sent.
+// checks the promised times and sends the digests. org and soc name the organisation and its SOC in what is sent.
 func Integration(cfg Config, org, soc string) integration.Builder {
 	return func(ctx context.Context, env integration.Env) (*integration.Integration, error) {
 		in := integration.Off("Notifications", "add notify.targets and notify.rules to route incident events "+
-			"to e-mail, Slack or Discord, or notify.inbound.listen for the phishing mailbox")
+			"to e-mail, Slack or Discord")
 		if !cfg.Enabled() {
 			return in, nil
 		}
@@ -31,17 +28,6 @@ func Integration(cfg Config, org, soc string) integration.Builder {
 		in.UseMedia = n.UseMedia
 		in.Extensions = n.Extensions()
 		in.Close = n.Close
-		if cfg.Inbound.Enabled() {
-			dir := cfg.Inbound.Store
-			if dir == "" {
-				dir = filepath.Join(env.DataDir, "mail")
-			}
-			mb, err := email.NewMailbox(cfg.Inbound, env.Service, dir, env.Log)
-			if err != nil {
-				return nil, err
-			}
-			in.Run = mb.Run
-		}
 		return in, nil
 	}
 }

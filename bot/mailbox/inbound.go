@@ -1,4 +1,4 @@
-package email
+package mailbox
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,7 @@ import (
 // attachment entry on the incident's timeline, written with the jobs that
 // integrations plan on it (TheHive attaches it to the case).
 type Mailbox struct {
-	cfg InboundConfig
+	cfg Config
 	svc *drone.Service
 	dir string
 	log *slog.Logger
@@ -38,7 +39,7 @@ type Mailbox struct {
 }
 
 // NewMailbox returns the mailbox of cfg, keeping originals under dir.
-func NewMailbox(cfg InboundConfig, svc *drone.Service, dir string, log *slog.Logger) (*Mailbox, error) {
+func NewMailbox(cfg Config, svc *drone.Service, dir string, log *slog.Logger) (*Mailbox, error) {
 	m := &Mailbox{cfg: cfg.WithDefaults(), svc: svc, dir: dir, log: log}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -190,9 +191,9 @@ func (m *Mailbox) senderAllowed(from string) bool {
 }
 
 func sameAddress(configured, got string) bool {
-	a, err := Address(configured)
-	if err != nil {
-		a = configured
+	a := configured
+	if parsed, err := mail.ParseAddress(configured); err == nil {
+		a = parsed.Address
 	}
 	return strings.EqualFold(a, got)
 }
