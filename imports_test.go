@@ -25,13 +25,16 @@ var rules = map[string][]string{
 	"bot":      {"drone", "bot/chat", "queue", "integration"},
 	// Integrations: the core, the queue's words, the shape they plug in by.
 	"hive":   {"drone", "queue", "integration"},
-	"notify": {"drone", "queue", "integration", "configs"},
-	"tds":    {"drone", "integration", "configs", "yamlfile"},
+	"notify": {"drone", "queue", "integration", "configs", "measure"},
+	// The DRONE measures: reports, metrics, target checks, regulatory
+	// clocks. Their entries reach notify as events, so no notify here.
+	"measure": {"drone", "queue"},
+	"tds":     {"drone", "integration", "configs", "yamlfile"},
 	// What an integration contributes, and is given.
 	"integration": {"drone"},
 	// The web console: an adapter like the chat ones, over the core alone
 	// (its storage interfaces are the core's and its own).
-	"web": {"drone", "notify", "tds", "integration"},
+	"web": {"drone", "notify", "measure", "tds", "integration"},
 	// Storage: the core's interfaces.
 	"store": {"drone"},
 	// Steering of queued work: the core's failure words.
