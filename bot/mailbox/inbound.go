@@ -126,13 +126,7 @@ func (s *inSession) Auth(mech string) (sasl.Server, error) {
 		s.authed = true
 		return nil
 	}
-	switch mech {
-	case sasl.Plain:
-		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
-	case sasl.Login:
-		return NewLoginServer(check), nil
-	}
-	return nil, smtp.ErrAuthUnknownMechanism
+	return AuthServer(mech, check)
 }
 
 func (s *inSession) Mail(from string, _ *smtp.MailOptions) error {
