@@ -191,6 +191,7 @@ func (c *Config) applyDefaults() {
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
 	c.Notify.Inbound = c.Notify.Inbound.WithDefaults()
+	c.Notify.Mailbox = c.Notify.Inbound.Enabled()
 }
 
 // TargetsBySeverity returns the targets keyed by severity level, starting

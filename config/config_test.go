@@ -236,6 +236,11 @@ func TestMailboxSettingsStayUnderNotifyInbound(t *testing.T) {
 	if c.Notify.BatchWindow != 5*time.Second {
 		t.Errorf("notify.batch_window: %s", c.Notify.BatchWindow)
 	}
+	// With the mailbox alone the notifier stays on (the measures, /drone
+	// summary), as when it ran the mailbox.
+	if !c.Notify.Enabled() {
+		t.Error("the notifier is off with the mailbox on")
+	}
 	_, err = config.Parse("f.yaml", []byte("notify:\n  inbound:\n    lisen: x\n  rulez: []\n"), env(nil))
 	for _, want := range []string{`f.yaml:3: unknown setting "lisen" in notify.inbound`, `f.yaml:4: unknown setting "rulez" in notify`} {
 		if err == nil || !strings.Contains(err.Error(), want) {

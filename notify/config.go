@@ -54,6 +54,11 @@ type Config struct {
 	// SummaryTLP is the highest TLP of the incidents /drone summary lists
 	// in a channel. Defaults to AMBER.
 	SummaryTLP string `yaml:"summary_tlp"`
+	// Mailbox, set by the loader (not in the file), says the phishing
+	// mailbox (notify.inbound, bot/mailbox) is on: the notifier is then on
+	// without rules, with the measures and /drone summary, as when it ran
+	// the mailbox. Defaults to false.
+	Mailbox bool `yaml:"-"`
 }
 
 // Target is a destination with its clearance.
@@ -125,11 +130,11 @@ var EventKinds = []string{EventDeclared, EventAcknowledged, EventLead, EventUpda
 	EventContained, EventResolved, EventClosed, EventReopened, EventTargetMissed, EventReportable,
 	EventReported, EventReminder, EventDigest}
 
-// Enabled reports whether anything is configured: rules or regulatory
-// clocks. (The phishing mailbox, notify.inbound in the file, is an input of
-// its own: bot/mailbox.)
+// Enabled reports whether anything is configured: rules, regulatory
+// clocks or the phishing mailbox (an input of its own, bot/mailbox, whose
+// settings share the notify section).
 func (c Config) Enabled() bool {
-	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0
+	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Mailbox
 }
 
 // WithDefaults returns c with every unset field at its default, those of
