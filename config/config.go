@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
@@ -65,12 +66,22 @@ type Config struct {
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
 	Discord discord.Config `yaml:"discord"`
-	// Notify routes incident events to channels and e-mail.
-	Notify notify.Config `yaml:"notify"`
+	// Notify routes incident events to channels and e-mail; its inbound
+	// part is the phishing mailbox.
+	Notify Notify `yaml:"notify"`
 	// TDS locates the threat library and the log-source inventory.
 	TDS tds.Config `yaml:"tds"`
 	// Web configures the web console (config/web.go).
 	Web Web `yaml:"web"`
+}
+
+// Notify is the notify section of the file: the notifier's settings and,
+// under inbound, the phishing mailbox's, an input adapter of its own
+// (bot/mailbox) whose settings stay where configurations have them.
+type Notify struct {
+	notify.Config `yaml:",inline"`
+	// Inbound is the phishing-report mailbox. Defaults to off.
+	Inbound mailbox.Config `yaml:"inbound"`
 }
 
 // SOC names the security operations team.
@@ -178,7 +189,9 @@ func (c *Config) applyDefaults() {
 	c.Hive = c.Hive.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
-	c.Notify = c.Notify.WithDefaults()
+	c.Notify.Config = c.Notify.Config.WithDefaults()
+	c.Notify.Inbound = c.Notify.Inbound.WithDefaults()
+	c.Notify.Mailbox = c.Notify.Inbound.Enabled()
 }
 
 // TargetsBySeverity returns the targets keyed by severity level, starting
@@ -246,6 +259,7 @@ func (c *Config) check() []drone.Problem {
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,
 		map[string]bool{"slack": c.Slack.Enabled(), "discord": c.Discord.Enabled()}))...)
+	p = append(p, sectionProblems("notify", c.Notify.Inbound.Validate())...)
 	p = append(p, c.Web.check()...)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {

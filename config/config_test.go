@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/configs"
@@ -216,5 +217,38 @@ func TestSectionsAreCompleteOnceLoaded(t *testing.T) {
 	_, err = config.Parse("f.yaml", []byte("discord:\n  bot_token: t\n  app_id: \"1\"\n  requests_per_second: -1\n"), env(nil))
 	if err == nil || !strings.Contains(err.Error(), "f.yaml:2: discord: discord.requests_per_second -1") {
 		t.Errorf("want the negative rate reported, got %v", err)
+	}
+}
+
+// The phishing mailbox is an adapter of its own (bot/mailbox), but its
+// settings stay under notify.inbound: in the file, in the environment, in
+// secrets and in the problems reported.
+func TestMailboxSettingsStayUnderNotifyInbound(t *testing.T) {
+	t.Parallel()
+	file := "notify:\n  batch_window: 5s\n  inbound:\n    listen: 127.0.0.1:2525\n    addresses: [phishing@example.org]\n    password: ${PW}\n    username: reporter\n"
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{"PW": "pw", "DRONE_NOTIFY_INBOUND_HOSTNAME": "mx"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := c.Notify.Inbound; in.Listen != "127.0.0.1:2525" || in.Password != "pw" || in.Hostname != "mx" || len(in.Addresses) != 1 {
+		t.Errorf("inbound: %+v", in)
+	}
+	if c.Notify.BatchWindow != 5*time.Second {
+		t.Errorf("notify.batch_window: %s", c.Notify.BatchWindow)
+	}
+	// With the mailbox alone the notifier stays on (the measures, /drone
+	// summary), as when it ran the mailbox.
+	if !c.Notify.Enabled() {
+		t.Error("the notifier is off with the mailbox on")
+	}
+	_, err = config.Parse("f.yaml", []byte("notify:\n  inbound:\n    lisen: x\n  rulez: []\n"), env(nil))
+	for _, want := range []string{`f.yaml:3: unknown setting "lisen" in notify.inbound`, `f.yaml:4: unknown setting "rulez" in notify`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q, got %v", want, err)
+		}
+	}
+	_, err = config.Parse("f.yaml", []byte("notify:\n  inbound:\n    listen: nowhere\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), `notify.inbound.listen "nowhere" must be HOST:PORT`) {
+		t.Errorf("want the listen address refused, got %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -270,6 +271,10 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if inline(f) {
+			maps.Copy(out, yamlFields(f.Type))
+			continue
+		}
 		name := yamlName(f)
 		if name == "" {
 			continue
@@ -277,6 +282,13 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
+}
+
+// inline reports whether f is an embedded struct whose settings sit beside
+// the enclosing struct's (`yaml:",inline"`): config.Notify holds the
+// notifier's settings and the mailbox's under one section.
+func inline(f reflect.StructField) bool {
+	return f.Anonymous && slices.Contains(strings.Split(f.Tag.Get("yaml"), ",")[1:], "inline")
 }
 
 func yamlName(f reflect.StructField) string {
@@ -363,6 +375,10 @@ func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) [
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if inline(f) {
+			probs = append(probs, applyEnv(v.Field(i), prefix, env)...)
+			continue
+		}
 		name := yamlName(f)
 		if name == "" {
 			continue
@@ -449,7 +465,9 @@ func expandSecrets(v reflect.Value, path string, env func(string) (string, bool)
 	case reflect.Struct:
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
-			if name := yamlName(t.Field(i)); name != "" {
+			if inline(t.Field(i)) {
+				probs = append(probs, expandSecrets(v.Field(i), path, env)...)
+			} else if name := yamlName(t.Field(i)); name != "" {
 				probs = append(probs, expandSecrets(v.Field(i), join(path, name), env)...)
 			}
 		}

@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/hive/hivetest"
-	"github.com/ttp0/drone/notify/email"
 	"github.com/ttp0/drone/notify/email/smtptest"
 	"github.com/ttp0/drone/store"
 )
@@ -23,16 +23,16 @@ func phishingReport(subject string) []byte { return []byte(smtptest.PhishingRepo
 
 // reportMailbox returns the phishing mailbox of b's drone; its originals
 // go under dir.
-func reportMailbox(t *testing.T, b *syncBundle, dir string) *email.Mailbox {
+func reportMailbox(t *testing.T, b *syncBundle, dir string) *mailbox.Mailbox {
 	t.Helper()
-	mb, err := email.NewMailbox(email.InboundConfig{}, b.svc, dir, nil)
+	mb, err := mailbox.NewMailbox(mailbox.Config{}, b.svc, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return mb
 }
 
-func report(t *testing.T, mb *email.Mailbox, raw []byte) *drone.Incident {
+func report(t *testing.T, mb *mailbox.Mailbox, raw []byte) *drone.Incident {
 	t.Helper()
 	inc, _, err := mb.Handle(context.Background(), "bob@example.org", raw)
 	if err != nil {

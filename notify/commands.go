@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,44 +11,17 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/measure"
 )
 
-// ParsePeriod reads a period such as "90m", "24h", "7d" or "2w".
-func ParsePeriod(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	if len(s) > 1 {
-		if u, ok := unit[s[len(s)-1]]; ok {
-			n, err := strconv.ParseFloat(s[:len(s)-1], 64)
-			if err == nil && n > 0 {
-				return time.Duration(n * float64(u)), nil
-			}
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, drone.Errorf(drone.EINVALID, "%q is not a period such as 24h, 7d or 2w", s)
-	}
-	return d, nil
-}
-
-// Extensions are the notifier's commands of drone's grammar: summary,
-// reportable and reported.
+// Extensions are the notifier's commands of drone's grammar: summary (the
+// measures offer reportable and reported).
 func (n *Notifier) Extensions() []drone.Extension {
 	return []drone.Extension{
 		{CommandSpec: drone.CommandSpec{Name: "summary", Usage: "summary [PERIOD]",
 			Summary: "post the SOC summary: open incidents and the DRONE measures"},
 			Options: []drone.ExtensionOption{{Name: "period", Description: "How far back, such as 24h, 7d or 2w (default 7d)", MaxLength: 10}},
 			Run:     n.Summary},
-		{CommandSpec: drone.CommandSpec{Name: "reportable", Usage: "reportable [INC-n] [NOTE]",
-			Summary: "mark an incident reportable to an authority: the regulatory clocks start"},
-			Options: []drone.ExtensionOption{{Name: "incident", Incident: true}, {Name: "note", Description: "Why it is reportable", MaxLength: 1000}},
-			Run:     n.Reportable},
-		{CommandSpec: drone.CommandSpec{Name: "reported", Usage: "reported [INC-n] REGIME",
-			Summary: "record that the incident was reported under a regime (GDPR, NIS2...)"},
-			Options: []drone.ExtensionOption{{Name: "incident", Incident: true},
-				{Name: "regime", Description: "The regime reported under, such as GDPR or NIS2", Required: true, MaxLength: 100}},
-			Run: n.Reported},
 	}
 }
 
@@ -60,7 +32,7 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 	period := 7 * 24 * time.Hour
 	if len(cmd.Args) > 0 {
 		var err error
-		if period, err = ParsePeriod(cmd.Args[0]); err != nil {
+		if period, err = measure.ParsePeriod(cmd.Args[0]); err != nil {
 			return nil, err
 		}
 	}
@@ -80,91 +52,6 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 	}
 	note := fmt.Sprintf("\n(incidents above TLP:%s are left out of this channel's summary)", n.cfg.SummaryTLP)
 	return &drone.Reply{Text: strings.TrimSpace(string(text)) + note, Public: true}, nil
-}
-
-// Reportable runs "/drone reportable INC-n [aware=TIME] [NOTE]", which
-// starts the regulatory clocks.
-func (n *Notifier) Reportable(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
-	if cmd.Ref == 0 {
-		return nil, drone.Errorf(drone.EINVALID, "usage: reportable INC-n [aware=2026-03-01T08:00:00Z] [NOTE]")
-	}
-	in := drone.ReportableInput{Note: strings.Join(cmd.Args, " ")}
-	if s := cmd.Flags["aware"]; s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return nil, drone.Errorf(drone.EINVALID, "aware=%q must be a time such as 2026-03-01T08:00:00Z", s)
-		}
-		in.AwareAt = t
-	}
-	inc, err := n.svc.MarkReportable(ctx, a, o, cmd.Ref, in)
-	if err != nil {
-		return nil, err
-	}
-	aware, _ := inc.AwareAt()
-	var lines []string
-	for _, k := range n.cfg.Regulatory.Clocks {
-		lines = append(lines, fmt.Sprintf("%s due %s", k.Name, aware.Add(k.Deadline).Format("2006-01-02 15:04 MST")))
-	}
-	text := inc.Ref() + " is reportable."
-	if len(lines) > 0 {
-		text += " Deadlines: " + strings.Join(lines, "; ")
-	}
-	return &drone.Reply{Text: text, Incident: inc, Public: true}, nil
-}
-
-// Reported runs "/drone reported INC-n REGIME [NOTE]", which records that
-// the report under one regulatory clock was made.
-func (n *Notifier) Reported(ctx context.Context, a drone.Actor, o drone.Origin, cmd drone.Command) (*drone.Reply, error) {
-	if cmd.Ref == 0 || len(cmd.Args) == 0 {
-		return nil, drone.Errorf(drone.EINVALID, "usage: reported INC-n REGIME [NOTE], a regime being one of: %s", n.clockNames())
-	}
-	regime, note := n.matchClock(cmd.Args)
-	if regime == "" {
-		return nil, drone.Errorf(drone.EINVALID, "unknown regime %q; regimes: %s", cmd.Args[0], n.clockNames())
-	}
-	inc, err := n.svc.MarkReported(ctx, a, o, cmd.Ref, regime, note)
-	if err != nil {
-		return nil, err
-	}
-	text := fmt.Sprintf("%s reported under %s", inc.Ref(), regime)
-	if aware, ok := inc.AwareAt(); ok {
-		for _, k := range n.cfg.Regulatory.Clocks {
-			if k.Name == regime {
-				due := aware.Add(k.Deadline)
-				if n.now().After(due) {
-					text += fmt.Sprintf(", %s after the deadline", Human(n.now().Sub(due)))
-				} else {
-					text += fmt.Sprintf(", %s before the deadline", Human(due.Sub(n.now())))
-				}
-			}
-		}
-	}
-	return &drone.Reply{Text: text, Incident: inc, Public: true}, nil
-}
-
-// matchClock finds the clock named by the leading words of args (names may
-// hold spaces: "NIS2 early warning") and returns it with the rest.
-func (n *Notifier) matchClock(args []string) (string, string) {
-	for i := len(args); i > 0; i-- {
-		name := strings.Join(args[:i], " ")
-		for _, k := range n.cfg.Regulatory.Clocks {
-			if strings.EqualFold(k.Name, name) {
-				return k.Name, strings.Join(args[i:], " ")
-			}
-		}
-	}
-	return "", ""
-}
-
-func (n *Notifier) clockNames() string {
-	var names []string
-	for _, k := range n.cfg.Regulatory.Clocks {
-		names = append(names, k.Name)
-	}
-	if len(names) == 0 {
-		return "none configured (notify.regulatory.clocks)"
-	}
-	return strings.Join(names, ", ")
 }
 
 // TestResult is what became of one address in drone notify test.

@@ -1,7 +1,7 @@
 // Package notify fans incident events out to chat channels and e-mail,
 // routed by severity, category, zone, business unit and TLP, renders them
-// with the organisation's templates, keeps the DRONE measures (digests,
-// reports, regulatory clocks), and carries every message through the
+// with the organisation's templates, sends the digests (whose report the
+// measure package computes), and carries every message through the
 // durable queue exactly once per (event, target).
 //
 // The flow: an operation records a timeline entry; the Planner turns it into
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify/email"
 )
 
@@ -36,15 +37,14 @@ type Config struct {
 	Rules []Rule `yaml:"rules"`
 	// Email is the SMTP relay of the e-mail medium. Defaults to off.
 	Email email.Config `yaml:"email"`
-	// Inbound is the phishing-report mailbox. Defaults to off.
-	Inbound email.InboundConfig `yaml:"inbound"`
 	// Templates is a directory whose files replace the shipped templates
 	// of the same name (configs/templates). Defaults to the shipped ones.
 	Templates string `yaml:"templates"`
 	// Digest schedules the digests sent by the rules with the digest event.
 	Digest Digest `yaml:"digest"`
-	// Regulatory holds the reporting deadlines of reportable incidents.
-	Regulatory Regulatory `yaml:"regulatory"`
+	// Regulatory holds the reporting deadlines of reportable incidents,
+	// which the measures keep.
+	Regulatory measure.Regulatory `yaml:"regulatory"`
 	// SOC is the target told of deliveries that failed for good. Defaults
 	// to none (they stay visible in drone queue list).
 	SOC string `yaml:"soc"`
@@ -54,6 +54,11 @@ type Config struct {
 	// SummaryTLP is the highest TLP of the incidents /drone summary lists
 	// in a channel. Defaults to AMBER.
 	SummaryTLP string `yaml:"summary_tlp"`
+	// Mailbox, set by the loader (not in the file), says the phishing
+	// mailbox (notify.inbound, bot/mailbox) is on: the notifier is then on
+	// without rules, with the measures and /drone summary, as when it ran
+	// the mailbox. Defaults to false.
+	Mailbox bool `yaml:"-"`
 }
 
 // Target is a destination with its clearance.
@@ -102,27 +107,6 @@ type Digest struct {
 	Period time.Duration `yaml:"period"`
 }
 
-// Regulatory holds the deadlines that run once an incident is reportable.
-type Regulatory struct {
-	// Contacts are the targets (legal, the DPO) reminded before each
-	// deadline and told when one passes.
-	Contacts []string `yaml:"contacts"`
-	// Clocks are the deadlines, such as GDPR 72h from awareness, NIS2
-	// early warning 24h and notification 72h. Defaults to none.
-	Clocks []Clock `yaml:"clocks"`
-}
-
-// Clock is one reporting deadline.
-type Clock struct {
-	// Name is the regime, such as "GDPR" or "NIS2 early warning".
-	Name string `yaml:"name"`
-	// Deadline is the time from awareness.
-	Deadline time.Duration `yaml:"deadline"`
-	// Reminders are how long before the deadline the contacts are
-	// reminded. Defaults to 12h and 2h, those shorter than the deadline.
-	Reminders []time.Duration `yaml:"reminders"`
-}
-
 // Event kinds a rule can match.
 const (
 	EventDeclared     = "declared"
@@ -147,16 +131,16 @@ var EventKinds = []string{EventDeclared, EventAcknowledged, EventLead, EventUpda
 	EventReported, EventReminder, EventDigest}
 
 // Enabled reports whether anything is configured: rules, regulatory
-// clocks or the mailbox.
+// clocks or the phishing mailbox (an input of its own, bot/mailbox, whose
+// settings share the notify section).
 func (c Config) Enabled() bool {
-	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Inbound.Enabled()
+	return len(c.Rules) > 0 || len(c.Regulatory.Clocks) > 0 || c.Mailbox
 }
 
 // WithDefaults returns c with every unset field at its default, those of
-// Email and Inbound included.
+// Email included.
 func (c Config) WithDefaults() Config {
 	c.Email = c.Email.WithDefaults()
-	c.Inbound = c.Inbound.WithDefaults()
 	if c.BatchWindow <= 0 {
 		c.BatchWindow = time.Minute
 	}
@@ -169,18 +153,7 @@ func (c Config) WithDefaults() Config {
 	if c.Digest.TimeZone == "" {
 		c.Digest.TimeZone = "UTC"
 	}
-	clocks := make([]Clock, len(c.Regulatory.Clocks))
-	for i, k := range c.Regulatory.Clocks {
-		if len(k.Reminders) == 0 {
-			for _, r := range []time.Duration{12 * time.Hour, 2 * time.Hour} {
-				if r < k.Deadline {
-					k.Reminders = append(k.Reminders, r)
-				}
-			}
-		}
-		clocks[i] = k
-	}
-	c.Regulatory.Clocks = clocks
+	c.Regulatory = c.Regulatory.WithDefaults()
 	for i := range c.Rules {
 		if c.Rules[i].Audience == "" {
 			c.Rules[i].Audience = drone.AudienceResponders
@@ -206,7 +179,6 @@ func (c Config) ValidateFor(fw drone.Framework, media map[string]bool) error {
 	v.rules()
 	v.schedule()
 	v.add(c.Email.Validate())
-	v.add(c.Inbound.Validate())
 	if fw.TLPRank(v.c.SummaryTLP) < 0 {
 		v.errf("notify.summary_tlp %q must be one of %s", v.c.SummaryTLP, strings.Join(fw.TLP, ", "))
 	}
@@ -420,19 +392,5 @@ func (v *validator) schedule() {
 	if len(v.c.Regulatory.Clocks) > 0 && len(v.c.Regulatory.Contacts) == 0 {
 		v.errf("notify.regulatory.contacts must name the targets reminded of the deadlines")
 	}
-	seen := map[string]bool{}
-	for i, k := range v.c.Regulatory.Clocks {
-		if k.Name == "" || seen[k.Name] {
-			v.errf("notify.regulatory.clocks[%d]: each clock needs a name of its own", i)
-		}
-		seen[k.Name] = true
-		if k.Deadline <= 0 {
-			v.errf("notify.regulatory.clocks[%d] (%s): deadline must be a positive duration such as 72h", i, k.Name)
-		}
-		for _, r := range k.Reminders {
-			if r <= 0 || r >= k.Deadline {
-				v.errf("notify.regulatory.clocks[%d] (%s): reminder %s must be between 0 and the deadline", i, k.Name, r)
-			}
-		}
-	}
+	v.add(v.c.Regulatory.ValidateClocks())
 }

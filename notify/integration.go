@@ -2,20 +2,23 @@ package notify
 
 import (
 	"context"
-	"path/filepath"
 
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/integration"
-	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/measure"
 )
 
 // Integration routes incident events to e-mail, Slack and Discord (the
-// chat media arrive through UseMedia once every integration is built),
-// checks the promised times, sends the digests and runs the phishing-report
-// mailbox. org and soc name the organisation and its SOC in what is sent.
+// chat media arrive through UseMedia once every integration is built) and
+// sends the digests; with it come the measures (package measure), which
+// check the promised times and run the regulatory clocks. org and soc name
+// the organisation and its SOC in what is sent.
 func Integration(cfg Config, org, soc string) integration.Builder {
 	return func(ctx context.Context, env integration.Env) (*integration.Integration, error) {
 		in := integration.Off("Notifications", "add notify.targets and notify.rules to route incident events "+
-			"to e-mail, Slack or Discord, or notify.inbound.listen for the phishing mailbox")
+			"to e-mail, Slack or Discord")
 		if !cfg.Enabled() {
 			return in, nil
 		}
@@ -23,25 +26,20 @@ func Integration(cfg Config, org, soc string) integration.Builder {
 		if err != nil {
 			return nil, err
 		}
+		// The measures are on whenever notifications are: their missed
+		// targets and reminders are events the rules route.
+		m := measure.New(measure.Options{Service: env.Service, Regulatory: cfg.Regulatory})
 		in.Enabled = true
-		in.Planner = n
+		in.Planner = drone.PlannerFunc(func(e drone.Event) []drone.Job { return append(m.Plan(e), n.Plan(e)...) })
 		in.Lanes = n.Lanes()
-		in.Workers = n.Register
+		in.Workers = func(w *river.Workers) {
+			n.Register(w)
+			m.Register(w)
+		}
 		in.Prepare = n.Schedule
 		in.UseMedia = n.UseMedia
-		in.Extensions = n.Extensions()
+		in.Extensions = append(n.Extensions(), m.Extensions()...)
 		in.Close = n.Close
-		if cfg.Inbound.Enabled() {
-			dir := cfg.Inbound.Store
-			if dir == "" {
-				dir = filepath.Join(env.DataDir, "mail")
-			}
-			mb, err := email.NewMailbox(cfg.Inbound, env.Service, dir, env.Log)
-			if err != nil {
-				return nil, err
-			}
-			in.Run = mb.Run
-		}
 		return in, nil
 	}
 }

@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -13,14 +12,14 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify/email"
 )
 
-// Job kinds of the notifier.
+// Job kinds of the notifier (the measures' checks and clocks are
+// measure.KindCheck and measure.KindClock).
 const (
 	KindDeliver = "notify.deliver" // one message to one address
-	KindCheck   = "notify.check"   // was a promised time kept?
-	KindClock   = "notify.clock"   // a regulatory reminder or deadline
 	KindDigest  = "notify.digest"  // a scheduled digest
 )
 
@@ -175,27 +174,6 @@ type deliverArgs struct {
 // Kind implements river.JobArgs.
 func (deliverArgs) Kind() string { return KindDeliver }
 
-// checkArgs are the arguments of a notify.check job.
-type checkArgs struct {
-	IncidentID string    `json:"incident_id"`
-	Target     string    `json:"target"` // acknowledge, update
-	Due        time.Time `json:"due"`
-}
-
-// Kind implements river.JobArgs.
-func (checkArgs) Kind() string { return KindCheck }
-
-// clockArgs are the arguments of a notify.clock job.
-type clockArgs struct {
-	IncidentID string        `json:"incident_id"`
-	Clock      string        `json:"clock"`
-	Due        time.Time     `json:"due"`
-	Before     time.Duration `json:"before"` // 0: the deadline itself
-}
-
-// Kind implements river.JobArgs.
-func (clockArgs) Kind() string { return KindClock }
-
 // digestArgs are the arguments of a notify.digest job.
 type digestArgs struct {
 	At time.Time `json:"at"`
@@ -204,11 +182,11 @@ type digestArgs struct {
 // Kind implements river.JobArgs.
 func (digestArgs) Kind() string { return KindDigest }
 
-// Plan turns a timeline change into jobs: the deliveries its event routes
-// to, and the checks of the promised times it starts. It implements
-// drone.Planner.
+// Plan turns a timeline change into the deliveries its event routes to.
+// It implements drone.Planner. (The checks of the promised times an event
+// starts are the measures': measure.Measures.Plan.)
 func (n *Notifier) Plan(e drone.Event) []drone.Job {
-	jobs := n.planChecks(e)
+	var jobs []drone.Job
 	inc := e.Incident
 	var ds []Delivery
 	kind := EventKind(e)
@@ -224,7 +202,7 @@ func (n *Notifier) Plan(e drone.Event) []drone.Job {
 		return append(jobs, n.planBatch(e)...)
 	default:
 		ds = n.router.Route(kind, inc)
-		if kind == EventReminder || (kind == EventTargetMissed && missedTarget(e.Entry) == "deadline") {
+		if kind == EventReminder || (kind == EventTargetMissed && measure.MissedTarget(e.Entry) == "deadline") {
 			ds = n.router.RouteTo(ds, n.cfg.Regulatory.Contacts, drone.AudienceLeaders, inc)
 		}
 	}
@@ -262,68 +240,6 @@ func declaredWith(e drone.Event) bool {
 
 func deliveryKey(incidentID, event string, d Delivery) string {
 	return "notify/" + incidentID + "/" + event + "/" + d.Medium + "/" + d.Address
-}
-
-// planChecks schedules the checks of the promised times an event starts:
-// the acknowledgement target at declaration, the next update whenever one
-// is due, and the regulatory clocks when the incident becomes reportable.
-func (n *Notifier) planChecks(e drone.Event) []drone.Job {
-	inc := e.Incident
-	var jobs []drone.Job
-	if e.Kind == drone.EntryDeclared {
-		if t := n.svc.Targets[inc.Severity].Acknowledge; t > 0 {
-			due := inc.DeclaredAt.Add(t)
-			jobs = append(jobs, drone.Job{Kind: KindCheck, Args: checkArgs{IncidentID: inc.ID, Target: "acknowledge", Due: due},
-				RunAt: due, UniqueKey: "notify/" + inc.ID + "/check/acknowledge"})
-		}
-	}
-	if inc.NextUpdateDue != nil && inc.Open() {
-		due := *inc.NextUpdateDue
-		jobs = append(jobs, drone.Job{Kind: KindCheck, Args: checkArgs{IncidentID: inc.ID, Target: "update", Due: due},
-			RunAt: due, UniqueKey: "notify/" + inc.ID + "/check/update/" + strconv.FormatInt(due.UnixNano(), 10)})
-	}
-	if e.Kind == drone.EntryReportable {
-		jobs = append(jobs, n.planClocks(inc, e.Entry.At)...)
-	}
-	return jobs
-}
-
-// planClocks schedules each clock's reminders still ahead and its deadline.
-// When every reminder has already passed (the awareness was long before
-// the marking), one reminder goes at once.
-func (n *Notifier) planClocks(inc *drone.Incident, now time.Time) []drone.Job {
-	aware, ok := inc.AwareAt()
-	if !ok {
-		return nil
-	}
-	var jobs []drone.Job
-	for _, k := range n.cfg.Regulatory.Clocks {
-		due := aware.Add(k.Deadline)
-		key := "notify/" + inc.ID + "/clock/" + k.Name + "/"
-		ahead := 0
-		for _, before := range k.Reminders {
-			if at := due.Add(-before); at.After(now) {
-				ahead++
-				jobs = append(jobs, drone.Job{Kind: KindClock, RunAt: at, UniqueKey: key + before.String(),
-					Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due, Before: before}})
-			}
-		}
-		if ahead == 0 && due.After(now) {
-			jobs = append(jobs, drone.Job{Kind: KindClock, UniqueKey: key + "now",
-				Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due, Before: due.Sub(now)}})
-		}
-		jobs = append(jobs, drone.Job{Kind: KindClock, RunAt: due, UniqueKey: key + "deadline",
-			Args: clockArgs{IncidentID: inc.ID, Clock: k.Name, Due: due}})
-	}
-	return jobs
-}
-
-func missedTarget(e drone.Entry) string {
-	var d missedData
-	if json.Unmarshal(e.Data, &d) != nil {
-		return ""
-	}
-	return d.Target
 }
 
 // cachedRecord holds an incident as one event's deliveries saw it: the

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/dronetest"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify/email"
 	"github.com/ttp0/drone/notify/email/smtptest"
 	"github.com/ttp0/drone/store"
@@ -55,7 +55,7 @@ func testConfig() Config {
 		},
 		SOC:         "soc",
 		BatchWindow: 2 * time.Second,
-		Regulatory: Regulatory{Contacts: []string{"legal"}, Clocks: []Clock{
+		Regulatory: measure.Regulatory{Contacts: []string{"legal"}, Clocks: []measure.Clock{
 			{Name: "GDPR", Deadline: 72 * time.Hour},
 		}},
 		Digest: Digest{Times: []string{"08:00"}, TimeZone: "Europe/Paris"},
@@ -85,9 +85,13 @@ func setup(t *testing.T, cfg Config, relayOpts smtptest.Options) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.n.Close() })
-	f.svc.Planners = []drone.Planner{f.n}
+	// The measures come with the notifier (Integration): their missed
+	// targets and reminders are events the rules route.
+	m := measure.New(measure.Options{Service: f.svc, Regulatory: cfg.Regulatory, Now: f.clock.Now})
+	f.svc.Planners = []drone.Planner{m, f.n}
 	workers := river.NewWorkers()
 	f.n.Register(workers)
+	m.Register(workers)
 	h.StartQueue(workers, store.QueueConfig{MaxAttempts: 3, BackoffBase: 20 * time.Millisecond,
 		BackoffMax: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 20 * time.Second},
 		store.LanesOf(f.n.Lanes())...)
@@ -345,71 +349,6 @@ func TestDigestGoesToLeadersAndSchedulesTheNext(t *testing.T) {
 	next, err := f.db.Jobs(ctx, 100, "scheduled")
 	if err != nil || !slices.ContainsFunc(next, func(j store.JobInfo) bool { return j.Kind == KindDigest }) {
 		t.Fatalf("the next digest is not scheduled: %+v %v", next, err)
-	}
-}
-
-func TestReportMeasures(t *testing.T) {
-	f := setup(t, Config{}, smtptest.Options{})
-	ctx := context.Background()
-	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	// HIGH: acknowledged after 10, 30 and 90 minutes (target 1h); one
-	// resolved after 5h (target 72h).
-	for i, ack := range []time.Duration{10 * time.Minute, 30 * time.Minute, 90 * time.Minute} {
-		f.clock.Set(base.Add(time.Duration(i) * time.Hour))
-		inc, _, err := f.svc.Declare(ctx, responder, cli, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "x", Zone: ""})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.clock.Set(inc.DeclaredAt.Add(ack))
-		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			f.clock.Set(inc.DeclaredAt.Add(5 * time.Hour))
-			if _, err := f.svc.PostUpdate(ctx, responder, cli, inc.Number, drone.UpdateInput{Status: drone.StatusResolved, Summary: "done"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	r, err := f.n.Report(ctx, base, base.Add(24*time.Hour), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var high Group
-	for _, d := range r.Measures {
-		if d.Name == "severity" {
-			high = d.Groups[0]
-		}
-	}
-	a := high.Acknowledge
-	if high.Key != "HIGH" || a.N != 3 || a.Mean != (10+30+90)*time.Minute/3 || a.P90 != 90*time.Minute || a.Within != 2 || a.Targeted != 3 {
-		t.Fatalf("HIGH acknowledge %+v", a)
-	}
-	if res := high.Resolve; res.N != 1 || res.Mean != 5*time.Hour || res.Share() != 1 {
-		t.Fatalf("HIGH resolve %+v", res)
-	}
-	if high.Contain.N != 1 || high.Contain.Share() != -1 {
-		t.Fatalf("HIGH contain %+v: resolving passes containment, which has no target", high.Contain)
-	}
-	if len(r.Open) != 2 || len(r.Opened) != 3 {
-		t.Fatalf("open %d opened %d, want 2 and 3", len(r.Open), len(r.Opened))
-	}
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewMetrics(f.svc))
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var acks uint64
-	for _, mf := range families {
-		if mf.GetName() == "drone_incident_time_to_acknowledge_seconds" {
-			for _, m := range mf.GetMetric() {
-				acks += m.GetHistogram().GetSampleCount()
-			}
-		}
-	}
-	if acks != 3 {
-		t.Fatalf("the acknowledge histogram holds %d samples, want 3", acks)
 	}
 }
 

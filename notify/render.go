@@ -14,6 +14,7 @@ import (
 
 	"github.com/ttp0/drone/configs"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 )
 
 // Template names: each is a .txt.tmpl (text/template) and a .html.tmpl
@@ -34,8 +35,8 @@ type Templates struct {
 
 var funcs = map[string]any{
 	"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
-	"dur":  Human,
-	"stat": func(s Stat) string { return s.String() },
+	"dur":  measure.Human,
+	"stat": func(s measure.Stat) string { return s.String() },
 	"md":   func(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) },
 	"list": func(s ...string) []string { return s },
 	"tlpColour": func(tlp string) string {
@@ -155,16 +156,4 @@ func TemplateFor(event, audience string) string {
 		return TemplateLeader
 	}
 	return TemplateNotification
-}
-
-// String writes a stat as "12m / 40m / 80%", "—" when empty.
-func (s Stat) String() string {
-	if s.N == 0 {
-		return "—"
-	}
-	out := Human(s.Mean) + " / " + Human(s.P90)
-	if sh := s.Share(); sh >= 0 {
-		out += fmt.Sprintf(" / %.0f%%", sh*100)
-	}
-	return out + fmt.Sprintf(" (n=%d)", s.N)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/dronetest"
+	"github.com/ttp0/drone/measure"
 )
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.
@@ -82,18 +83,18 @@ func TestTemplatesGolden(t *testing.T) {
 	}
 }
 
-func goldenReport() *Report {
+func goldenReport() *measure.Report {
 	min := func(m int) time.Duration { return time.Duration(m) * time.Minute }
-	return &Report{Org: "Example Org", From: goldenNow.Add(-24 * time.Hour), To: goldenNow,
-		Open:               []IncidentLine{{Ref: "INC-42", Title: "[ CAT1 HIGH ZONE-A T1 ] SALES : Intrusion - Phishing", Severity: "HIGH", Status: "acknowledged", Lead: "slack:U1"}},
-		OpenBySeverity:     []Count{{"HIGH", 1}},
-		OpenByBusinessUnit: []Count{{"SALES", 1}},
-		Opened:             []IncidentLine{{Ref: "INC-42", Severity: "HIGH"}},
-		Closed:             []IncidentLine{{Ref: "INC-40", Title: "Lost laptop", Severity: "LOW", Resolution: "TruePositive"}},
-		Missed:             []Missed{{Ref: "INC-41", Target: "status update overdue", Due: goldenNow.Add(-3 * time.Hour)}},
-		Deadlines:          []Deadline{{Ref: "INC-42", Clock: "GDPR", Due: goldenNow.Add(48 * time.Hour), State: "open, due in 2d"}},
-		Measures: []Dimension{{Name: "severity", Groups: []Group{
-			{Key: "HIGH", Acknowledge: Stat{N: 3, Mean: min(20), P90: min(45), Targeted: 3, Within: 2}, Resolve: Stat{N: 1, Mean: min(300), P90: min(300), Targeted: 1, Within: 1}},
+	return &measure.Report{Org: "Example Org", From: goldenNow.Add(-24 * time.Hour), To: goldenNow,
+		Open:               []measure.IncidentLine{{Ref: "INC-42", Title: "[ CAT1 HIGH ZONE-A T1 ] SALES : Intrusion - Phishing", Severity: "HIGH", Status: "acknowledged", Lead: "slack:U1"}},
+		OpenBySeverity:     []measure.Count{{Key: "HIGH", N: 1}},
+		OpenByBusinessUnit: []measure.Count{{Key: "SALES", N: 1}},
+		Opened:             []measure.IncidentLine{{Ref: "INC-42", Severity: "HIGH"}},
+		Closed:             []measure.IncidentLine{{Ref: "INC-40", Title: "Lost laptop", Severity: "LOW", Resolution: "TruePositive"}},
+		Missed:             []measure.Missed{{Ref: "INC-41", Target: "status update overdue", Due: goldenNow.Add(-3 * time.Hour)}},
+		Deadlines:          []measure.Deadline{{Ref: "INC-42", Clock: "GDPR", Due: goldenNow.Add(48 * time.Hour), State: "open, due in 2d"}},
+		Measures: []measure.Dimension{{Name: "severity", Groups: []measure.Group{
+			{Key: "HIGH", Acknowledge: measure.Stat{N: 3, Mean: min(20), P90: min(45), Targeted: 3, Within: 2}, Resolve: measure.Stat{N: 1, Mean: min(300), P90: min(300), Targeted: 1, Within: 1}},
 		}}},
 	}
 }

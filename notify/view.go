@@ -9,6 +9,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/measure"
 )
 
 // View is what the templates render: the notice, and around it the
@@ -22,7 +23,7 @@ type View struct {
 	Summary   Summary
 	Timeline  []TimelineLine
 	Durations []DurationLine
-	Report    *Report // digests only
+	Report    *measure.Report // digests only
 	Now       time.Time
 }
 
@@ -206,10 +207,10 @@ func durations(inc *drone.Incident, t drone.Target) []DurationLine {
 	add := func(label string, took *time.Duration, target time.Duration) {
 		l := DurationLine{Label: label, Value: "not reached"}
 		if took != nil {
-			l.Value = Human(*took)
+			l.Value = measure.Human(*took)
 		}
 		if target > 0 {
-			l.Target = Human(target)
+			l.Target = measure.Human(target)
 			l.Met = took != nil && *took <= target
 		}
 		out = append(out, l)
@@ -233,7 +234,7 @@ func orText(s, def string) string {
 
 // DigestNotice is a report as a notice, for the media that render notices
 // (a chat message) and for the e-mail subject.
-func DigestNotice(r *Report, audience string) *drone.Notice {
+func DigestNotice(r *measure.Report, audience string) *drone.Notice {
 	n := &drone.Notice{Kind: EventDigest, Audience: audience, Title: r.Org + " incident digest",
 		Subject: fmt.Sprintf("%s incident digest — %s", r.Org, r.To.Format("2006-01-02 15:04 MST")),
 		Headline: fmt.Sprintf("%d open incident(s); %d opened, %d closed, %d target(s) missed since %s",

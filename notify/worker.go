@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/queue"
 )
 
@@ -22,8 +23,6 @@ var system = drone.Actor{Platform: "notify", ID: "drone", Name: "drone"}
 // turns into River's cancel, snooze or retry.
 func (n *Notifier) Register(w *river.Workers) {
 	river.AddWorker(w, queue.WorkFunc(n.deliver))
-	river.AddWorker(w, queue.WorkFunc(n.check))
-	river.AddWorker(w, queue.WorkFunc(n.clock))
 	river.AddWorker(w, queue.WorkFunc(n.digest))
 }
 
@@ -161,56 +160,6 @@ func (n *Notifier) fail(ctx context.Context, job *river.Job[deliverArgs], err er
 	return err
 }
 
-// check records a missed target when the incident is still not
-// acknowledged, or still has no update since the one due. A job whose
-// incident is gone (ENOTFOUND) is cancelled: no retry brings it back.
-func (n *Notifier) check(ctx context.Context, job *river.Job[checkArgs]) error {
-	a := job.Args
-	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
-	if err != nil {
-		return err
-	}
-	due := a.Due.UTC().Format("2006-01-02 15:04 MST")
-	var key, text string
-	switch {
-	case a.Target == "acknowledge" && inc.AcknowledgedAt == nil && inc.Open():
-		key = "target/acknowledge"
-		text = fmt.Sprintf("%s was not acknowledged in time: the %s target ran out at %s", inc.Ref(), inc.SeverityName, due)
-	case a.Target == "update" && inc.Open() && inc.NextUpdateDue != nil && inc.NextUpdateDue.Equal(a.Due):
-		key = "target/update/" + strconv.FormatInt(a.Due.UnixNano(), 10)
-		text = fmt.Sprintf("%s has had no status update since one was due at %s", inc.Ref(), due)
-	default:
-		return nil
-	}
-	_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryTargetMissed, key, text, missedData{Target: a.Target, Due: a.Due})
-	return err
-}
-
-// clock reminds the contacts of a deadline ahead, or records that it
-// passed without a report; nothing when the report was made. A job whose
-// incident is gone is cancelled.
-func (n *Notifier) clock(ctx context.Context, job *river.Job[clockArgs]) error {
-	a := job.Args
-	inc, err := n.svc.IncidentByID(ctx, a.IncidentID)
-	if err != nil {
-		return err
-	}
-	if _, done := inc.ReportedAt(a.Clock); done {
-		return nil
-	}
-	due := a.Due.UTC().Format("2006-01-02 15:04 MST")
-	if a.Before > 0 {
-		text := fmt.Sprintf("Reminder: %s must be reported under %s by %s (in %s)", inc.Ref(), a.Clock, due, Human(a.Before))
-		data := map[string]any{"clock": a.Clock, "due": a.Due, "before": a.Before.String()}
-		_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryReminder, "clock/"+a.Clock+"/"+a.Before.String(), text, data)
-		return err
-	}
-	text := fmt.Sprintf("The %s reporting deadline of %s passed at %s without a report", a.Clock, inc.Ref(), due)
-	_, err = n.svc.RecordOnce(ctx, system, inc.ID, drone.EntryTargetMissed, "clock/"+a.Clock+"/deadline", text,
-		missedData{Target: "deadline", Clock: a.Clock, Due: a.Due})
-	return err
-}
-
 // digest fans a digest out to the targets of the digest rules, and
 // schedules the next digest, in one transaction.
 func (n *Notifier) digest(ctx context.Context, job *river.Job[digestArgs]) error {
@@ -279,7 +228,7 @@ func (n *Notifier) nextDigest(t time.Time) (time.Time, bool) {
 
 // digestReport computes the digest of one delivery: what its rule covers
 // and its target may see.
-func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*Report, error) {
+func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*measure.Report, error) {
 	rule, ok := n.router.Rule(a.Rule)
 	if !ok {
 		return nil, drone.Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
@@ -291,8 +240,8 @@ func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*
 }
 
 // Report computes the measures of [from, to) over the incidents include
-// accepts (all when nil).
-func (n *Notifier) Report(ctx context.Context, from, to time.Time, include func(*drone.Incident) bool) (*Report, error) {
-	return BuildReport(ctx, n.svc, ReportInput{Org: n.org, From: from, To: to, Now: n.now(),
+// accepts (all when nil), with the regulatory clocks of the configuration.
+func (n *Notifier) Report(ctx context.Context, from, to time.Time, include func(*drone.Incident) bool) (*measure.Report, error) {
+	return measure.BuildReport(ctx, n.svc, measure.ReportInput{Org: n.org, From: from, To: to, Now: n.now(),
 		Framework: n.svc.Framework, Targets: n.svc.Targets, Clocks: n.cfg.Regulatory.Clocks, Include: include})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify"
 )
 
@@ -19,7 +20,7 @@ type leaderLine struct {
 
 type leadersData struct {
 	Lines      []leaderLine
-	BySeverity []notify.Count
+	BySeverity []measure.Count
 	Clearance  string
 }
 
@@ -61,7 +62,7 @@ func (c *Console) leaders(w http.ResponseWriter, r *http.Request, u *user) {
 	for i := len(c.svc.Framework.Severities) - 1; i >= 0; i-- {
 		name := c.svc.Framework.Severities[i].Name
 		if n := count[name]; n > 0 {
-			d.BySeverity = append(d.BySeverity, notify.Count{Key: name, N: n})
+			d.BySeverity = append(d.BySeverity, measure.Count{Key: name, N: n})
 		}
 	}
 	c.renderLive(w, r, u, http.StatusOK, "leaders", "Leaders' view", "board=1", d)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/measure"
 )
 
 // span is a choice of the measures page: how far back, in how many buckets.
@@ -33,18 +33,18 @@ type measuresData struct {
 	Spans      []span
 	By         string
 	Dimensions []string
-	Report     *notify.Report
+	Report     *measure.Report
 	Charts     []lineChart
 	Missed     barChart
-	Table      *notify.Dimension
+	Table      *measure.Dimension
 	Deadlines  []deadline
-	Clocks     []notify.Clock
+	Clocks     []measure.Clock
 	Clearance  string
 }
 
 // deadline is a regulatory deadline with the time left, for the page.
 type deadline struct {
-	notify.Deadline
+	measure.Deadline
 	Number int64
 	Left   string
 	Late   bool
@@ -53,7 +53,7 @@ type deadline struct {
 // measures shows the DRONE measures (times to acknowledge, contain and
 // resolve, and the targets missed) over time as charts per severity or
 // category, and the regulatory clocks running. Every figure comes from
-// notify.BuildReport, the report of the digests and drone report, over
+// measure.BuildReport, the report of the digests and drone report, over
 // the incidents within the user's clearance.
 func (c *Console) measures(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx := r.Context()
@@ -74,23 +74,23 @@ func (c *Console) measures(w http.ResponseWriter, r *http.Request, u *user) {
 	now := c.now().UTC()
 	rd := &reportReader{c: c, timelines: map[string][]drone.Entry{}}
 	include := func(inc *drone.Incident) bool { return c.sees(u, inc) }
-	in := notify.ReportInput{Org: c.org, Now: now, Framework: c.svc.Framework, Targets: c.svc.Targets, Clocks: c.clocks, Include: include}
+	in := measure.ReportInput{Org: c.org, Now: now, Framework: c.svc.Framework, Targets: c.svc.Targets, Clocks: c.clocks, Include: include}
 	end := now.Truncate(time.Hour).Add(time.Hour)
 	start := end.Add(-time.Duration(d.Span.N) * d.Span.Bucket)
 	in.From, in.To = start, end
 	var err error
-	if d.Report, err = notify.BuildReport(ctx, rd, in); err != nil {
+	if d.Report, err = measure.BuildReport(ctx, rd, in); err != nil {
 		c.internal(w, r, u, err)
 		return
 	}
 	// One report per bucket, each the same computation over its period.
 	labels := make([]string, d.Span.N)
-	buckets := make([]*notify.Report, d.Span.N)
+	buckets := make([]*measure.Report, d.Span.N)
 	for i := range d.Span.N {
 		in.From = start.Add(time.Duration(i) * d.Span.Bucket)
 		in.To = in.From.Add(d.Span.Bucket)
 		labels[i] = in.From.Format(d.Span.Format)
-		if buckets[i], err = notify.BuildReport(ctx, rd, in); err != nil {
+		if buckets[i], err = measure.BuildReport(ctx, rd, in); err != nil {
 			c.internal(w, r, u, err)
 			return
 		}
@@ -111,10 +111,10 @@ func (c *Console) measures(w http.ResponseWriter, r *http.Request, u *user) {
 			x.Number = n
 		}
 		if left := dl.Due.Sub(now); left >= 0 {
-			x.Left = notify.Human(left)
+			x.Left = measure.Human(left)
 		} else {
 			x.Late = true
-			x.Left = "passed " + notify.Human(-left) + " ago"
+			x.Left = "passed " + measure.Human(-left) + " ago"
 		}
 		d.Deadlines = append(d.Deadlines, x)
 	}
@@ -123,7 +123,7 @@ func (c *Console) measures(w http.ResponseWriter, r *http.Request, u *user) {
 
 // seriesKeys are the groups of the dimension, in the framework's order
 // (most severe first) and only those with data in the span.
-func (c *Console) seriesKeys(by string, whole *notify.Report) []string {
+func (c *Console) seriesKeys(by string, whole *measure.Report) []string {
 	have := map[string]bool{}
 	for _, dim := range whole.Measures {
 		if dim.Name == by {
@@ -152,14 +152,14 @@ func (c *Console) seriesKeys(by string, whole *notify.Report) []string {
 
 // timeCharts are the mean times to acknowledge, contain and resolve per
 // bucket, one line per group of the dimension, in hours.
-func timeCharts(by string, labels []string, buckets []*notify.Report, keys []string) []lineChart {
+func timeCharts(by string, labels []string, buckets []*measure.Report, keys []string) []lineChart {
 	measures := []struct {
 		id, title string
-		stat      func(notify.Group) notify.Stat
+		stat      func(measure.Group) measure.Stat
 	}{
-		{"mtta", "Mean time to acknowledge", func(g notify.Group) notify.Stat { return g.Acknowledge }},
-		{"mttc", "Mean time to contain", func(g notify.Group) notify.Stat { return g.Contain }},
-		{"mttr", "Mean time to resolve", func(g notify.Group) notify.Stat { return g.Resolve }},
+		{"mtta", "Mean time to acknowledge", func(g measure.Group) measure.Stat { return g.Acknowledge }},
+		{"mttc", "Mean time to contain", func(g measure.Group) measure.Stat { return g.Contain }},
+		{"mttr", "Mean time to resolve", func(g measure.Group) measure.Stat { return g.Resolve }},
 	}
 	var charts []lineChart
 	for _, m := range measures {
@@ -186,7 +186,7 @@ func timeCharts(by string, labels []string, buckets []*notify.Report, keys []str
 	return charts
 }
 
-// reportReader serves notify.BuildReport from the console's index, with
+// reportReader serves measure.BuildReport from the console's index, with
 // the timelines it asks for read once per page.
 type reportReader struct {
 	c         *Console

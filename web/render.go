@@ -11,7 +11,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/measure"
 )
 
 // pageTemplate is a page's template with the layout around it.
@@ -127,18 +127,18 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 MST")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"ago": func(now, t time.Time) string { return notify.Human(now.Sub(t)) },
+	"ago": func(now, t time.Time) string { return measure.Human(now.Sub(t)) },
 	"due": func(now time.Time, t *time.Time) string {
 		if t == nil {
 			return "—"
 		}
 		if d := t.Sub(now); d >= 0 {
-			return "in " + notify.Human(d)
+			return "in " + measure.Human(d)
 		}
-		return "overdue " + notify.Human(now.Sub(*t))
+		return "overdue " + measure.Human(now.Sub(*t))
 	},
 	"overdue": func(now time.Time, t *time.Time) bool { return t != nil && t.Before(now) },
-	"human":   notify.Human,
+	"human":   measure.Human,
 	"defang":  func(t ioc.Type, v string) string { return ioc.Defang(t, v) },
 	"orDash": func(s string) string {
 		if strings.TrimSpace(s) == "" {
@@ -150,7 +150,7 @@ var funcs = template.FuncMap{
 	"add":   func(a, b int) int { return a + b },
 	"query": func(kv ...string) template.URL { return template.URL(buildQuery(kv...)) },
 	"join":  strings.Join,
-	"share": func(s notify.Stat) string {
+	"share": func(s measure.Stat) string {
 		if v := s.Share(); v >= 0 {
 			return strconv.Itoa(int(v*100+0.5)) + "%"
 		}

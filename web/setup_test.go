@@ -16,7 +16,7 @@ import (
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/store"
 	"github.com/ttp0/drone/web"
 )
@@ -90,7 +90,7 @@ func newFixture(t *testing.T, withAccounts bool, opts ...option) *fixture {
 		}
 	}
 	o := web.Options{Service: f.svc, Accounts: db, Changes: db, Queue: db, Org: "Example Org", SOC: "SOC",
-		Clocks: []notify.Clock{{Name: "GDPR", Deadline: 72 * time.Hour}}, TDSHint: "set tds.inventory", Now: f.clock,
+		Clocks: []measure.Clock{{Name: "GDPR", Deadline: 72 * time.Hour}}, TDSHint: "set tds.inventory", Now: f.clock,
 		Config: web.Config{PageSize: 50}}
 	for _, opt := range opts {
 		opt(&o)

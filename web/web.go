@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/tds"
 )
@@ -110,7 +111,7 @@ type Options struct {
 	// Org and SOC name the organisation and its SOC on pages.
 	Org, SOC string
 	// Clocks are the regulatory deadlines (notify.regulatory.clocks).
-	Clocks []notify.Clock
+	Clocks []measure.Clock
 	// Library and Assessment are the threat library and the assessment of
 	// the configured inventory; Assessment is nil without an inventory,
 	// and TDSHint then says how to configure one.
@@ -129,7 +130,7 @@ type Console struct {
 	changes  ChangeFeed
 	queue    Queue
 	org, soc string
-	clocks   []notify.Clock
+	clocks   []measure.Clock
 	library  *tds.Library
 	assess   *tds.Assessment
 	tdsHint  string

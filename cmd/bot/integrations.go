@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ttp0/drone/bot/discord"
+	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
@@ -20,7 +21,8 @@ func (a *app) builders() []integration.Builder {
 		hive.Integration(cfg.Hive),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
-		notify.Integration(cfg.Notify, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
+		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
+		mailbox.Integration(cfg.Notify.Inbound),
 		tds.Integration(cfg.TDS),
 		webConsole(a),
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify"
 )
 
@@ -134,16 +135,12 @@ func (c *cli) reportedCommand() *cobra.Command {
 				return err
 			}
 			return c.withApp(cmd, func(ctx context.Context, a *app) error {
-				n, err := newNotifier(ctx, a)
-				if err != nil {
-					return err
-				}
-				defer n.Close()
+				m := measure.New(measure.Options{Service: a.svc, Regulatory: a.cfg.Notify.Regulatory})
 				rest := strings.Fields(strings.Join(args[1:], " "))
 				if note != "" {
 					rest = append(rest, note)
 				}
-				reply, err := n.Reported(ctx, c.operator(), cliOrigin, drone.Command{Name: "reported", Ref: num, Args: rest})
+				reply, err := m.Reported(ctx, c.operator(), cliOrigin, drone.Command{Name: "reported", Ref: num, Args: rest})
 				if err != nil {
 					return err
 				}

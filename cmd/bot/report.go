@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/measure"
 	"github.com/ttp0/drone/notify"
 )
 
@@ -25,7 +26,7 @@ overrides them).`,
 		Example: "  drone report --since 7d\n  drone report --since 30d --format html > soc-report.html",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			period, err := notify.ParsePeriod(since)
+			period, err := measure.ParsePeriod(since)
 			if err != nil {
 				return usageError{err}
 			}

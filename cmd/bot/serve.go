@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
-	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/measure"
 )
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -120,7 +120,7 @@ func (a *app) handler() http.Handler {
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{a: a}, notify.NewMetrics(a.svc))
+		&storeCollector{a: a}, measure.NewMetrics(a.svc))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, in := range a.integrations {
 		if !in.Enabled {

@@ -1,9 +1,9 @@
 // Package email is drone's e-mail medium: an SMTP client that sends the
 // notifications (STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, a result per
 // recipient, a pool of sessions paced to the relay's rate), the messages it
-// sends (multipart plain text and HTML, threaded per incident), and the
-// phishing-report mailbox, an SMTP server that turns reported messages into
-// incidents and indicators.
+// sends (multipart plain text and HTML, threaded per incident). The
+// phishing-report mailbox, which receives, is an input adapter of its own
+// (bot/mailbox).
 package email
 
 import (
@@ -120,99 +120,6 @@ func (c Config) Validate() error {
 	}
 	if c.Rate < 0 || c.Connections < 0 || c.Timeout < 0 {
 		errs = append(errs, errors.New("notify.email.rate, connections and timeout must not be negative"))
-	}
-	return errors.Join(errs...)
-}
-
-// InboundConfig is the phishing-report mailbox: an SMTP listener that
-// accepts reported messages for a few addresses and relays nothing.
-type InboundConfig struct {
-	// Listen is HOST:PORT. Empty (the default) leaves the mailbox off.
-	Listen string `yaml:"listen"`
-	// Hostname is the name the server greets with. Defaults to "drone".
-	Hostname string `yaml:"hostname"`
-	// Addresses are the only recipients accepted, such as
-	// phishing@example.org. Required when the mailbox is on.
-	Addresses []string `yaml:"addresses"`
-	// Category and SubContext describe the incident a new report opens.
-	// Default to CAT1 and Phishing.
-	Category   string `yaml:"category"`
-	SubContext string `yaml:"subcontext"`
-	// Severity of a new report's incident. Defaults to LOW.
-	Severity string `yaml:"severity"`
-	// TLP of a new report's incident. Defaults to AMBER.
-	TLP string `yaml:"tlp"`
-	// Username and Password, when set, require AUTH before MAIL.
-	// SMTP_INBOUND_PASSWORD overrides the password.
-	Username string `yaml:"username"`
-	Password string `yaml:"password" env:"SMTP_INBOUND_PASSWORD"`
-	// Senders, when set, are the only senders accepted: addresses or
-	// "@domain". Defaults to anyone.
-	Senders []string `yaml:"senders"`
-	// MaxBytes bounds a message. Defaults to 10 MiB.
-	MaxBytes int `yaml:"max_bytes"`
-	// TLSCert and TLSKey, PEM files, enable STARTTLS. Defaults to none.
-	TLSCert string `yaml:"tls_cert"`
-	TLSKey  string `yaml:"tls_key"`
-	// AllowInsecureAuth permits AUTH without TLS (a listener on loopback
-	// only). Defaults to false.
-	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
-	// Store is the directory the original messages are kept in. Defaults to
-	// "mail" beside the database.
-	Store string `yaml:"store"`
-}
-
-// Enabled reports whether the mailbox is configured.
-func (c InboundConfig) Enabled() bool { return c.Listen != "" }
-
-// WithDefaults returns c with every unset field at its default.
-func (c InboundConfig) WithDefaults() InboundConfig {
-	if c.Hostname == "" {
-		c.Hostname = "drone"
-	}
-	if c.Category == "" {
-		c.Category = "CAT1"
-		if c.SubContext == "" {
-			c.SubContext = "Phishing"
-		}
-	}
-	if c.Severity == "" {
-		c.Severity = "LOW"
-	}
-	if c.TLP == "" {
-		c.TLP = "AMBER"
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = 10 << 20
-	}
-	return c
-}
-
-// Validate reports every problem of an enabled mailbox, one a line.
-func (c InboundConfig) Validate() error {
-	if !c.Enabled() {
-		return nil
-	}
-	var errs []error
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("notify.inbound.listen %q must be HOST:PORT", c.Listen))
-	}
-	if len(c.Addresses) == 0 {
-		errs = append(errs, errors.New("notify.inbound.addresses must list the mailbox's addresses, such as phishing@example.org"))
-	}
-	for _, a := range c.Addresses {
-		if _, err := mail.ParseAddress(a); err != nil {
-			errs = append(errs, fmt.Errorf("notify.inbound.addresses: %q is not an address", a))
-		}
-	}
-	if (c.Username == "") != (c.Password == "") {
-		errs = append(errs, errors.New("notify.inbound.username and password go together (set SMTP_INBOUND_PASSWORD)"))
-	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		errs = append(errs, errors.New("notify.inbound.tls_cert and tls_key go together"))
-	}
-	if c.MaxBytes < 0 {
-		errs = append(errs, errors.New("notify.inbound.max_bytes must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -30,7 +30,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"golang.org/x/time/rate"
 
-	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/bot/mailbox"
 )
 
 // Options shape the stand-in. The zero value is a plain server that accepts
@@ -247,13 +247,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		ss.user = user
 		return nil
 	}
-	switch mech {
-	case sasl.Plain:
-		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
-	case sasl.Login:
-		return email.NewLoginServer(check), nil
-	}
-	return nil, smtp.ErrAuthUnknownMechanism
+	return mailbox.AuthServer(mech, check)
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {

@@ -1,4 +1,4 @@
-package email
+package mailbox
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,7 @@ import (
 // attachment entry on the incident's timeline, written with the jobs that
 // integrations plan on it (TheHive attaches it to the case).
 type Mailbox struct {
-	cfg InboundConfig
+	cfg Config
 	svc *drone.Service
 	dir string
 	log *slog.Logger
@@ -38,7 +39,7 @@ type Mailbox struct {
 }
 
 // NewMailbox returns the mailbox of cfg, keeping originals under dir.
-func NewMailbox(cfg InboundConfig, svc *drone.Service, dir string, log *slog.Logger) (*Mailbox, error) {
+func NewMailbox(cfg Config, svc *drone.Service, dir string, log *slog.Logger) (*Mailbox, error) {
 	m := &Mailbox{cfg: cfg.WithDefaults(), svc: svc, dir: dir, log: log}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -125,13 +126,7 @@ func (s *inSession) Auth(mech string) (sasl.Server, error) {
 		s.authed = true
 		return nil
 	}
-	switch mech {
-	case sasl.Plain:
-		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
-	case sasl.Login:
-		return NewLoginServer(check), nil
-	}
-	return nil, smtp.ErrAuthUnknownMechanism
+	return AuthServer(mech, check)
 }
 
 func (s *inSession) Mail(from string, _ *smtp.MailOptions) error {
@@ -190,9 +185,9 @@ func (m *Mailbox) senderAllowed(from string) bool {
 }
 
 func sameAddress(configured, got string) bool {
-	a, err := Address(configured)
-	if err != nil {
-		a = configured
+	a := configured
+	if parsed, err := mail.ParseAddress(configured); err == nil {
+		a = parsed.Address
 	}
 	return strings.EqualFold(a, got)
 }

@@ -1,10 +1,10 @@
-package email_test
+package mailbox_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/ttp0/drone/notify/email"
+	"github.com/ttp0/drone/bot/mailbox"
 )
 
 // report builds a reported message whose single part has the given type,
@@ -20,12 +20,12 @@ func TestReportPartsThatCannotBeReadAreRefused(t *testing.T) {
 		{"text/plain", "reading a text part: illegal base64 data"},
 		{"text/html", "reading an HTML part: illegal base64 data"},
 	} {
-		_, err := email.ParseReport(report(c.ctype, "base64", "aGVsbG8g!!!!d29ybGQ=\r\n"))
+		_, err := mailbox.ParseReport(report(c.ctype, "base64", "aGVsbG8g!!!!d29ybGQ=\r\n"))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s with broken base64: got %v, want %q", c.ctype, err, c.want)
 		}
 	}
-	r, err := email.ParseReport(report("text/html", "base64", "PGEgaHJlZj0iaHR0cDovL2V2aWwuZXhhbXBsZS9sb2dpbiI+aGk8L2E+\r\n"))
+	r, err := mailbox.ParseReport(report("text/html", "base64", "PGEgaHJlZj0iaHR0cDovL2V2aWwuZXhhbXBsZS9sb2dpbiI+aGk8L2E+\r\n"))
 	if err != nil {
 		t.Fatalf("good base64 HTML: %v", err)
 	}
@@ -38,7 +38,7 @@ func TestReportSubjectsThatDoNotDecodeStayAsWritten(t *testing.T) {
 	t.Parallel()
 	raw := strings.Replace(string(report("text/plain", "7bit", "see below\r\n")), "Subject: Fwd: invoice",
 		"Subject: =?x-unknown?Q?caf=E9?= [INC-99999999999999999999]", 1)
-	r, err := email.ParseReport([]byte(raw))
+	r, err := mailbox.ParseReport([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

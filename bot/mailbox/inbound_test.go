@@ -1,4 +1,4 @@
-package email_test
+package mailbox_test
 
 import (
 	"context"
@@ -15,29 +15,29 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/dronetest"
-	"github.com/ttp0/drone/notify/email"
 	"github.com/ttp0/drone/notify/email/smtptest"
 )
 
-type mailbox struct {
+type box struct {
 	svc  *drone.Service
-	m    *email.Mailbox
+	m    *mailbox.Mailbox
 	addr string
 	dir  string
 }
 
-func startMailbox(t *testing.T, cfg email.InboundConfig) *mailbox {
+func startMailbox(t *testing.T, cfg mailbox.Config) *box {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := dronetest.New(t).Service
 	svc.Extractor = ioc.New(ioc.Options{InternalDomains: []string{"example.org"}})
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Addresses = []string{"Phishing <phishing@example.org>"}
-	mb := &mailbox{svc: svc, dir: t.TempDir()}
-	m, err := email.NewMailbox(cfg, svc, mb.dir, nil)
+	mb := &box{svc: svc, dir: t.TempDir()}
+	m, err := mailbox.NewMailbox(cfg, svc, mb.dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func submit(t *testing.T, addr, from string, to []string, msg string, auth sasl.
 }
 
 func TestPhishingReportBecomesAnIncident(t *testing.T) {
-	mb := startMailbox(t, email.InboundConfig{})
+	mb := startMailbox(t, mailbox.Config{})
 	ctx := context.Background()
 	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, smtptest.PhishingReport("Fwd: Your mailbox is full"), nil); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func attachments(t *testing.T, rec *drone.Record) []original {
 // original a crashed attempt already stored without recording it: the
 // entry is written now, named after the subject, with the file's hash.
 func TestMailboxRecordsAStoredOriginalAfterACrash(t *testing.T) {
-	mb := startMailbox(t, email.InboundConfig{})
+	mb := startMailbox(t, mailbox.Config{})
 	ctx := context.Background()
 	raw := []byte(smtptest.PhishingReport("Fwd: Your mailbox is full / urgent"))
 	sum := sha256.Sum256(raw)
@@ -199,7 +199,7 @@ func observableValues(rec *drone.Record) string {
 }
 
 func TestMailboxRefusesRelayStrangersAndAnonymous(t *testing.T) {
-	mb := startMailbox(t, email.InboundConfig{Senders: []string{"@example.org"}, Username: "reporter",
+	mb := startMailbox(t, mailbox.Config{Senders: []string{"@example.org"}, Username: "reporter",
 		Password: "pw", AllowInsecureAuth: true})
 	var se *smtp.SMTPError
 	auth := sasl.NewPlainClient("", "reporter", "pw")

@@ -1,4 +1,11 @@
-package notify
+// Package measure keeps the DRONE measures: the report of a period (open
+// incidents, targets missed, regulatory deadlines, times to acknowledge,
+// contain and resolve), its Prometheus collector, the checks of the
+// promised times and the regulatory clocks, with the reportable and
+// reported commands. Missed targets and reminders are timeline entries
+// (EntryTargetMissed, EntryReminder) that notify routes like any event;
+// notify computes its digests and summaries here.
+package measure
 
 import (
 	"context"
@@ -6,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ttp0/drone/drone"
@@ -99,6 +107,18 @@ func (s Stat) Share() float64 {
 	return float64(s.Within) / float64(s.Targeted)
 }
 
+// String writes a stat as "12m / 40m / 80%", "—" when empty.
+func (s Stat) String() string {
+	if s.N == 0 {
+		return "—"
+	}
+	out := Human(s.Mean) + " / " + Human(s.P90)
+	if sh := s.Share(); sh >= 0 {
+		out += fmt.Sprintf(" / %.0f%%", sh*100)
+	}
+	return out + fmt.Sprintf(" (n=%d)", s.N)
+}
+
 // MarshalJSON writes durations in seconds and the share as a fraction
 // (null without targets).
 func (s Stat) MarshalJSON() ([]byte, error) {
@@ -188,6 +208,16 @@ type missedData struct {
 	Due    time.Time `json:"due"`
 }
 
+// MissedTarget returns which promised time a target_missed entry records:
+// acknowledge, update or deadline (a regulatory clock's), or "".
+func MissedTarget(e drone.Entry) string {
+	var d missedData
+	if json.Unmarshal(e.Data, &d) != nil {
+		return ""
+	}
+	return d.Target
+}
+
 func (m missedData) describe() string {
 	switch m.Target {
 	case "acknowledge":
@@ -261,7 +291,8 @@ func sevRank(fw drone.Framework, name string) int {
 	if err != nil {
 		return 0
 	}
-	return atoi(c.Code)
+	n, _ := strconv.Atoi(c.Code)
+	return n
 }
 
 func orDash(s string) string {

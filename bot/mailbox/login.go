@@ -1,15 +1,29 @@
-package email
+package mailbox
 
 import (
 	"errors"
 
 	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
 
-// NewLoginServer returns the server side of AUTH LOGIN (the username and
+// AuthServer returns the server side of the SASL mechanism mech, PLAIN or
+// LOGIN, which checks the username and password with check: the mailbox's
+// and the SMTP stand-in's AUTH.
+func AuthServer(mech string, check func(username, password string) error) (sasl.Server, error) {
+	switch mech {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
+	case sasl.Login:
+		return newLoginServer(check), nil
+	}
+	return nil, smtp.ErrAuthUnknownMechanism
+}
+
+// newLoginServer returns the server side of AUTH LOGIN (the username and
 // password asked one after the other), which go-sasl provides only as a
 // client; older mail clients and Exchange use it.
-func NewLoginServer(authenticate func(username, password string) error) sasl.Server {
+func newLoginServer(authenticate func(username, password string) error) sasl.Server {
 	return &loginServer{authenticate: authenticate}
 }
 
