@@ -77,6 +77,9 @@ type Config struct {
 	Poll time.Duration
 	// PageSize is the number of incidents a board page lists. Defaults to 50.
 	PageSize int
+	// OIDC, when its Issuer is set, adds "Sign in with ..." beside the
+	// password form.
+	OIDC OIDC
 }
 
 func (c Config) withDefaults() Config {
@@ -94,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = 50
+	}
+	if c.OIDC.On() {
+		c.OIDC = c.OIDC.withDefaults(c.BaseURL)
 	}
 	return c
 }
@@ -139,6 +145,7 @@ type Console struct {
 
 	pages    map[string]*pageTemplate
 	auth     Authenticator
+	oidc     *oidcSignIn // nil without OIDC
 	limits   *limiter
 	setup    *setupToken
 	index    *index
@@ -166,6 +173,9 @@ func New(o Options) (*Console, error) {
 		c.soc = "SOC"
 	}
 	c.auth = Passwords{Accounts: o.Accounts}
+	if c.cfg.OIDC.On() {
+		c.oidc = &oidcSignIn{cfg: c.cfg.OIDC}
+	}
 	c.index = newIndex(o.Service, o.Changes)
 	var err error
 	if c.pages, err = parsePages(); err != nil {
@@ -189,6 +199,10 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
 	mux.HandleFunc("GET /signin", c.signInPage)
 	mux.HandleFunc("POST /signin", c.signIn)
+	if c.oidc != nil {
+		mux.HandleFunc("GET "+oidcStartPath, c.oidcStart)
+		mux.HandleFunc("GET "+oidcCallbackPath, c.oidcCallback)
+	}
 	mux.HandleFunc("GET /setup", c.setupPage)
 	mux.HandleFunc("POST /setup", c.setupSubmit)
 	mux.Handle("POST /signout", c.signedIn(c.signOut))

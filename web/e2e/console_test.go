@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/web/browsertest"
+	"github.com/ttp0/drone/web/oidctest"
 )
 
 // Passwords of the accounts the tests make (12 characters at least).
@@ -497,5 +499,41 @@ func TestThreatDrivenSecurityAssessment(t *testing.T) {
 	}
 	if layer.Domain == "" || len(layer.Techniques) == 0 {
 		t.Errorf("the Navigator layer is empty: %.300s", raw)
+	}
+}
+
+// Sign-in through an OpenID Connect provider (the stand-in of
+// web/oidctest): the button leads to the provider, which sends the browser
+// back signed in, on the board, with the roles and clearance its claims map to.
+func TestSignInWithOpenIDConnect(t *testing.T) {
+	t.Parallel()
+	idp := oidctest.New(t, "drone-e2e", "e2e-client-secret")
+	idp.SetClaims(map[string]any{"sub": "42", "preferred_username": "grace", "name": "Grace Hopper",
+		"groups": []string{"soc", "everyone"}})
+	c := start(t, fmt.Sprintf(`web:
+  oidc:
+    issuer: %s
+    name: Example SSO
+    client_id: drone-e2e
+    client_secret: e2e-client-secret
+    scopes: [profile, groups]
+    roles: {soc: responders}
+    clearances: {soc: AMBER}
+`, idp.Issuer))
+	p := browsertest.New(t)
+	p.Navigate(c.base + "/measures")
+	p.WaitText(by("signin-oidc"), "Sign in with Example SSO")
+	p.Screenshot("signin-oidc")
+	p.Click(by("signin-oidc"))
+	p.WaitText("h1", "Measures") // back where she wanted to go
+	if got := p.Text(by("account")); !strings.Contains(got, "Grace Hopper") {
+		t.Errorf("signed in as %q", got)
+	}
+	p.Navigate(c.base + "/")
+	p.WaitText("h1", "Incidents")
+	p.Screenshot("board-after-oidc")
+	out := c.drone("user", "list")
+	if !strings.Contains(out, "grace") || !strings.Contains(out, "responders") || !strings.Contains(out, "AMBER") {
+		t.Errorf("drone user list after the OIDC sign-in:\n%s", out)
 	}
 }
