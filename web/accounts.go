@@ -108,7 +108,8 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, u *user
 	}
 	if err := CheckPassword(u.acc.Name, next); err != nil {
 		errs["password"] = err.Error()
-	} else if next != r.PostFormValue("confirm") {
+	}
+	if next != r.PostFormValue("confirm") {
 		errs["confirm"] = "The two passwords differ."
 	}
 	if len(errs) > 0 {

@@ -567,7 +567,9 @@ func (c *Console) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := CheckPassword(d.Name, password); err != nil {
 		d.Errors["password"] = err.Error()
-	} else if password != r.PostFormValue("confirm") {
+	}
+	// Said even when the password is wrong anyway, so that both get fixed at once.
+	if password != r.PostFormValue("confirm") {
 		d.Errors["confirm"] = "The two passwords differ."
 	}
 	if len(d.Errors) > 0 {

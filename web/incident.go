@@ -71,6 +71,7 @@ type incidentData struct {
 	Status     formData
 	Close      formData
 	LeadValue  string
+	LeadName   string // how people know the lead: "Ada Admin", not web:admin
 	IOCText    string
 	IOCError   string
 	Preview    *previewData
@@ -151,6 +152,7 @@ func (c *Console) incidentData(ctx context.Context, u *user, n int64) (*incident
 	for i, o := range rec.Observables {
 		d.Obs[i] = obsRow{Observable: o, Seen: where[string(o.Type)+"\x00"+o.Value]}
 	}
+	d.LeadName = c.leadName(ctx, inc.Lead, rec.Timeline)
 	d.Links, d.External = externalLinks(inc.External)
 	d.Status = c.statusForm(inc)
 	d.Close = c.closeForm(inc)
@@ -377,4 +379,24 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, u *user) {
 	h.Set("Content-Disposition", `attachment; filename="`+strings.ToLower(inc.Ref())+`-evidence.json"`)
 	h.Set("Cache-Control", "no-store")
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// leadName is the lead as people know them, as the leaders' notices name
+// them: the display name the lead had on the timeline last, else a console
+// account's display name, else the identity itself.
+func (c *Console) leadName(ctx context.Context, lead string, timeline []drone.Entry) string {
+	if lead == "" {
+		return ""
+	}
+	for i := len(timeline) - 1; i >= 0; i-- {
+		if a := timeline[i].Actor; a.Name != "" && a.Identity() == lead {
+			return a.Name
+		}
+	}
+	if name, ok := strings.CutPrefix(lead, Platform+":"); ok {
+		if acc, err := c.accounts.Account(ctx, name); err == nil && acc.DisplayName != "" {
+			return acc.DisplayName
+		}
+	}
+	return lead
 }

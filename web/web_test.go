@@ -413,6 +413,9 @@ func TestSetupLink(t *testing.T) {
 		must(t, http.StatusUnprocessableEntity, `data-testid="error-password"`)
 	b.post("/setup", url.Values{"token": {token}, "name": {"dana"}, "password": {password}, "confirm": {password + "!"}}).
 		must(t, http.StatusUnprocessableEntity, `data-testid="error-confirm"`)
+	// A password too short and differing from its repetition: both are said at once.
+	b.post("/setup", url.Values{"token": {token}, "name": {"dana"}, "password": {"short"}, "confirm": {"shorter"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-password"`, `data-testid="error-confirm"`)
 	if accs, _ := f.db.ListAccounts(ctx); len(accs) != 0 {
 		t.Fatal("an account was made from an invalid form")
 	}
@@ -485,5 +488,36 @@ func TestRunRemovesEndedSessions(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the idle session is still kept (%v)", err)
 		}
+	}
+}
+
+// The incident page names the lead as the timeline does, labels a close
+// as a close, and offers no indicators on a closed incident, which the
+// service refuses anyway.
+func TestIncidentPageAfterClosing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	b := f.as("alice")
+	b.submit("/incidents/1/ack", nil).must(t, http.StatusSeeOther)
+	page := b.get("/incidents/1")
+	lead := regexpFind(t, page.body, `data-testid="incident-lead">(.*?)</dd>`)
+	if !strings.HasPrefix(lead, "Alice ") || !strings.Contains(lead, "web:alice") {
+		t.Errorf("lead shown as %q, want the name Alice first", lead)
+	}
+	page.must(t, http.StatusOK, `data-testid="add-indicators"`)
+	b.submit("/incidents/1/close", url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}, "summary": {"done"}}).
+		must(t, http.StatusSeeOther)
+	page = b.get("/incidents/1")
+	page.mustNot(t, `data-testid="add-indicators"`, `action="/incidents/1/ioc"`)
+	if !strings.Contains(page.body, `<span class="kind">closed</span> <span class="text">Alice closed INC-1`) {
+		t.Errorf("the close is not labelled as one:\n%s", regexpFind(t, page.body, `(?s)(<ol class="timeline">.*?</ol>)`))
+	}
+	before := len(f.timeline(1))
+	b.submit("/incidents/1/ioc-save", url.Values{"text": {"203.0.113.9"}}).
+		must(t, http.StatusConflict, "INC-1 is closed; reopen it first to add indicators")
+	obs, err := f.svc.Observables(context.Background(), f.incident(1).ID)
+	if err != nil || len(obs) != 0 || len(f.timeline(1)) != before {
+		t.Fatalf("indicators added to a closed incident: %v %v", obs, err)
 	}
 }
