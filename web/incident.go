@@ -25,7 +25,12 @@ func (c *Console) incidentFor(w http.ResponseWriter, r *http.Request, u *user) *
 		return nil
 	}
 	inc, err := c.svc.Incident(r.Context(), n)
-	if drone.ErrorCode(err) == drone.ENOTFOUND || (err == nil && !c.sees(u, inc)) {
+	if err == nil && !c.sees(u, inc) {
+		c.aboveClearance(r, u, inc)
+		c.notFound(w, r, u)
+		return nil
+	}
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		c.notFound(w, r, u)
 		return nil
 	}
@@ -399,4 +404,12 @@ func (c *Console) leadName(ctx context.Context, lead string, timeline []drone.En
 		}
 	}
 	return lead
+}
+
+// aboveClearance records, in the log only, that u asked for an incident
+// above their clearance: on the incident's timeline the attempt would tell
+// them, and everyone who reads it, that the incident exists.
+func (c *Console) aboveClearance(r *http.Request, u *user, inc *drone.Incident) {
+	c.log.Warn("web console: incident above the user's clearance refused (answered 404)", "user", u.acc.Name,
+		"clearance", u.acc.Clearance, "incident", inc.Ref(), "tlp", inc.TLP, "path", r.URL.Path, "ip", clientIP(r))
 }

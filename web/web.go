@@ -222,6 +222,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /queue/{id}/retry", c.signedIn(c.admin(c.retryJob)))
 	mux.Handle("GET /accounts", c.signedIn(c.admin(c.accountsPage)))
 	mux.Handle("POST /accounts", c.signedIn(c.admin(c.addAccount)))
+	mux.Handle("POST /accounts/{name}", c.signedIn(c.admin(c.editAccount)))
 	mux.Handle("GET /account", c.signedIn(c.accountPage))
 	mux.Handle("POST /account/password", c.signedIn(c.changePassword))
 	mux.Handle("GET /events", c.signedIn(c.events))
