@@ -111,7 +111,6 @@ func IsOIDC(acc *drone.Account) bool { return strings.HasPrefix(acc.PasswordHash
 // failure, so that drone serve starts while the provider is away.
 type oidcSignIn struct {
 	cfg OIDC
-	now func() time.Time
 
 	mu       sync.Mutex
 	provider *oidc.Provider
