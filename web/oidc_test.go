@@ -104,6 +104,12 @@ func TestOIDCSignInMakesTheAccountFromTheClaims(t *testing.T) {
 	if acc.DisplayName != "Grace B. Hopper" || strings.Join(acc.Roles, ",") != "admin,responders" || acc.Clearance != "RED" {
 		t.Fatalf("account after the second sign-in %+v", acc)
 	}
+	// A disabled account stays out, whatever the provider says.
+	acc.Disabled = true
+	if err := f.db.SaveAccount(context.Background(), *acc); err != nil {
+		t.Fatal(err)
+	}
+	f.anonymous().oidcSignIn(t, "/", nil).must(t, http.StatusUnauthorized, "The account grace is disabled.")
 	// Without any mapped group: no role, the default clearance.
 	p.SetClaims(map[string]any{"sub": "0002", "preferred_username": "visitor", "name": "Visitor"})
 	if res := f.anonymous().oidcSignIn(t, "/", nil); res.status != http.StatusSeeOther {
