@@ -260,7 +260,7 @@ func (c *Config) check() []drone.Problem {
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,
 		map[string]bool{"slack": c.Slack.Enabled(), "discord": c.Discord.Enabled()}))...)
 	p = append(p, sectionProblems("notify", c.Notify.Inbound.Validate())...)
-	p = append(p, c.Web.check()...)
+	p = append(p, c.Web.check(c.Framework)...)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		p = append(p, drone.Problem{Path: "log.level", Message: fmt.Sprintf("%q must be debug, info, warn or error", c.Log.Level)})

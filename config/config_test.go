@@ -252,3 +252,25 @@ func TestMailboxSettingsStayUnderNotifyInbound(t *testing.T) {
 		t.Errorf("want the listen address refused, got %v", err)
 	}
 }
+
+func TestWebOIDC(t *testing.T) {
+	t.Parallel()
+	file := "web:\n  oidc:\n    issuer: https://login.example.org\n    client_id: drone\n    client_secret: ${SECRET}\n" +
+		"    claims: {roles: roles}\n    roles: {soc: responders}\n    clearances: {soc: amber}\n"
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{"SECRET": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Web.OIDC; o.ClientSecret != "s3cret" || o.Claims.Roles != "roles" || o.Roles["soc"] != "responders" {
+		t.Errorf("web.oidc: %+v", o)
+	}
+	bad := "web:\n  oidc:\n    issuer: login.example.org\n    roles: {soc: 'web:group:x'}\n    clearances: {soc: PURPLE}\n" +
+		"    default_clearance: BLUE\n"
+	_, err = config.Parse("f.yaml", []byte(bad), env(nil))
+	for _, want := range []string{"web.oidc.issuer", "web.oidc.client_id: required", "web.oidc.roles.soc",
+		"web.oidc.clearances.soc", "web.oidc.default_clearance"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %s reported, got %v", want, err)
+		}
+	}
+}

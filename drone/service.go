@@ -197,10 +197,13 @@ func orDefault(vs ...string) string {
 }
 
 // AddObservables extracts and validates indicators and adds the new ones to
-// an incident.
+// an incident. A closed incident takes none (ECONFLICT): reopen it first.
 func (s *Service) AddObservables(ctx context.Context, a Actor, o Origin, number int64, in ObservableInput) (AddResult, error) {
 	var res AddResult
 	err := s.change(ctx, a, o, number, PermIOC, func(tx Tx, inc *Incident) error {
+		if inc.Status == StatusClosed {
+			return Errorf(ECONFLICT, "%s is closed; reopen it first to add indicators", inc.Ref())
+		}
 		obs, rejected := s.observables(inc, a, o, in)
 		res.Rejected = rejected
 		var err error

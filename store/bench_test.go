@@ -210,3 +210,35 @@ func loadPostgres(b *testing.B, db *store.Postgres, incidents, per int) {
 }
 
 func value(n int) string { return fmt.Sprintf("host-%d.example-%d.com", n, n%977) }
+
+// BenchmarkObservables reads the 5,000 indicators of one incident, as the
+// console's incident page does, added 100 at a time by one person from
+// one message each (SQLite).
+func BenchmarkObservables(b *testing.B) {
+	db := openBench(b, filepath.Join(b.TempDir(), "drone.db"))
+	svc := benchService(b, db)
+	ctx := context.Background()
+	actor := drone.Actor{Platform: "web", ID: "ada", Name: "Ada Lovelace", Groups: []string{"responders"}}
+	inc, _, err := svc.Declare(ctx, actor, drone.Origin{Channel: "web"}, drone.DeclareInput{Category: "CAT1",
+		Severity: "high", Overview: "many indicators"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for batch := range 50 {
+		var text strings.Builder
+		for j := range 100 {
+			fmt.Fprintf(&text, "%s\n", value(batch*100+j))
+		}
+		if _, err := svc.AddObservables(ctx, actor, drone.Origin{Channel: "web", Ref: fmt.Sprint("msg-", batch)}, inc.Number,
+			drone.ObservableInput{Text: text.String()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		obs, err := db.Observables(ctx, inc.ID)
+		if err != nil || len(obs) != 5000 {
+			b.Fatalf("%d observables, %v", len(obs), err)
+		}
+	}
+}

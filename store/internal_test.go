@@ -1,8 +1,13 @@
 package store
 
 import (
+	"encoding/json"
+	"errors"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/ttp0/drone/drone"
 
 	"github.com/riverqueue/river/rivertype"
 )
@@ -35,5 +40,39 @@ func TestQueuedJobJSON(t *testing.T) {
 	}
 	if _, err := (queuedJob{kind: "k.k", UniqueKey: "u", args: []byte(`[1]`)}).MarshalJSON(); err == nil {
 		t.Error("non-object arguments accepted")
+	}
+}
+
+// The observable decoder reads what json.Unmarshal reads, and gives every
+// observable its own slices even when their texts repeat.
+func TestObservableDecoderMatchesJSON(t *testing.T) {
+	rows := [][3]string{
+		{`[]`, `{"platform":"web","id":"ada","name":"Ada","groups":["admin","responders"]}`, `{"channel":"web","ref":"x"}`},
+		{`["phishing-report"]`, `{"platform":"web","id":"ada","name":"Ada","groups":["admin","responders"]}`, `{"channel":"web","ref":"x"}`},
+		{`null`, `{"platform":"local","id":"op"}`, `{}`},
+		{`[]`, `{"platform": "web", "id": "ada", "groups": []}`, `{"channel": "cli"}`},
+	}
+	var dec observableDecoder
+	var got []drone.Observable
+	for _, r := range rows {
+		var want, o drone.Observable
+		if err := errors.Join(json.Unmarshal([]byte(r[0]), &want.Tags), json.Unmarshal([]byte(r[1]), &want.AddedBy),
+			json.Unmarshal([]byte(r[2]), &want.Origin)); err != nil {
+			t.Fatal(err)
+		}
+		if err := dec.decode(&o, r[0], r[1], r[2]); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(o, want) {
+			t.Errorf("decoded %#v, want %#v", o, want)
+		}
+		got = append(got, o)
+	}
+	got[0].AddedBy.Groups[0] = "changed"
+	if got[1].AddedBy.Groups[0] != "admin" {
+		t.Error("two observables share their actor's groups")
+	}
+	if err := dec.decode(&drone.Observable{}, `[`, `{}`, `{}`); err == nil {
+		t.Error("broken tags decoded")
 	}
 }

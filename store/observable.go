@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
@@ -58,6 +59,7 @@ func (db *SQLite) Observables(ctx context.Context, incidentID string) ([]drone.O
 	}
 	defer rows.Close()
 	var out []drone.Observable
+	var dec observableDecoder
 	for rows.Next() {
 		var o drone.Observable
 		var typ, tags, by, origin, seen string
@@ -66,8 +68,7 @@ func (db *SQLite) Observables(ctx context.Context, incidentID string) ([]drone.O
 			return nil, fmt.Errorf("reading observable: %w", err)
 		}
 		o.Type = ioc.Type(typ)
-		if err := errors.Join(json.Unmarshal([]byte(tags), &o.Tags), json.Unmarshal([]byte(by), &o.AddedBy),
-			json.Unmarshal([]byte(origin), &o.Origin)); err != nil {
+		if err := dec.decode(&o, tags, by, origin); err != nil {
 			return nil, fmt.Errorf("decoding observable %d: %w", o.ID, err)
 		}
 		if o.FirstSeen, err = parseTime(seen); err != nil {
@@ -111,4 +112,49 @@ func (db *SQLite) Sightings(ctx context.Context, typ, value string, limit int) (
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// observableDecoder decodes the JSON columns of an incident's observable
+// rows. Indicators come in batches, from one person and one message, so
+// the same added_by and origin texts repeat row after row: each distinct
+// text is decoded once per read and copied after. Tags, mostly "[]", skip
+// the JSON decoder then. What is stored is unchanged, and so is what is
+// read: every observable gets its own copy of the slices it holds.
+type observableDecoder struct {
+	actors  map[string]drone.Actor
+	origins map[string]drone.Origin
+}
+
+func (d *observableDecoder) decode(o *drone.Observable, tags, by, origin string) error {
+	if tags == "[]" {
+		o.Tags = []string{} // as json.Unmarshal leaves it
+	} else if err := json.Unmarshal([]byte(tags), &o.Tags); err != nil {
+		return err
+	}
+	if a, ok := d.actors[by]; ok {
+		a.Groups = slices.Clone(a.Groups)
+		o.AddedBy = a
+	} else {
+		if err := json.Unmarshal([]byte(by), &o.AddedBy); err != nil {
+			return err
+		}
+		if d.actors == nil {
+			d.actors = map[string]drone.Actor{}
+		}
+		a := o.AddedBy
+		a.Groups = slices.Clone(a.Groups)
+		d.actors[by] = a
+	}
+	if g, ok := d.origins[origin]; ok {
+		o.Origin = g
+		return nil
+	}
+	if err := json.Unmarshal([]byte(origin), &o.Origin); err != nil {
+		return err
+	}
+	if d.origins == nil {
+		d.origins = map[string]drone.Origin{}
+	}
+	d.origins[origin] = o.Origin
+	return nil
 }

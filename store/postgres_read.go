@@ -84,12 +84,16 @@ func (db *Postgres) Observables(ctx context.Context, incidentID string) ([]drone
 	}
 	defer rows.Close()
 	var out []drone.Observable
+	var dec observableDecoder
 	for rows.Next() {
 		var o drone.Observable
-		var typ string
-		if err := rows.Scan(&o.ID, &o.IncidentID, &typ, &o.Value, &o.Raw, &o.TLP, &o.IOC, &o.Internal, &o.Tags,
-			&o.AddedBy, &o.Origin, &o.FirstSeen); err != nil {
+		var typ, tags, by, origin string
+		if err := rows.Scan(&o.ID, &o.IncidentID, &typ, &o.Value, &o.Raw, &o.TLP, &o.IOC, &o.Internal, &tags,
+			&by, &origin, &o.FirstSeen); err != nil {
 			return nil, fmt.Errorf("reading observable: %w", err)
+		}
+		if err := dec.decode(&o, tags, by, origin); err != nil {
+			return nil, fmt.Errorf("decoding observable %d: %w", o.ID, err)
 		}
 		o.Type, o.FirstSeen = ioc.Type(typ), o.FirstSeen.UTC()
 		out = append(out, o)

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/ttp0/drone/drone"
@@ -13,6 +15,7 @@ type accountsData struct {
 	Values   map[string]string
 	Errors   map[string]string
 	Added    string
+	Changed  string
 }
 
 // accountsPage lists the console's accounts, with the form to add one,
@@ -28,7 +31,7 @@ func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, u *user, 
 		return
 	}
 	c.render(w, r, u, status, "accounts", "Accounts", accountsData{Accounts: accs, TLPs: c.svc.Framework.TLP,
-		Values: values, Errors: errs, Added: r.URL.Query().Get("added")})
+		Values: values, Errors: errs, Added: r.URL.Query().Get("added"), Changed: r.URL.Query().Get("changed")})
 }
 
 // NewAccount checks and builds an account from what an administrator gave.
@@ -47,18 +50,99 @@ func NewAccount(fw drone.Framework, name, display, password, clearance string, r
 	if err != nil {
 		errs["clearance"] = drone.ErrorMessage(err)
 	}
-	var rs []string
+	rs, msg := parseRoles(roles)
+	if msg != "" {
+		errs["roles"] = msg
+	}
+	return drone.Account{Name: name, DisplayName: strings.TrimSpace(display), Roles: rs, Clearance: level}, errs
+}
+
+// parseRoles reads console roles given one by one or separated by commas.
+func parseRoles(roles []string) (rs []string, problem string) {
+	rs = []string{}
 	for _, r := range roles {
 		for _, x := range strings.Split(r, ",") {
 			if x = strings.TrimSpace(x); x != "" {
 				if strings.ContainsAny(x, ": ") {
-					errs["roles"] = "a console role is one word, such as responders or admin: drone's roles name it as web:group:ROLE"
+					problem = "a console role is one word, such as responders or admin: drone's roles name it as web:group:ROLE"
 				}
-				rs = append(rs, x)
+				if !slices.Contains(rs, x) {
+					rs = append(rs, x)
+				}
 			}
 		}
 	}
-	return drone.Account{Name: name, DisplayName: strings.TrimSpace(display), Roles: rs, Clearance: level}, errs
+	return rs, problem
+}
+
+// AccountChange is what an administrator changes of an account: each
+// field set is applied, the others are left.
+type AccountChange struct {
+	Roles     *[]string // the new console roles, each one or several separated by commas
+	Clearance *string   // the new clearance, a TLP level
+}
+
+// EditAccount checks a change and applies it to acc. It returns the
+// messages per field ("roles", "clearance") when something is wrong, and
+// leaves acc as it was then. drone user set uses it too.
+func EditAccount(fw drone.Framework, acc *drone.Account, ch AccountChange) map[string]string {
+	errs := map[string]string{}
+	roles, clearance := acc.Roles, acc.Clearance
+	if ch.Roles != nil {
+		var msg string
+		if roles, msg = parseRoles(*ch.Roles); msg != "" {
+			errs["roles"] = msg
+		}
+	}
+	if ch.Clearance != nil {
+		level, err := fw.TLPLevel(*ch.Clearance)
+		if err != nil {
+			errs["clearance"] = drone.ErrorMessage(err)
+		}
+		clearance = level
+	}
+	if len(errs) == 0 {
+		acc.Roles, acc.Clearance = roles, clearance
+	}
+	return errs
+}
+
+// editAccount changes an account's roles and clearance from the accounts
+// page. The change holds from the account's next request: sessions read
+// the account each time.
+func (c *Console) editAccount(w http.ResponseWriter, r *http.Request, u *user) {
+	acc, err := c.accounts.Account(r.Context(), NormaliseName(r.PathValue("name")))
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
+		c.notFound(w, r, u)
+		return
+	}
+	if err != nil {
+		c.internal(w, r, u, err)
+		return
+	}
+	roles, clearance := []string{r.PostFormValue("roles")}, r.PostFormValue("clearance")
+	before := *acc
+	if errs := EditAccount(c.svc.Framework, acc, AccountChange{Roles: &roles, Clearance: &clearance}); len(errs) > 0 {
+		shown := map[string]string{}
+		for k, v := range errs {
+			shown["edit-"+k] = acc.Name + ": " + v
+		}
+		c.showAccounts(w, r, u, http.StatusUnprocessableEntity, map[string]string{"clearance": "AMBER"}, shown)
+		return
+	}
+	if acc.Name == u.acc.Name && !slices.Contains(acc.Roles, drone.RoleAdmin) {
+		c.showAccounts(w, r, u, http.StatusUnprocessableEntity, map[string]string{"clearance": "AMBER"},
+			map[string]string{"edit": "You cannot take the role admin from yourself: ask another administrator."})
+		return
+	}
+	acc.UpdatedAt = c.now().UTC()
+	if err := c.accounts.SaveAccount(r.Context(), *acc); err != nil {
+		c.internal(w, r, u, err)
+		return
+	}
+	c.log.Info("web console: account changed", "name", acc.Name, "roles", acc.Roles, "was_roles", before.Roles,
+		"clearance", acc.Clearance, "was_clearance", before.Clearance, "by", u.acc.Name)
+	http.Redirect(w, r, "/accounts?changed="+url.QueryEscape(acc.Name), http.StatusSeeOther)
 }
 
 func (c *Console) addAccount(w http.ResponseWriter, r *http.Request, u *user) {
@@ -108,7 +192,8 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, u *user
 	}
 	if err := CheckPassword(u.acc.Name, next); err != nil {
 		errs["password"] = err.Error()
-	} else if next != r.PostFormValue("confirm") {
+	}
+	if next != r.PostFormValue("confirm") {
 		errs["confirm"] = "The two passwords differ."
 	}
 	if len(errs) > 0 {

@@ -25,9 +25,10 @@ import (
 )
 
 // Authenticator turns what a person typed on the sign-in page into their
-// account. Passwords is the built-in one; OpenID Connect, a later addition,
-// will map an ID token's claims to an account in its own handlers and start
-// the same session (Console.beginSession), so nothing else changes.
+// account. Passwords is the built-in one; OpenID Connect (oidc.go) maps an
+// ID token's claims to an account in its own handlers, since it takes two
+// requests, and starts the same session (Console.beginSession), so nothing
+// else changes.
 type Authenticator interface {
 	// Authenticate returns the account of name when password is its
 	// password, and errBadCredentials otherwise (whether or not the
@@ -165,6 +166,9 @@ func (u *user) Name() string { return u.actor.String() }
 
 // Clearance is the user's TLP clearance.
 func (u *user) Clearance() string { return u.acc.Clearance }
+
+// OIDC reports whether the user signs in through OpenID Connect.
+func (u *user) OIDC() bool { return IsOIDC(u.acc) }
 
 // Admin reports whether the user administers the console.
 func (u *user) Admin() bool { return u.admin }
@@ -351,6 +355,16 @@ func safeNext(next string) string {
 
 type signInData struct {
 	Name, Next, Error string
+	// Provider names the OpenID Connect provider, when there is one.
+	Provider string
+}
+
+// signInData completes d with what every sign-in page shows.
+func (c *Console) signInData(d signInData) signInData {
+	if c.oidc != nil {
+		d.Provider = c.oidc.cfg.Name
+	}
+	return d
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -358,13 +372,13 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	c.render(w, r, nil, http.StatusOK, "signin", "Sign in", signInData{Next: safeNext(r.URL.Query().Get("next"))})
+	c.render(w, r, nil, http.StatusOK, "signin", "Sign in", c.signInData(signInData{Next: safeNext(r.URL.Query().Get("next"))}))
 }
 
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	name, password := NormaliseName(r.PostFormValue("name")), r.PostFormValue("password")
-	d := signInData{Name: name, Next: safeNext(r.PostFormValue("next"))}
+	d := c.signInData(signInData{Name: name, Next: safeNext(r.PostFormValue("next"))})
 	now := c.now()
 	// Both limits are spent by every attempt, so that neither many names
 	// from one address nor one name from many addresses gets far.
@@ -553,7 +567,9 @@ func (c *Console) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := CheckPassword(d.Name, password); err != nil {
 		d.Errors["password"] = err.Error()
-	} else if password != r.PostFormValue("confirm") {
+	}
+	// Said even when the password is wrong anyway, so that both get fixed at once.
+	if password != r.PostFormValue("confirm") {
 		d.Errors["confirm"] = "The two passwords differ."
 	}
 	if len(d.Errors) > 0 {

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/ttp0/drone/drone"
 )
 
 // lineChart is a small server-rendered SVG line chart: one line per
@@ -19,8 +22,72 @@ type lineChart struct {
 
 type series struct {
 	Name   string
+	Class  string // the CSS class of its colour and dashes; "s" and its index when empty
 	Points []float64
 }
+
+// CSSClass is the series' class: its own, or one by its place in the chart.
+func (s series) CSSClass(i int) string {
+	if s.Class != "" {
+		return s.Class
+	}
+	return fmt.Sprintf("s%d", i%10)
+}
+
+// seriesClass gives a series of a severity the colour of that severity
+// (sev-line-1 for the lowest, up to sev-line-4), whichever others are
+// drawn beside it, so that HIGH is the same colour on every chart.
+func seriesClass(fw drone.Framework, by, key string) string {
+	if by != "severity" {
+		return ""
+	}
+	for i, sev := range fw.Severities {
+		if sev.Name == key {
+			return fmt.Sprintf("sev-line-%d", min(i+1, 4))
+		}
+	}
+	return ""
+}
+
+// readable returns the chart in the unit that keeps its y axis readable:
+// hours below one become minutes, and minutes below one seconds.
+func (c lineChart) readable() lineChart {
+	units := []struct {
+		name string
+		per  float64
+	}{{"hours", 1}, {"minutes", 60}, {"seconds", 3600}}
+	if c.Unit != units[0].name {
+		return c
+	}
+	raw := 0.0
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			if !math.IsNaN(p) && p > raw {
+				raw = p
+			}
+		}
+	}
+	if raw == 0 || raw >= 1 {
+		return c
+	}
+	u := units[1]
+	if raw*u.per < 1 {
+		u = units[2]
+	}
+	out := c
+	out.Unit, out.Series = u.name, make([]series, len(c.Series))
+	for i, s := range c.Series {
+		s.Points = append([]float64(nil), s.Points...)
+		for j := range s.Points {
+			s.Points[j] *= u.per
+		}
+		out.Series[i] = s
+	}
+	return out
+}
+
+// ShownUnit is the unit the chart's y axis is drawn in.
+func (c lineChart) ShownUnit() string { return c.readable().Unit }
 
 // Chart geometry, in SVG user units; the SVG scales to its box.
 const (
@@ -84,18 +151,21 @@ func axes(b *strings.Builder, labels []string, top float64, xpos func(i int) flo
 	}
 }
 
+// formatValue writes a value with up to three significant digits, so that
+// small values keep theirs (0.0125, not 0.01 or 0.00).
 func formatValue(v float64) string {
 	switch {
 	case v == math.Trunc(v):
 		return fmt.Sprintf("%.0f", v)
-	case v < 1:
-		return fmt.Sprintf("%.2f", v)
+	case math.Abs(v) >= 100:
+		return fmt.Sprintf("%.0f", v)
 	}
-	return fmt.Sprintf("%.1f", v)
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 // SVG renders the chart. Every text in it is escaped; numbers are formatted.
 func (c lineChart) SVG() template.HTML {
+	c = c.readable()
 	var b strings.Builder
 	top := c.max()
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t" data-testid="chart-%s">`,
@@ -103,7 +173,7 @@ func (c lineChart) SVG() template.HTML {
 	fmt.Fprintf(&b, `<title id="%s-t">%s (%s)</title>`, c.ID, template.HTMLEscapeString(c.Title), template.HTMLEscapeString(c.Unit))
 	axes(&b, c.Labels, top, func(i int) float64 { return xAt(i, len(c.Labels)) })
 	for si, s := range c.Series {
-		fmt.Fprintf(&b, `<g class="series s%d"><title>%s</title>`, si%10, template.HTMLEscapeString(s.Name))
+		fmt.Fprintf(&b, `<g class="series %s"><title>%s</title>`, s.CSSClass(si), template.HTMLEscapeString(s.Name))
 		var path strings.Builder
 		pen := false
 		for i, p := range s.Points {

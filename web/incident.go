@@ -25,7 +25,12 @@ func (c *Console) incidentFor(w http.ResponseWriter, r *http.Request, u *user) *
 		return nil
 	}
 	inc, err := c.svc.Incident(r.Context(), n)
-	if drone.ErrorCode(err) == drone.ENOTFOUND || (err == nil && !c.sees(u, inc)) {
+	if err == nil && !c.sees(u, inc) {
+		c.aboveClearance(r, u, inc)
+		c.notFound(w, r, u)
+		return nil
+	}
+	if drone.ErrorCode(err) == drone.ENOTFOUND {
 		c.notFound(w, r, u)
 		return nil
 	}
@@ -71,6 +76,7 @@ type incidentData struct {
 	Status     formData
 	Close      formData
 	LeadValue  string
+	LeadName   string // how people know the lead: "Ada Admin", not web:admin
 	IOCText    string
 	IOCError   string
 	Preview    *previewData
@@ -151,6 +157,7 @@ func (c *Console) incidentData(ctx context.Context, u *user, n int64) (*incident
 	for i, o := range rec.Observables {
 		d.Obs[i] = obsRow{Observable: o, Seen: where[string(o.Type)+"\x00"+o.Value]}
 	}
+	d.LeadName = c.leadName(ctx, inc.Lead, rec.Timeline)
 	d.Links, d.External = externalLinks(inc.External)
 	d.Status = c.statusForm(inc)
 	d.Close = c.closeForm(inc)
@@ -377,4 +384,32 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, u *user) {
 	h.Set("Content-Disposition", `attachment; filename="`+strings.ToLower(inc.Ref())+`-evidence.json"`)
 	h.Set("Cache-Control", "no-store")
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// leadName is the lead as people know them, as the leaders' notices name
+// them: the display name the lead had on the timeline last, else a console
+// account's display name, else the identity itself.
+func (c *Console) leadName(ctx context.Context, lead string, timeline []drone.Entry) string {
+	if lead == "" {
+		return ""
+	}
+	for i := len(timeline) - 1; i >= 0; i-- {
+		if a := timeline[i].Actor; a.Name != "" && a.Identity() == lead {
+			return a.Name
+		}
+	}
+	if name, ok := strings.CutPrefix(lead, Platform+":"); ok {
+		if acc, err := c.accounts.Account(ctx, name); err == nil && acc.DisplayName != "" {
+			return acc.DisplayName
+		}
+	}
+	return lead
+}
+
+// aboveClearance records, in the log only, that u asked for an incident
+// above their clearance: on the incident's timeline the attempt would tell
+// them, and everyone who reads it, that the incident exists.
+func (c *Console) aboveClearance(r *http.Request, u *user, inc *drone.Incident) {
+	c.log.Warn("web console: incident above the user's clearance refused (answered 404)", "user", u.acc.Name,
+		"clearance", u.acc.Clearance, "incident", inc.Ref(), "tlp", inc.TLP, "path", r.URL.Path, "ip", clientIP(r))
 }

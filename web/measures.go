@@ -95,7 +95,7 @@ func (c *Console) measures(w http.ResponseWriter, r *http.Request, u *user) {
 			return
 		}
 	}
-	d.Charts = timeCharts(d.By, labels, buckets, c.seriesKeys(d.By, d.Report))
+	d.Charts = timeCharts(c.svc.Framework, d.By, labels, buckets, c.seriesKeys(d.By, d.Report))
 	d.Missed = barChart{ID: "missed", Title: "Targets missed", Labels: labels, Values: make([]int, len(buckets))}
 	for i, b := range buckets {
 		d.Missed.Values[i] = len(b.Missed)
@@ -152,7 +152,7 @@ func (c *Console) seriesKeys(by string, whole *measure.Report) []string {
 
 // timeCharts are the mean times to acknowledge, contain and resolve per
 // bucket, one line per group of the dimension, in hours.
-func timeCharts(by string, labels []string, buckets []*measure.Report, keys []string) []lineChart {
+func timeCharts(fw drone.Framework, by string, labels []string, buckets []*measure.Report, keys []string) []lineChart {
 	measures := []struct {
 		id, title string
 		stat      func(measure.Group) measure.Stat
@@ -165,7 +165,7 @@ func timeCharts(by string, labels []string, buckets []*measure.Report, keys []st
 	for _, m := range measures {
 		ch := lineChart{ID: m.id, Title: m.title + " by " + by, Unit: "hours", Labels: labels}
 		for _, k := range keys {
-			s := series{Name: k, Points: make([]float64, len(buckets))}
+			s := series{Name: k, Class: seriesClass(fw, by, k), Points: make([]float64, len(buckets))}
 			for i, b := range buckets {
 				s.Points[i] = math.NaN()
 				for _, dim := range b.Measures {

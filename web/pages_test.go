@@ -266,6 +266,11 @@ func TestThreatDrivenSecurityPage(t *testing.T) {
 	b := off.as("bob")
 	page := b.get("/tds")
 	page.must(t, http.StatusOK, `data-testid="tds-off"`, "set tds.inventory", `data-testid="tds-library"`, lib.Threats[0].Name)
+	// Each surface's name stays whole: the list breaks between names, never at a name's hyphen.
+	page.must(t, http.StatusOK, `<span class="surface">`+lib.Threats[0].Surfaces[0].Name+`</span>`)
+	if css := b.get("/static/console.css"); !strings.Contains(css.body, ".surface { white-space: nowrap; }") {
+		t.Error("console.css lets surface names break")
+	}
 	b.get("/tds/navigator.json").must(t, http.StatusNotFound)
 
 	inv, probs, err := tds.LoadInventory("../configs/inventory.example.yaml")

@@ -146,10 +146,11 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"lower": strings.ToLower,
-	"add":   func(a, b int) int { return a + b },
-	"query": func(kv ...string) template.URL { return template.URL(buildQuery(kv...)) },
-	"join":  strings.Join,
+	"lower":  strings.ToLower,
+	"add":    func(a, b int) int { return a + b },
+	"query":  func(kv ...string) template.URL { return template.URL(buildQuery(kv...)) },
+	"join":   strings.Join,
+	"isOIDC": func(a drone.Account) bool { return IsOIDC(&a) },
 	"share": func(s measure.Stat) string {
 		if v := s.Share(); v >= 0 {
 			return strconv.Itoa(int(v*100+0.5)) + "%"

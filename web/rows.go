@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"html/template"
 	"strconv"
 	"strings"
@@ -53,15 +55,31 @@ func timelineRows(entries []drone.Entry) template.HTML {
 	var b strings.Builder
 	b.Grow(len(entries) * 260)
 	for _, e := range entries {
-		kind := esc(e.Kind)
-		b.WriteString(`<li class="entry kind-` + kind + `" data-testid="timeline-entry" data-seq="` +
+		kind, label := esc(e.Kind), esc(entryLabel(e))
+		b.WriteString(`<li class="entry kind-` + label + `" data-testid="timeline-entry" data-seq="` +
 			strconv.FormatInt(e.Seq, 10) + `" data-kind="` + kind + `"><time datetime="`)
 		b.WriteString(e.At.UTC().Format("2006-01-02T15:04:05Z07:00"))
 		b.WriteString(`">`)
 		b.WriteString(e.At.UTC().Format("2006-01-02 15:04 MST"))
-		b.WriteString(`</time> <span class="kind">` + kind + `</span> <span class="text">`)
+		b.WriteString(`</time> <span class="kind">` + label + `</span> <span class="text">`)
 		b.WriteString(esc(e.Text))
 		b.WriteString("</span></li>\n")
 	}
 	return template.HTML(b.String()) //nolint:gosec // every value is escaped above
+}
+
+// entryLabel is how the timeline labels an entry: its kind, but "closed"
+// for the status change that closed the incident (the core records a close
+// as a status entry whose change sets the status to closed).
+func entryLabel(e drone.Entry) string {
+	if e.Kind != drone.EntryStatus || !bytes.Contains(e.Data, []byte(`"closed"`)) {
+		return e.Kind
+	}
+	var change struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(e.Data, &change) == nil && change.Status == string(drone.StatusClosed) {
+		return "closed"
+	}
+	return e.Kind
 }

@@ -78,6 +78,9 @@ type Config struct {
 	Poll time.Duration
 	// PageSize is the number of incidents a board page lists. Defaults to 50.
 	PageSize int
+	// OIDC, when its Issuer is set, adds "Sign in with ..." beside the
+	// password form.
+	OIDC OIDC
 }
 
 func (c Config) withDefaults() Config {
@@ -95,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = 50
+	}
+	if c.OIDC.On() {
+		c.OIDC = c.OIDC.withDefaults(c.BaseURL)
 	}
 	return c
 }
@@ -140,6 +146,7 @@ type Console struct {
 
 	pages    map[string]*pageTemplate
 	auth     Authenticator
+	oidc     *oidcSignIn // nil without OIDC
 	limits   *limiter
 	setup    *setupToken
 	index    *index
@@ -167,6 +174,9 @@ func New(o Options) (*Console, error) {
 		c.soc = "SOC"
 	}
 	c.auth = Passwords{Accounts: o.Accounts}
+	if c.cfg.OIDC.On() {
+		c.oidc = &oidcSignIn{cfg: c.cfg.OIDC}
+	}
 	c.index = newIndex(o.Service, o.Changes)
 	var err error
 	if c.pages, err = parsePages(); err != nil {
@@ -190,6 +200,10 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
 	mux.HandleFunc("GET /signin", c.signInPage)
 	mux.HandleFunc("POST /signin", c.signIn)
+	if c.oidc != nil {
+		mux.HandleFunc("GET "+oidcStartPath, c.oidcStart)
+		mux.HandleFunc("GET "+oidcCallbackPath, c.oidcCallback)
+	}
 	mux.HandleFunc("GET /setup", c.setupPage)
 	mux.HandleFunc("POST /setup", c.setupSubmit)
 	mux.Handle("POST /signout", c.signedIn(c.signOut))
@@ -209,6 +223,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /queue/{id}/retry", c.signedIn(c.admin(c.retryJob)))
 	mux.Handle("GET /accounts", c.signedIn(c.admin(c.accountsPage)))
 	mux.Handle("POST /accounts", c.signedIn(c.admin(c.addAccount)))
+	mux.Handle("POST /accounts/{name}", c.signedIn(c.admin(c.editAccount)))
 	mux.Handle("GET /account", c.signedIn(c.accountPage))
 	mux.Handle("POST /account/password", c.signedIn(c.changePassword))
 	mux.Handle("GET /events", c.signedIn(c.events))

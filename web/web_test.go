@@ -1,15 +1,18 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,6 +416,9 @@ func TestSetupLink(t *testing.T) {
 		must(t, http.StatusUnprocessableEntity, `data-testid="error-password"`)
 	b.post("/setup", url.Values{"token": {token}, "name": {"dana"}, "password": {password}, "confirm": {password + "!"}}).
 		must(t, http.StatusUnprocessableEntity, `data-testid="error-confirm"`)
+	// A password too short and differing from its repetition: both are said at once.
+	b.post("/setup", url.Values{"token": {token}, "name": {"dana"}, "password": {"short"}, "confirm": {"shorter"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-password"`, `data-testid="error-confirm"`)
 	if accs, _ := f.db.ListAccounts(ctx); len(accs) != 0 {
 		t.Fatal("an account was made from an invalid form")
 	}
@@ -486,4 +492,101 @@ func TestRunRemovesEndedSessions(t *testing.T) {
 			t.Fatalf("the idle session is still kept (%v)", err)
 		}
 	}
+}
+
+// The incident page names the lead as the timeline does, labels a close
+// as a close, and offers no indicators on a closed incident, which the
+// service refuses anyway.
+func TestIncidentPageAfterClosing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	b := f.as("alice")
+	b.submit("/incidents/1/ack", nil).must(t, http.StatusSeeOther)
+	page := b.get("/incidents/1")
+	lead := regexpFind(t, page.body, `data-testid="incident-lead">(.*?)</dd>`)
+	if !strings.HasPrefix(lead, "Alice ") || !strings.Contains(lead, "web:alice") {
+		t.Errorf("lead shown as %q, want the name Alice first", lead)
+	}
+	page.must(t, http.StatusOK, `data-testid="add-indicators"`)
+	b.submit("/incidents/1/close", url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}, "summary": {"done"}}).
+		must(t, http.StatusSeeOther)
+	page = b.get("/incidents/1")
+	page.mustNot(t, `data-testid="add-indicators"`, `action="/incidents/1/ioc"`)
+	if !strings.Contains(page.body, `<span class="kind">closed</span> <span class="text">Alice closed INC-1`) {
+		t.Errorf("the close is not labelled as one:\n%s", regexpFind(t, page.body, `(?s)(<ol class="timeline">.*?</ol>)`))
+	}
+	before := len(f.timeline(1))
+	b.submit("/incidents/1/ioc-save", url.Values{"text": {"203.0.113.9"}}).
+		must(t, http.StatusConflict, "INC-1 is closed; reopen it first to add indicators")
+	obs, err := f.svc.Observables(context.Background(), f.incident(1).ID)
+	if err != nil || len(obs) != 0 || len(f.timeline(1)) != before {
+		t.Fatalf("indicators added to a closed incident: %v %v", obs, err)
+	}
+}
+
+// lockedBuffer is a log's destination that tests read while handlers write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Asking for an incident above one's clearance is logged with the user,
+// and left off the incident's timeline, which would reveal it.
+func TestAboveClearanceIsLoggedNotOnTheTimeline(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	f := setup(t, func(o *web.Options) { o.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	f.declare(drone.DeclareInput{TLP: "RED", Overview: "Board member's mailbox"})
+	before := len(f.timeline(1))
+	bob := f.as("bob")
+	bob.get("/incidents/1").must(t, http.StatusNotFound)
+	bob.get("/events?incident=1").must(t, http.StatusNotFound)
+	bob.get("/incidents/99").must(t, http.StatusNotFound)
+	got := logs.String()
+	if n := strings.Count(got, "above the user's clearance"); n != 2 ||
+		!strings.Contains(got, "user=bob clearance=AMBER incident=INC-1 tlp=RED path=/incidents/1") {
+		t.Fatalf("%d log lines for 2 attempts:\n%s", n, got)
+	}
+	if after := len(f.timeline(1)); after != before {
+		t.Fatalf("the attempts are on the timeline: %d entries, were %d", after, before)
+	}
+}
+
+// An administrator changes an account's roles and clearance on the
+// accounts page; the change holds from the account's next page.
+func TestAccountsPageChangesRolesAndClearance(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{TLP: "RED", Overview: "Board member's mailbox"})
+	root, bob := f.as("root"), f.as("bob")
+	bob.get("/incidents/1").must(t, http.StatusNotFound)
+	root.get("/accounts").must(t, http.StatusOK, `action="/accounts/bob"`, `data-testid="edit-roles"`)
+	bob.submit("/accounts/bob", url.Values{"roles": {"admin"}, "clearance": {"RED"}}).must(t, http.StatusForbidden)
+	root.submit("/accounts/bob", url.Values{"roles": {"web:group:x"}, "clearance": {"PURPLE"}}).
+		must(t, http.StatusUnprocessableEntity, `data-testid="error-edit-roles"`, `data-testid="error-edit-clearance"`)
+	root.submit("/accounts/root", url.Values{"roles": {"responders"}, "clearance": {"RED"}}).
+		must(t, http.StatusUnprocessableEntity, "cannot take the role admin from yourself")
+	root.submit("/accounts/nobody", url.Values{"roles": {""}, "clearance": {"RED"}}).must(t, http.StatusNotFound)
+	res := root.submit("/accounts/bob", url.Values{"roles": {"responders, readers"}, "clearance": {"red"}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/accounts?changed=bob" {
+		t.Fatalf("change: %d %q", res.status, res.header.Get("Location"))
+	}
+	acc, err := f.db.Account(context.Background(), "bob")
+	if err != nil || acc.Clearance != "RED" || strings.Join(acc.Roles, ",") != "responders,readers" {
+		t.Fatalf("bob: %+v %v", acc, err)
+	}
+	bob.get("/incidents/1").must(t, http.StatusOK, "Board member", `data-testid="action-ack"`)
 }

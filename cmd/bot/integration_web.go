@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/ttp0/drone/config"
 	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/tds"
 	"github.com/ttp0/drone/web"
@@ -31,7 +32,7 @@ func webConsole(a *app) integration.Builder {
 			SOC: orDefault(a.cfg.SOC.Name, "SOC"), Clocks: a.cfg.Notify.Regulatory.Clocks,
 			TDSHint: "set tds.inventory to your log-source inventory (see configs/inventory.example.yaml and tds/README.md)",
 			Config: web.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, IdleTimeout: cfg.IdleTimeout,
-				SessionLifetime: cfg.SessionLifetime, ViewWindow: cfg.ViewWindow},
+				SessionLifetime: cfg.SessionLifetime, ViewWindow: cfg.ViewWindow, OIDC: oidcConfig(cfg.OIDC)},
 			Log: env.Log}
 		// The library, assessed against the inventory when there is one;
 		// without an inventory the console lists the library.
@@ -72,4 +73,12 @@ func announceConsole(ctx context.Context, console *web.Console, addr net.Addr, o
 			"(or: drone user add NAME --role admin --clearance RED)\n", link)
 	}
 	return nil
+}
+
+// oidcConfig is web.oidc as the console takes it.
+func oidcConfig(o config.OIDC) web.OIDC {
+	return web.OIDC{Issuer: o.Issuer, Name: o.Name, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURL: o.RedirectURL, Scopes: o.Scopes, NameClaim: o.Claims.Name, DisplayNameClaim: o.Claims.DisplayName,
+		RolesClaim: o.Claims.Roles, Roles: o.Roles, ClearanceClaim: o.Claims.Clearance, Clearances: o.Clearances,
+		DefaultClearance: o.DefaultClearance}
 }

@@ -134,7 +134,58 @@ of standard input when it is not a terminal.`}
 			},
 		}
 	}
-	cmd.AddCommand(add, list, passwd, setDisabled("disable", "Stop an account from signing in, and sign it out", true),
+	var setRoles []string
+	var setClearance string
+	set := &cobra.Command{
+		Use: "set NAME", Short: "Change an account's console roles or clearance", Args: cobra.ExactArgs(1),
+		Long: `Change an account's console roles (--role, which replaces them all; --role ""
+takes them all away) or its clearance (--clearance TLP), or both. The change
+holds from the account's next page in the console. An account that signs in
+through OpenID Connect gets its roles and clearance from the provider's
+claims again at its next sign-in.`,
+		Example: "  drone user set alice --role responders,admin\n  drone user set bob --clearance RED",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ch := web.AccountChange{}
+			if cmd.Flags().Changed("role") {
+				ch.Roles = &setRoles
+			}
+			if cmd.Flags().Changed("clearance") {
+				ch.Clearance = &setClearance
+			}
+			if ch.Roles == nil && ch.Clearance == nil {
+				return usageError{errors.New("say what to change: --role ROLE and/or --clearance TLP")}
+			}
+			return c.withApp(cmd, func(ctx context.Context, a *app) error {
+				acc, err := a.db.Account(ctx, web.NormaliseName(args[0]))
+				if err != nil {
+					return err
+				}
+				if errs := web.EditAccount(a.cfg.Framework, acc, ch); len(errs) > 0 {
+					var lines []string
+					for _, k := range []string{"roles", "clearance"} {
+						if m := errs[k]; m != "" {
+							lines = append(lines, k+": "+m)
+						}
+					}
+					return usageError{errors.New(strings.Join(lines, "\n"))}
+				}
+				acc.UpdatedAt = time.Now().UTC()
+				if err := a.db.SaveAccount(ctx, *acc); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Out, "%s: console roles %s, clearance TLP:%s\n", acc.Name,
+					orDefault(strings.Join(acc.Roles, ", "), "none"), acc.Clearance)
+				if web.IsOIDC(acc) {
+					fmt.Fprintln(c.Out, "(it signs in through OpenID Connect: the provider's claims set these again at its next sign-in)")
+				}
+				return nil
+			})
+		},
+	}
+	set.Flags().StringSliceVar(&setRoles, "role", nil, "the console roles (repeat or separate with commas), replacing the current ones")
+	set.Flags().StringVar(&setClearance, "clearance", "", "the highest TLP the account may see")
+
+	cmd.AddCommand(add, list, set, passwd, setDisabled("disable", "Stop an account from signing in, and sign it out", true),
 		setDisabled("enable", "Let a disabled account sign in again", false))
 	return cmd
 }

@@ -112,6 +112,25 @@ func TestUserCommands(t *testing.T) {
 	if out, _, code := e.run("another long secret\n", "user", "passwd", "alice"); code != 0 || !strings.Contains(out, "password changed") {
 		t.Fatalf("user passwd: %d %q", code, out)
 	}
+	if out := e.must("user", "set", "alice", "--clearance", "red"); !strings.Contains(out, "alice: console roles responders, admin, clearance TLP:RED") {
+		t.Fatalf("user set --clearance: %q", out)
+	}
+	if out := e.must("user", "set", "Alice", "--role", "readers", "--role", "leads"); !strings.Contains(out, "console roles readers, leads, clearance TLP:RED") {
+		t.Fatalf("user set --role: %q", out)
+	}
+	if out := e.must("user", "set", "alice", "--role", ""); !strings.Contains(out, "console roles none") {
+		t.Fatalf("user set --role '': %q", out)
+	}
+	if _, errOut, code := e.run("", "user", "set", "alice", "--clearance", "purple", "--role", "web:group:x"); code != exitUsage ||
+		!strings.Contains(errOut, "roles: a console role is one word") || !strings.Contains(errOut, "clearance:") {
+		t.Fatalf("user set with bad values: %d %q", code, errOut)
+	}
+	if _, errOut, code := e.run("", "user", "set", "alice"); code != exitUsage || !strings.Contains(errOut, "say what to change") {
+		t.Fatalf("user set without a change: %d %q", code, errOut)
+	}
+	if out := e.must("user", "list"); !strings.Contains(out, "TLP:RED") {
+		t.Fatalf("user list after set: %q", out)
+	}
 	if out := e.must("user", "disable", "alice"); !strings.Contains(out, "disabled") {
 		t.Fatalf("user disable: %q", out)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/web/browsertest"
+	"github.com/ttp0/drone/web/oidctest"
 )
 
 // Passwords of the accounts the tests make (12 characters at least).
@@ -207,6 +209,13 @@ func TestDeclareFromTheForm(t *testing.T) {
 		t.Errorf("the declared page rejected %q", got)
 	}
 	p.Screenshot("declared")
+	// The added and rejected tables read as one: their second columns start at the same place.
+	if got := p.Eval(`(() => {
+		const x = id => document.querySelector('[data-testid="' + id + '"] th:nth-child(2)').getBoundingClientRect().left;
+		return Math.abs(x("added") - x("rejected")) < 1 ? "aligned" : "added at " + x("added") + ", rejected at " + x("rejected");
+	})()`); got != "aligned" {
+		t.Errorf("the declared page's tables do not align: %s", got)
+	}
 
 	p.Navigate(c.base + "/")
 	row := `[data-testid="incident-row"][data-ref="INC-1"]`
@@ -290,6 +299,8 @@ func TestIncidentPageUpdatesLive(t *testing.T) {
 	p.WaitVisible(by("live-state"))
 	// A mark on the page that a reload would wipe.
 	p.Eval(`window.__notReloaded = true, "marked"`)
+	// A summary half typed, which live updates must keep.
+	p.Fill(by("f-status-summary"), "half-typed summary")
 
 	// Someone else acts from the command line, outside the browser.
 	c.drone("ack", ref)
@@ -303,6 +314,15 @@ func TestIncidentPageUpdatesLive(t *testing.T) {
 	p.WaitText(by("timeline"), "mail purged from the terminal")
 	if p.Eval(`window.__notReloaded === true ? "yes" : "no"`) != "yes" {
 		t.Error("the page reloaded instead of updating in place")
+	}
+	// The status form offers what the incident allows now: no step back to
+	// acknowledged once it is contained; what was typed stays.
+	choices := `[...document.querySelector('[data-testid="f-status-status"]').options].map(o => o.value).join(",")`
+	if !waitEval(p, choices, func(s string) bool { return !strings.Contains(s, "acknowledged") && strings.Contains(s, "resolved") }) {
+		t.Errorf("the status form still offers %s after the incident was contained", p.Eval(choices))
+	}
+	if got := p.Eval(`document.querySelector('[data-testid="f-status-summary"]').value`); got != "half-typed summary" {
+		t.Errorf("the live update lost what was typed: %q", got)
 	}
 	p.Screenshot("incident-live")
 }
@@ -498,4 +518,50 @@ func TestThreatDrivenSecurityAssessment(t *testing.T) {
 	if layer.Domain == "" || len(layer.Techniques) == 0 {
 		t.Errorf("the Navigator layer is empty: %.300s", raw)
 	}
+}
+
+// Sign-in through an OpenID Connect provider (the stand-in of
+// web/oidctest): the button leads to the provider, which sends the browser
+// back signed in, on the board, with the roles and clearance its claims map to.
+func TestSignInWithOpenIDConnect(t *testing.T) {
+	t.Parallel()
+	idp := oidctest.New(t, "drone-e2e", "e2e-client-secret")
+	idp.SetClaims(map[string]any{"sub": "42", "preferred_username": "grace", "name": "Grace Hopper",
+		"groups": []string{"soc", "everyone"}})
+	c := start(t, fmt.Sprintf(`web:
+  oidc:
+    issuer: %s
+    name: Example SSO
+    client_id: drone-e2e
+    client_secret: e2e-client-secret
+    scopes: [profile, groups]
+    roles: {soc: responders}
+    clearances: {soc: AMBER}
+`, idp.Issuer))
+	p := browsertest.New(t)
+	p.Navigate(c.base + "/measures")
+	p.WaitText(by("signin-oidc"), "Sign in with Example SSO")
+	p.Screenshot("signin-oidc")
+	p.Click(by("signin-oidc"))
+	p.WaitText("h1", "Measures") // back where she wanted to go
+	if got := p.Text(by("account")); !strings.Contains(got, "Grace Hopper") {
+		t.Errorf("signed in as %q", got)
+	}
+	p.Navigate(c.base + "/")
+	p.WaitText("h1", "Incidents")
+	p.Screenshot("board-after-oidc")
+	out := c.drone("user", "list")
+	if !strings.Contains(out, "grace") || !strings.Contains(out, "responders") || !strings.Contains(out, "AMBER") {
+		t.Errorf("drone user list after the OIDC sign-in:\n%s", out)
+	}
+}
+
+// waitEval evaluates js until ok accepts its value, for up to 10 seconds.
+func waitEval(p *browsertest.Page, js string, ok func(string) bool) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok(p.Eval(js)) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,33 @@
   // then fetches itself again and swaps each [data-live-region] element by
   // id. Forms outside the regions keep what the user is typing.
   var live = document.body.getAttribute("data-live");
+
+  // keepTyping carries what the person typed or chose in the forms of a
+  // region into its fresh copy, field by field (same form action, same
+  // name), so that a live update keeps their work but shows the choices the
+  // incident has now: a choice that is no longer offered is dropped.
+  var keepTyping = function (old, fresh) {
+    var focused = document.activeElement;
+    old.querySelectorAll("input, textarea, select").forEach(function (f) {
+      if (!f.name || !f.form || f.type === "hidden" || f.type === "submit") { return; }
+      var changed = f.tagName === "SELECT"
+        ? Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; })
+        : (f.type === "checkbox" || f.type === "radio") ? f.checked !== f.defaultChecked : f.value !== f.defaultValue;
+      var form = fresh.querySelector('form[action="' + f.form.getAttribute("action") + '"]');
+      var twin = form && form.elements.namedItem(f.name);
+      if (!twin || twin.length !== undefined && twin.tagName !== "SELECT") { return; }
+      if (changed) {
+        if (twin.tagName === "SELECT") {
+          if (Array.prototype.some.call(twin.options, function (o) { return o.value === f.value && !o.disabled; })) { twin.value = f.value; }
+        } else if (f.type === "checkbox" || f.type === "radio") {
+          twin.checked = f.checked;
+        } else {
+          twin.value = f.value;
+        }
+      }
+      if (f === focused) { setTimeout(function () { twin.focus(); }, 0); }
+    });
+  };
   if (live && window.EventSource) {
     var state = document.getElementById("live-state");
     var pending = null;
@@ -24,7 +51,15 @@
           var doc = new DOMParser().parseFromString(html, "text/html");
           document.querySelectorAll("[data-live-region]").forEach(function (el) {
             var fresh = el.id && doc.getElementById(el.id);
-            if (fresh) { el.replaceWith(document.importNode(fresh, true)); }
+            if (!fresh) { return; }
+            var node = document.importNode(fresh, true);
+            keepTyping(el, node);
+            el.replaceWith(node);
+          });
+          // A part that is no longer offered (indicators on a closed
+          // incident) goes; what it holds is kept while it stays.
+          document.querySelectorAll("[data-live-presence]").forEach(function (el) {
+            if (el.id && !doc.getElementById(el.id)) { el.remove(); }
           });
           document.dispatchEvent(new CustomEvent("drone:updated"));
         })
