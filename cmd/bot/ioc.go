@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -60,7 +61,7 @@ it added, what the incident already had, and what it rejected and why.`,
 				return err
 			}
 			res := ioc.New(cfg.ExtractorOptions()).Extract(text)
-			return c.printExtraction(res, asJSON, defang)
+			return c.buffered(func() error { return c.printExtraction(res, asJSON, defang) })
 		},
 	}
 	extract.Flags().BoolVar(&asJSON, "json", false, `print one JSON object per line: {"type","value","raw","offset","internal"}`)
@@ -119,27 +120,38 @@ func (c *cli) readFiles(paths []string) (string, error) {
 	return b.String(), nil
 }
 
+// printExtraction prints what Extract found to c.Out and what it rejected
+// to c.Err; run it buffered (c.buffered), as it prints a line per value.
 func (c *cli) printExtraction(res ioc.Result, asJSON, defang bool) error {
+	out, errOut := json.NewEncoder(c.Out), json.NewEncoder(c.Err)
 	for _, in := range res.Indicators {
 		if defang {
 			in.Value = ioc.Defang(in.Type, in.Value)
 		}
 		if asJSON {
-			if err := writeJSONLine(c.Out, in); err != nil {
-				return err
+			if err := out.Encode(in); err != nil {
+				return fmt.Errorf("writing JSON: %w", err)
 			}
 			continue
 		}
-		fmt.Fprintf(c.Out, "%s\t%s%s\n", in.Type, in.Value, map[bool]string{true: "\tinternal"}[in.Internal])
+		internal := ""
+		if in.Internal {
+			internal = "\tinternal"
+		}
+		if _, err := fmt.Fprintf(c.Out, "%s\t%s%s\n", in.Type, in.Value, internal); err != nil {
+			return err
+		}
 	}
 	for _, r := range res.Rejected {
 		if asJSON {
-			if err := writeJSONLine(c.Err, r); err != nil {
-				return err
+			if err := errOut.Encode(r); err != nil {
+				return fmt.Errorf("writing JSON: %w", err)
 			}
 			continue
 		}
-		fmt.Fprintf(c.Err, "rejected %q at %d: %s\n", r.Raw, r.Offset, r.Reason)
+		if _, err := fmt.Fprintf(c.Err, "rejected %q at %d: %s\n", r.Raw, r.Offset, r.Reason); err != nil {
+			return err
+		}
 	}
 	return nil
 }
