@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,7 +62,11 @@ it added, what the incident already had, and what it rejected and why.`,
 			if err != nil {
 				return err
 			}
-			res := ioc.New(cfg.ExtractorOptions()).Extract(text)
+			// A short-lived process over one text: collecting garbage less
+			// often is cheaper than collecting it, and long texts take
+			// every core.
+			defer debug.SetGCPercent(debug.SetGCPercent(400))
+			res := ioc.New(cfg.ExtractorOptions()).ExtractConcurrent(text, runtime.GOMAXPROCS(0))
 			return c.buffered(func() error { return c.printExtraction(res, asJSON, defang) })
 		},
 	}
@@ -103,6 +109,13 @@ it added, what the incident already had, and what it rejected and why.`,
 func (c *cli) readFiles(paths []string) (string, error) {
 	if len(paths) == 0 {
 		return c.readText(nil)
+	}
+	if len(paths) == 1 {
+		b, err := os.ReadFile(paths[0])
+		if err != nil {
+			return "", usageError{err}
+		}
+		return string(append(b, '\n')), nil
 	}
 	var b strings.Builder
 	for _, p := range paths {

@@ -3,11 +3,13 @@ package ioc_test
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/drone/ioc/ioctest"
 )
 
 // found lists what Extract finds as "type value".
@@ -400,5 +402,29 @@ func TestHiveDataType(t *testing.T) {
 	}
 	if got := (ioc.Indicator{Type: ioc.Domain, Value: "example.co.uk"}).HiveDataType(); got != "domain" {
 		t.Errorf("domain HiveDataType = %q, want domain", got)
+	}
+}
+
+// TestExtractConcurrentIsExtract checks that cutting a long text at line
+// ends and merging gives what one Extract gives.
+func TestExtractConcurrentIsExtract(t *testing.T) {
+	cases, err := ioctest.LoadCorpus(ioctest.CorpusPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for b.Len() < 600<<10 {
+		for _, c := range cases {
+			b.WriteString(c.Text)
+			b.WriteByte('\n')
+		}
+	}
+	var e ioc.Extractor
+	want := e.Extract(b.String())
+	for _, workers := range []int{2, 3, 7} {
+		if got := e.ExtractConcurrent(b.String(), workers); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d workers: %d indicators, %d rejected; Extract: %d, %d", workers,
+				len(got.Indicators), len(got.Rejected), len(want.Indicators), len(want.Rejected))
+		}
 	}
 }
