@@ -137,15 +137,34 @@ func labelsReason(d string) string {
 	return ""
 }
 
-// checkEmail checks an address (its '@' at index at) and returns it in
+// checkEmailLocal checks the local part of an address and returns it in
 // lower case.
-func (e *Extractor) checkEmail(addr string, at int) (string, string) {
-	local := addr[:at]
+func (e *Extractor) checkEmailLocal(local string) (string, string) {
 	switch {
 	case local == "" || len(local) > 64:
 		return "", "e-mail local part must be 1 to 64 characters"
 	case local[len(local)-1] == '.' || strings.Contains(local, ".."):
 		return "", "e-mail local part with misplaced dots"
+	}
+	return lowerASCII(local), ""
+}
+
+// checkEmail checks an address (its '@' at index at) and returns it in
+// lower case.
+func (e *Extractor) checkEmail(addr string, at int) (string, string) {
+	if _, r := e.checkEmailLocal(addr[:at]); r != "" {
+		return "", r
+	}
+	host := addr[at+1:]
+	if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' { // user@[192.0.2.1]
+		host = host[1 : len(host)-1]
+	}
+	if isDottedNumber(host) { // user@192.0.2.1, as analysts write it
+		ip, r := checkIPv4(host)
+		if r != "" {
+			return "", "e-mail host: " + r
+		}
+		return lowerASCII(addr[:at+1]) + ip, ""
 	}
 	addr = lowerASCII(addr)
 	if r := e.checkDomain(addr[at+1:]); r != "" {

@@ -237,6 +237,13 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
 				continue
 			}
 		}
+		if c == '[' && j > start && s[j-1] == '@' {
+			if n := ipLiteralLen(s, j, to); n > 0 { // user@[192.0.2.1]
+				sep = true
+				j += n
+				continue
+			}
+		}
 		if url && c == ']' && j+1 < to && s[j+1] == '(' { // Markdown "[label](url)" after a URL
 			break
 		}
