@@ -578,7 +578,6 @@ func (sc *scanner) cutName(a, b int, reason string) bool {
 	return true
 }
 
-
 // reportable reports whether a rejected dotted word is worth telling the
 // analyst about: abbreviations such as "e.g" and "U.S" are not.
 func reportable(low string) bool {
