@@ -166,11 +166,14 @@ func (e *Extractor) checkEmail(addr string, at int) (string, string) {
 		}
 		return lowerASCII(addr[:at+1]) + ip, ""
 	}
-	addr = lowerASCII(addr)
-	if r := e.checkDomain(addr[at+1:]); r != "" {
+	d, r := asciiHost(addr[at+1:])
+	if r == "" {
+		r = e.checkDomain(d)
+	}
+	if r != "" {
 		return "", "e-mail domain is not valid: " + r
 	}
-	return addr, ""
+	return lowerASCII(addr[:at+1]) + d, ""
 }
 
 // checkURL checks a URL (scheme already refanged) and returns its normal
@@ -229,8 +232,11 @@ func (e *Extractor) urlHostPort(hp string) (host, port, reason string) {
 		}
 		return v, port, ""
 	}
-	low := lowerASCII(host)
-	if r := e.checkDomain(low); r != "" {
+	low, r := asciiHost(host)
+	if r == "" {
+		r = e.checkDomain(low)
+	}
+	if r != "" {
 		return "", "", "URL host is not a domain: " + r
 	}
 	return low, port, ""

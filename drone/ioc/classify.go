@@ -305,7 +305,7 @@ func (sc *scanner) email(a, b int) {
 	if n := ipLiteralLen(t, at+1, b); n > 0 { // user@[192.0.2.1]
 		de, literal = at+1+n, true
 	}
-	for de < b && class[t[de]]&clsHost != 0 {
+	for de < b && (class[t[de]]&clsHost != 0 || t[de] >= 0x80) {
 		de++
 	}
 	for de > at+1 && (t[de-1] == '.' || t[de-1] == '-') {
@@ -530,6 +530,14 @@ func (sc *scanner) name(a, b int) {
 		}
 		return
 	}
+	if !isASCII(low) { // пример.рус: checked and reported as punycode
+		ascii, reason := asciiHost(low)
+		if reason != "" {
+			sc.reject(a, b, "not a domain: "+reason)
+			return
+		}
+		low = ascii
+	}
 	if sc.seenBefore(seenKey{Domain, low}) {
 		return
 	}
@@ -603,6 +611,9 @@ func codeLike(p string) bool {
 // word handles a piece of letters, digits, '-' and '_' without a dot.
 func (sc *scanner) word(a, b int) {
 	p := sc.t[a:b]
+	if !isASCII(p) { // a word in another script
+		return
+	}
 	if len(p) >= 4 && strings.EqualFold(p[:4], "cve-") {
 		sc.cve(a, b)
 		return

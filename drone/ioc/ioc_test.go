@@ -428,3 +428,18 @@ func TestExtractConcurrentIsExtract(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateIDN checks that a typed internationalised name is accepted in
+// native script and in punycode, and given back as punycode.
+func TestValidateIDN(t *testing.T) {
+	for _, in := range []string{"пример.рус", "xn--e1afmkfd.xn--p1acf", "ПРИМЕР.РУС"} {
+		if v, err := ioc.Validate(ioc.Domain, in); err != nil || v != "xn--e1afmkfd.xn--p1acf" {
+			t.Errorf("Validate(domain, %q) = %q, %v", in, v, err)
+		}
+	}
+	for _, in := range []string{"xn--zz.com", "пример.нетакого"} {
+		if v, err := ioc.Validate(ioc.Domain, in); err == nil {
+			t.Errorf("Validate(domain, %q) = %q, want an error", in, v)
+		}
+	}
+}

@@ -92,6 +92,12 @@ func (sc *scanner) run(from, to int) {
 			i = sc.token(i, to)
 			continue
 		}
+		if c >= 0x80 {
+			if n, _ := idnRuneLen(s, i, to); n > 0 {
+				i = sc.token(i, to)
+				continue
+			}
+		}
 		switch c {
 		case '<':
 			if !sc.refangOnly {
@@ -211,6 +217,18 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
 		}
 		c := s[j]
 		cl := class[c]
+		if c >= 0x80 {
+			n, cjk := idnRuneLen(s, j, to)
+			if n == 0 || cjk && j > start && isAlnum(s[j-1]) { // "访问evil.com": no space in CJK text
+				break
+			}
+			marked, sep = true, true
+			j += n
+			if cjk && j < to && isAlnum(s[j]) {
+				break
+			}
+			continue
+		}
 		if (c == ':' || c == '[') && !url {
 			if n := colonSlashLen(s, j, to); n > 0 && j > start && (isLetter(s[j-1]) || s[j-1] == ']' && s[start] == '[') {
 				url, sep = true, true
@@ -400,6 +418,12 @@ func (sc *scanner) refangInto(start, end int) {
 				j += n
 				continue
 			}
+		}
+		if c >= 0x80 {
+			var n int
+			b, p, n = appendFolded(b, p, s, j)
+			j += n
+			continue
 		}
 		b, p = append(b, c), append(p, j)
 		j++

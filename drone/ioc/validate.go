@@ -86,8 +86,11 @@ func (e *Extractor) validateRefanged(t Type, v string) (string, string) {
 	case CIDR:
 		return checkCIDR(v)
 	case Domain:
-		d := strings.TrimSuffix(lowerASCII(v), ".")
-		if r := e.checkDomain(d); r != "" {
+		d, r := asciiHost(strings.TrimSuffix(v, "."))
+		if r == "" {
+			r = e.checkDomain(d)
+		}
+		if r != "" {
 			return "", r
 		}
 		return d, ""
