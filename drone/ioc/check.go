@@ -192,7 +192,11 @@ func (e *Extractor) checkURL(u string) (norm, host, reason string) {
 		return "", "", "URL with an invalid port"
 	}
 	norm = u
-	if lowerASCII(scheme) != scheme || host+port != auth[hs:] || strings.Contains(rest[ae:], "&amp;") {
+	if f, ok := fangScheme(scheme); ok { // a second URL of a token: "a://x,hxxp://y"
+		scheme = f
+		norm = ""
+	}
+	if norm == "" || lowerASCII(scheme) != scheme || host+port != auth[hs:] || strings.Contains(rest[ae:], "&amp;") {
 		path := rest[ae:]
 		for strings.Contains(path, "&amp;") {
 			path = strings.ReplaceAll(path, "&amp;", "&")
