@@ -219,10 +219,3 @@ func (c *cli) buffered(fn func() error) (err error) {
 	}()
 	return fn()
 }
-
-func writeJSONLine(w io.Writer, v any) error {
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
-}
