@@ -551,6 +551,10 @@ func (sc *scanner) name(a, b int) {
 	case reason == "" && twoLabels && fileExt[ext]: // README.md, Main.java
 		sc.reject(a, b, "file name, not a domain: ."+ext+" is a file extension")
 	case reason == "":
+		if ra := sc.rawOff(a); cutBefore(sc.s, ra) < ra { // "--evil.example", "_x.evil.example"
+			k := cutBefore(sc.s, ra)
+			sc.rejectAt(k, sc.rawOff(b), "host name cut after "+strconv.Quote(sc.s[k:ra])+" (no host name starts with '-' or '_'): "+low+" taken")
+		}
 		sc.emit(Domain, low, a, b)
 	case !reportable(low):
 	case fileExt[ext]:
@@ -584,6 +588,19 @@ func (sc *scanner) cutName(a, b int, reason string) bool {
 	sc.reject(a, b, "host name cut after "+strconv.Quote(p[:c])+" ("+reason+"): "+lowerASCII(p[c:])+" taken")
 	sc.name(a+c, b)
 	return true
+}
+
+// cutBefore returns where the run of '-' and '_' just before t[a] starts,
+// when that run opens its word; a when there is none.
+func cutBefore(t string, a int) int {
+	k := a
+	for k > 0 && (t[k-1] == '-' || t[k-1] == '_') {
+		k--
+	}
+	if k < a && k > 0 && (isAlnum(t[k-1]) || t[k-1] == '.' || t[k-1] >= 0x80) {
+		return a
+	}
+	return k
 }
 
 // reportable reports whether a rejected dotted word is worth telling the
@@ -750,7 +767,12 @@ func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
 // reject records a candidate at t[a:b] that is not an indicator, once per
 // raw text.
 func (sc *scanner) reject(a, b int, reason string) {
-	ra, rb := sc.rawOff(a), sc.rawOff(b)
+	sc.rejectAt(sc.rawOff(a), sc.rawOff(b), reason)
+}
+
+// rejectAt records a candidate whose raw text is s[ra:rb] that is not an
+// indicator, once per raw text.
+func (sc *scanner) rejectAt(ra, rb int, reason string) {
 	if sc.seenBefore(seenKey{"", sc.s[ra:rb]}) {
 		return
 	}

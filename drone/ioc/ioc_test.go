@@ -443,3 +443,24 @@ func TestValidateIDN(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectionsSayWhatWasCut checks the reasons given for host names cut
+// after a separator and for code identifiers ending in a real TLD.
+func TestRejectionsSayWhatWasCut(t *testing.T) {
+	for _, c := range []struct{ text, raw, reason string }{
+		{"set HOST_cdn-sync.org now", "HOST_cdn-sync.org", `host name cut after "HOST_"`},
+		{"flag --beacon.tele-sync.net", "--beacon.tele-sync.net", `host name cut after "--"`},
+		{"www.-x.cdn-sync.org", "www.-x.cdn-sync.org", `host name cut after "www.-x."`},
+		{"read user.id from the row", "user.id", "code identifier, not a domain: user is a variable"},
+	} {
+		var e ioc.Extractor
+		r := e.Extract(c.text)
+		ok := false
+		for _, rej := range r.Rejected {
+			ok = ok || rej.Raw == c.raw && strings.Contains(rej.Reason, c.reason)
+		}
+		if !ok {
+			t.Errorf("%q: no rejection of %q saying %q: %+v", c.text, c.raw, c.reason, r.Rejected)
+		}
+	}
+}
