@@ -177,10 +177,11 @@ func listedURL(t string, from, b int) int {
 // innerURLs reports the URLs nested in the path or query of a URL, t[from:end]
 // after its "://": a redirect's target ("?url=https://evil.example/x"),
 // plain or percent-encoded ("https%3A%2F%2Fevil.example%2Fx"). An inner URL
-// ends at the next '&'.
+// ends at the next '&'. Only the first maxInner are looked at, which keeps
+// a hostile URL of nested URLs linear.
 func (sc *scanner) innerURLs(from, end int) {
 	t := sc.t
-	for i := from; i < end; {
+	for i, n := from, 0; i < end && n < maxInner; n++ {
 		k, n := strings.Index(t[i:end], "://"), 3
 		if enc := indexFold(t[i:end], "%3a%2f%2f"); enc >= 0 && (k < 0 || enc < k) {
 			k, n = enc, 9
@@ -216,6 +217,9 @@ func (sc *scanner) innerURLs(from, end int) {
 		i = k + n
 	}
 }
+
+// maxInner is how many URLs nested in one URL are looked at.
+const maxInner = 4
 
 // indexFold is strings.Index ignoring ASCII case, for a sep whose first
 // byte has no case ("%3a%2f%2f").

@@ -464,3 +464,15 @@ func TestRejectionsSayWhatWasCut(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedURLsStayLinear: a URL holding thousands of nested URLs (which
+// once took a minute) gives the URL and its first few nested ones.
+func TestNestedURLsStayLinear(t *testing.T) {
+	var e ioc.Extractor
+	for _, inner := range []string{"u=https://b.com/", "u=https%3A%2F%2Fb.com%2F"} {
+		r := e.Extract("https://a.com/?" + strings.Repeat(inner, 20000))
+		if n := len(r.Indicators); n < 2 || n > 5 {
+			t.Errorf("%s x 20000: %d indicators, want the URL and up to 4 nested", inner, n)
+		}
+	}
+}
