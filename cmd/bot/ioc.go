@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -137,6 +138,7 @@ func (c *cli) readFiles(paths []string) (string, error) {
 // to c.Err; run it buffered (c.buffered), as it prints a line per value.
 func (c *cli) printExtraction(res ioc.Result, asJSON, defang bool) error {
 	out, errOut := json.NewEncoder(c.Out), json.NewEncoder(c.Err)
+	var line []byte
 	for _, in := range res.Indicators {
 		if defang {
 			in.Value = ioc.Defang(in.Type, in.Value)
@@ -147,11 +149,11 @@ func (c *cli) printExtraction(res ioc.Result, asJSON, defang bool) error {
 			}
 			continue
 		}
-		internal := ""
+		line = append(append(append(line[:0], in.Type...), '\t'), in.Value...)
 		if in.Internal {
-			internal = "\tinternal"
+			line = append(line, "\tinternal"...)
 		}
-		if _, err := fmt.Fprintf(c.Out, "%s\t%s%s\n", in.Type, in.Value, internal); err != nil {
+		if _, err := c.Out.Write(append(line, '\n')); err != nil {
 			return err
 		}
 	}
@@ -162,7 +164,9 @@ func (c *cli) printExtraction(res ioc.Result, asJSON, defang bool) error {
 			}
 			continue
 		}
-		if _, err := fmt.Fprintf(c.Err, "rejected %q at %d: %s\n", r.Raw, r.Offset, r.Reason); err != nil {
+		line = append(strconv.AppendQuote(append(line[:0], "rejected "...), r.Raw), " at "...)
+		line = append(append(append(strconv.AppendInt(line, int64(r.Offset), 10), ": "...), r.Reason...), '\n')
+		if _, err := c.Err.Write(line); err != nil {
 			return err
 		}
 	}

@@ -210,11 +210,11 @@ func (c *cli) buffered(fn func() error) (err error) {
 	c.Out, c.Err = out, errOut
 	defer func() {
 		c.Streams = saved
-		if ferr := errOut.Flush(); ferr != nil && err == nil {
-			err = fmt.Errorf("writing standard error: %w", ferr)
-		}
 		if ferr := out.Flush(); ferr != nil && err == nil {
 			err = fmt.Errorf("writing output: %w", ferr)
+		}
+		if ferr := errOut.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing standard error: %w", ferr)
 		}
 	}()
 	return fn()
