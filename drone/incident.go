@@ -1,6 +1,7 @@
 package drone
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -91,6 +92,19 @@ type Incident struct {
 
 // Ref returns the human reference, INC-<number>.
 func (inc *Incident) Ref() string { return "INC-" + strconv.FormatInt(inc.Number, 10) }
+
+// MarshalJSON writes the incident's fields with its human reference
+// ("ref": "INC-12") next to its number, so that scripts need not build it.
+// Decoding ignores "ref": the number is the truth.
+func (inc Incident) MarshalJSON() ([]byte, error) {
+	type fields Incident // the same fields, without this method
+	return json.Marshal(struct {
+		ID     string `json:"id"`
+		Number int64  `json:"number"`
+		Ref    string `json:"ref"`
+		fields
+	}{inc.ID, inc.Number, inc.Ref(), fields(inc)})
+}
 
 // ParseRef reads an incident reference: "INC-42", "inc-42", "#42" or "42".
 func ParseRef(s string) (int64, error) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of the phishing-report mailbox with a real SMTP client:
 # swaks (Debian: apt-get install -y swaks) reports a phishing message to
-# drone serve; the incident and its indicators appear; a relay attempt and a
+# drone serve, attached (message/rfc822), forwarded inline and forwarded as
+# HTML; each incident and its indicators appear, the reporter's own left out; a relay attempt and a
 # sender outside the allow-list are refused. Runs on loopback only and stops
 # everything it starts. Usage: scripts/notify-e2e.sh
 set -euo pipefail
@@ -85,6 +86,39 @@ incident_has_indicators() {
   done
   ls "$work/mail/INC-1/"*.eml >/dev/null
 }
+# A lure forwarded inline, the way Outlook forwards: the suspect's headers
+# and links are lines of the body, no attachment.
+report_inline() {
+  swaks --server "127.0.0.1:$smtp_port" --from bob@example.org --to phishing@example.org \
+    --header "Subject: FW: Invoice overdue" --body "$(printf '%s\n' "Is this real? -- Bob, Finance, https://www.example.org" "" \
+      "________________________________" "From: Accounts <billing@invoice-desk.co>" "Sent: Monday, 1 December 2026 09:12" \
+      "To: Bob <bob@example.org>" "Subject: Invoice overdue" "" "Pay at hxxps://pay-invoice-desk[.]top/inv/7731 today.")" \
+    >"$work/swaks-inline.log" 2>&1
+}
+# A lure forwarded as HTML with a plain-text alternative: the link's target
+# is in the href, behind other words.
+report_html() {
+  swaks --server "127.0.0.1:$smtp_port" --from bob@example.org --to phishing@example.org \
+    --header "Subject: Fwd: Shared document" \
+    --attach-type text/plain --attach-body "Forwarded message from docs@share-point-files.info: see the link (HTML part)." \
+    --attach-type text/html --attach-body '<p>Bob, <a href="https://www.example.org/">example.org</a></p><div>---------- Forwarded message ---------<br>From: Docs &lt;docs@share-point-files.info&gt;<br>Subject: Shared document</div><p><a href="https://share-point-files.info/d/8812">Open document</a></p>' \
+    >"$work/swaks-html.log" 2>&1
+}
+# incident_has INC-n VALUE...: the incident holds every value, and none of
+# the reporter's own (bob@example.org, the example.org web site).
+incident_has() {
+  local ref=$1 show; shift
+  show=$("$work/drone" incident show "$ref" --json) || return 1
+  for want in "$@"; do
+    grep -qF -- "$want" <<<"$show" || { echo "  $ref lacks $want"; return 1; }
+  done
+  if "$work/drone" incident show "$ref" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); bad=[o["value"] for o in r["observables"] if "example.org" in o["value"]]; print("  own values:", bad) if bad else None; sys.exit(1 if bad else 0)'; then
+    return 0
+  fi
+  return 1
+}
+inline_has_indicators() { incident_has INC-2 billing@invoice-desk.co https://pay-invoice-desk.top/inv/7731 '"ref": "INC-2"'; }
+html_has_indicators() { incident_has INC-3 docs@share-point-files.info https://share-point-files.info/d/8812; }
 relay_refused() {
   ! swaks --server "127.0.0.1:$smtp_port" --from bob@example.org --to victim@elsewhere.example \
     --body "relay me" >"$work/relay.log" 2>&1 && grep -q "550" "$work/relay.log"
@@ -96,6 +130,10 @@ stranger_refused() {
 
 check "swaks reports a phishing message" report
 check "the incident and its indicators appear" incident_has_indicators
+check "swaks reports a lure forwarded inline" report_inline
+check "its indicators appear, the reporter's left out" inline_has_indicators
+check "swaks reports a lure forwarded as HTML" report_html
+check "its link targets appear, the reporter's left out" html_has_indicators
 check "a relay attempt is refused" relay_refused
 check "a sender outside the allow-list is refused" stranger_refused
 

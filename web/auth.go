@@ -45,20 +45,21 @@ type Passwords struct{ Accounts drone.Accounts }
 var _ Authenticator = Passwords{}
 
 // dummyHash is verified when the account does not exist, so that a wrong
-// name takes as long as a wrong password.
-var dummyHash = func() string {
+// name takes as long as a wrong password. It is made at the first sign-in,
+// not at start: argon2id costs every drone command ~60 ms otherwise.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not the password of anyone at all")
 	if err != nil {
 		panic("web: hashing: " + err.Error())
 	}
 	return h
-}()
+})
 
 // Authenticate implements Authenticator.
 func (p Passwords) Authenticate(ctx context.Context, name, password string) (*drone.Account, error) {
 	acc, err := p.Accounts.Account(ctx, NormaliseName(name))
 	if drone.ErrorCode(err) == drone.ENOTFOUND {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 		return nil, errBadCredentials
 	}
 	if err != nil {

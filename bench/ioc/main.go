@@ -1,7 +1,9 @@
 // Command iocbench compares drone's IoC extractor (package drone/ioc) with
 // the npm package ioc-extractor: throughput and peak memory on a generated
 // corpus of at least 5 MB, and precision and recall on the labelled corpus.
-// Run it through run.sh, which installs ioc-extractor first.
+// With -drone, it also times `drone ioc extract` and ioc-extractor's
+// command line as whole processes on the same file, start to exit.
+// Run it through run.sh, which installs ioc-extractor and builds drone first.
 package main
 
 import (
@@ -29,6 +31,7 @@ func main() {
 
 type config struct {
 	node, nodeScript, corpus, child, keep string
+	drone, theirsCLI                      string
 	size                                  int
 	seed                                  uint64
 	passes, rounds                        int
@@ -45,6 +48,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.passes, "passes", 3, "timed passes over a corpus (after one warm-up pass)")
 	fs.IntVar(&c.rounds, "rounds", 3, "rounds of measurement, the tools taking turns; the best counts")
 	fs.StringVar(&c.keep, "keep", "", "also write the generated corpus to this file")
+	fs.StringVar(&c.drone, "drone", "", "the drone executable, for the whole-process comparison (skipped when empty)")
+	fs.StringVar(&c.theirsCLI, "cli", "bench/ioc/node_modules/ioc-extractor/dist/bin/ioc-extractor.mjs",
+		"ioc-extractor's command line, run by node for the whole-process comparison")
 	fs.StringVar(&c.child, "child", "", "internal: measure drone's extractor on this corpus file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,11 +154,23 @@ func compare(ctx context.Context, c config, out io.Writer) error {
 			return err
 		}
 	}
+	var procs *processes
+	if c.drone != "" {
+		p, err := measureProcesses(ctx, c, mixed)
+		if err != nil {
+			return err
+		}
+		procs = &p
+	}
 	q, err := quality(ctx, c, cases)
 	if err != nil {
 		return err
 	}
 	report(out, c, runs, q, len(cases))
+	if procs != nil {
+		fmt.Fprintln(out)
+		reportProcesses(out, c, *procs)
+	}
 	return nil
 }
 

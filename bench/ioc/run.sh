@@ -2,7 +2,8 @@
 # Compares drone's IoC extractor with ioc-extractor 8.2.0 (npm) in one run:
 # installs the npm package under bench/ioc/node_modules (git-ignored), then
 # runs the Go program, which generates a 5 MB corpus with a fixed seed and
-# measures throughput, peak RSS, precision and recall of both.
+# measures throughput, peak RSS, precision and recall of both, in process
+# and as whole processes (drone ioc extract FILE against ioc-extractor < FILE).
 # Extra arguments go to the program (e.g. -size 10485760 -seed 2).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,7 @@ if [ ! -f "$here/node_modules/ioc-extractor/package.json" ] ||
 fi
 bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
-(cd "$root" && go build -o "$bin/iocbench" ./bench/ioc)
+(cd "$root" && go build -o "$bin/iocbench" ./bench/ioc && go build -o "$bin/drone" ./cmd/bot)
 cd "$root"
-"$bin/iocbench" -script "$here/extract.cjs" "$@"
+"$bin/iocbench" -script "$here/extract.cjs" -drone "$bin/drone" \
+  -cli "$here/node_modules/ioc-extractor/dist/bin/ioc-extractor.mjs" "$@"

@@ -229,3 +229,32 @@ func TestMailboxRefusesRelayStrangersAndAnonymous(t *testing.T) {
 		t.Fatalf("a refused message made an incident: %v", err)
 	}
 }
+
+// TestInlineForwardBecomesAnIncidentWithIndicators: a lure forwarded inline,
+// with no attachment, gives its indicators, not the reporter's own.
+func TestInlineForwardBecomesAnIncidentWithIndicators(t *testing.T) {
+	mb := startMailbox(t, mailbox.Config{})
+	msg := "From: Bob <bob@example.org>\r\nTo: phishing@example.org\r\nSubject: Fwd: Your mailbox is full\r\n" +
+		"Message-ID: <inline-1@example.org>\r\nContent-Type: text/plain\r\n\r\nPhishing? -- Bob, www.example.org\r\n\r\n" +
+		"---------- Forwarded message ---------\r\nFrom: IT Support <support@bad-sender.net>\r\nSubject: Your mailbox is full\r\n\r\n" +
+		"Verify at hxxps://login-examp1e[.]com/o365/verify today.\r\n"
+	if err := submit(t, mb.addr, "bob@example.org", []string{"phishing@example.org"}, msg, nil); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := mb.svc.Get(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := observableValues(rec)
+	for _, want := range []string{"support@bad-sender.net", "https://login-examp1e.com/o365/verify"} {
+		if !strings.Contains(values, want) {
+			t.Errorf("missing %s; have %s", want, values)
+		}
+	}
+	if strings.Contains(values, "example.org") {
+		t.Errorf("the reporter's own address or domain became an indicator: %s", values)
+	}
+	if !strings.Contains(rec.Incident.Overview, "support@bad-sender.net") {
+		t.Errorf("overview %q does not name the forwarded sender", rec.Incident.Overview)
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/netip"
+	"net/textproto"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,6 +92,7 @@ func ParseReport(raw []byte) (*Report, error) {
 		return nil, w.err
 	}
 	suspectHeader := msg.Header
+	forwarded := w.attached != nil
 	if w.attached != nil {
 		suspectHeader = w.attached.Header
 		inner := &walker{parts: w.parts}
@@ -104,8 +107,24 @@ func ParseReport(raw []byte) (*Report, error) {
 		r.SuspectSubject = suspectHeader.Get("Subject") // an unknown charset: the words as written
 	}
 	r.SuspectFrom = suspectHeader.Get("From")
+	if w.attached == nil {
+		// Forwarded inline: the suspect's headers are lines of the body,
+		// and the report's own headers are the reporter's.
+		if h := inlineForward(w.text, r.Reporter); h != nil {
+			forwarded = true
+			suspectHeader = h
+			r.SuspectFrom = h.Get("From")
+			r.SuspectSubject = orText(h.Get("Subject"), r.SuspectSubject)
+		}
+	}
 	r.Typed = headerIndicators(suspectHeader)
 	r.Text = strings.Join(append([]string{r.SuspectSubject}, w.text...), "\n")
+	if forwarded && r.Reporter != nil {
+		r.Text = maskReporter(r.Text, r.Reporter.Address)
+		r.Typed = slices.DeleteFunc(r.Typed, func(v drone.TypedValue) bool {
+			return strings.EqualFold(v.Value, r.Reporter.Address)
+		})
+	}
 	for _, a := range w.files {
 		r.Attachments = append(r.Attachments, a)
 		tags := []string{"attachment"}
@@ -118,6 +137,124 @@ func ParseReport(raw []byte) (*Report, error) {
 	}
 	return r, nil
 }
+
+// fwdAddress finds the address in a forwarded header line, written
+// "Name <a@b>", "a@b" or Outlook's "Name [mailto:a@b]".
+var fwdAddress = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+// inlineForward finds the header block of a message forwarded inline in
+// the report's text parts ("---------- Forwarded message ---------",
+// Outlook's "From: ... Sent: ...", Apple's "Begin forwarded message:"):
+// the first "From:" line naming someone other than the reporter, and the
+// header lines around it up to a blank line. It returns nil when there is
+// none.
+func inlineForward(parts []string, reporter *mail.Address) mail.Header {
+	for _, part := range parts {
+		lines := strings.Split(strings.ReplaceAll(part, "\r\n", "\n"), "\n")
+		for i, line := range lines {
+			l := strings.Trim(line, " \t>*")
+			k, v, ok := strings.Cut(l, ":")
+			if !ok || !strings.EqualFold(strings.TrimSpace(k), "From") {
+				continue
+			}
+			v = strings.TrimSpace(v)
+			if v == "" && i+1 < len(lines) { // HTML gives "From:" and the name on lines of their own
+				v = strings.TrimSpace(lines[i+1])
+			}
+			addr := fwdAddress.FindString(v)
+			if addr == "" || reporter != nil && strings.EqualFold(addr, reporter.Address) {
+				continue
+			}
+			h := mail.Header{"From": {v}}
+			if a, err := mail.ParseAddress(v); err != nil || !strings.EqualFold(a.Address, addr) {
+				h["From"] = []string{addr}
+			}
+			for _, next := range lines[i+1 : min(len(lines), i+12)] {
+				n := strings.Trim(next, " \t>*")
+				if n == "" {
+					break
+				}
+				k, v, ok := strings.Cut(n, ":")
+				switch k = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k)); {
+				case !ok:
+				case k == "Subject":
+					h[k] = []string{strings.TrimSpace(v)}
+				case k == "Reply-To":
+					if a := fwdAddress.FindString(v); a != "" {
+						h[k] = []string{a}
+					}
+				}
+			}
+			return h
+		}
+	}
+	return nil
+}
+
+// maskReporter blanks out of a forwarded report's text the reporter's own
+// address, and the host names and URLs of the reporter's domain (the
+// signature's web site): they are not the suspect's. Other addresses at
+// that domain stay: a spoof of the reporter's own domain is an indicator.
+func maskReporter(text, address string) string {
+	at := strings.LastIndexByte(address, '@')
+	if at < 0 {
+		return text
+	}
+	domain := strings.ToLower(address[at+1:])
+	low := strings.ToLower(text)
+	b := []byte(text)
+	blank := func(i, j int) {
+		for k := i; k < j; k++ {
+			if b[k] != '\n' {
+				b[k] = ' '
+			}
+		}
+	}
+	for i := 0; ; {
+		k := strings.Index(low[i:], domain)
+		if k < 0 {
+			break
+		}
+		k += i
+		e := k + len(domain)
+		i = e
+		if e < len(low) && isHostByte(low[e]) && low[e] != '.' || e+1 < len(low) && low[e] == '.' && isHostByte(low[e+1]) {
+			continue // example.org.evil.net: a longer name
+		}
+		s := k
+		for s > 0 && isHostByte(low[s-1]) {
+			s--
+		}
+		if s < k && low[k-1] != '.' {
+			continue // notexample.org
+		}
+		if s > 0 && low[s-1] == '@' { // an address at the reporter's domain
+			ls := s - 1
+			for ls > 0 && (isHostByte(low[ls-1]) || strings.IndexByte("_%+'", low[ls-1]) >= 0) {
+				ls--
+			}
+			if low[ls:e] == strings.ToLower(address) {
+				blank(ls, e)
+			}
+			continue
+		}
+		if s >= 3 && low[s-3:s] == "://" { // a URL: its scheme and path too
+			for s -= 3; s > 0 && isSchemeByte(low[s-1]); s-- {
+			}
+			for e < len(low) && low[e] > ' ' && strings.IndexByte("<>\"'", low[e]) < 0 {
+				e++
+			}
+		}
+		blank(s, e)
+	}
+	return string(b)
+}
+
+func isHostByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.'
+}
+
+func isSchemeByte(c byte) bool { return 'a' <= c && c <= 'z' || c == '+' || c == '-' || c == '.' }
 
 func textHeader(h mail.Header) map[string][]string { return map[string][]string(h) }
 

@@ -43,10 +43,7 @@ func (c *cli) declareCommand() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return c.printJSON(struct {
-						*drone.Incident
-						Observables drone.AddResult `json:"observables"`
-					}{inc, res})
+					return c.printDeclared(inc, res)
 				}
 				fmt.Fprintln(c.Out, inc.Ref())
 				if len(res.Added)+len(res.Rejected) > 0 {
@@ -84,11 +81,13 @@ func (c *cli) incidentCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return c.printJSON(nonNil(incs))
-				}
-				fmt.Fprintln(c.Out, drone.RenderList(incs))
-				return nil
+				return c.buffered(func() error {
+					if asJSON {
+						return c.printJSON(nonNil(incs))
+					}
+					_, err := fmt.Fprintln(c.Out, drone.RenderList(incs))
+					return err
+				})
 			})
 		},
 	}
@@ -140,13 +139,28 @@ func (c *cli) incidentCommand() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withRecord(cmd, args[0], func(rec *drone.Record) error {
-				return c.export(rec, out)
+				return c.buffered(func() error { return c.export(rec, out) })
 			})
 		},
 	}
 	export.Flags().StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
 	cmd.AddCommand(list, show, verify, export)
 	return cmd
+}
+
+// printDeclared prints a declared incident as JSON: the incident's fields
+// (with its "ref") and, beside them, the observables its declaration added.
+func (c *cli) printDeclared(inc *drone.Incident, res drone.AddResult) error {
+	b, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("encoding incident: %w", err)
+	}
+	obs, err := json.Marshal(res)
+	if err != nil {
+		return fmt.Errorf("encoding observables: %w", err)
+	}
+	b = append(append(append(b[:len(b)-1], `,"observables":`...), obs...), '}')
+	return c.printJSON(json.RawMessage(b))
 }
 
 func nonNil[T any](s []T) []T {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,5 +231,55 @@ func TestShellWalksTheMenusAndDeclares(t *testing.T) {
 		if o.Value == "203.0.113.7" && (len(o.Tags) != 1 || o.Tags[0] != "src") {
 			t.Errorf("source IP tags %v", o.Tags)
 		}
+	}
+}
+
+// TestIncidentJSONCarriesRef checks that every JSON form of an incident
+// (declare, incident list, incident show, export) carries "ref" next to
+// "number".
+func TestIncidentJSONCarriesRef(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	declared := e.must("declare", "--json", "--category", "cat1", "--severity", "high", "--overview", "Phish",
+		"--iocs", "hxxps://login-examp1e[.]com/o365")
+	type inc struct {
+		Number int64  `json:"number"`
+		Ref    string `json:"ref"`
+	}
+	var d struct {
+		inc
+		Observables struct{ Added []struct{ Value string } } `json:"observables"`
+	}
+	if err := json.Unmarshal([]byte(declared), &d); err != nil || d.Ref != "INC-1" || d.Number != 1 || len(d.Observables.Added) != 1 {
+		t.Errorf("declare --json: %+v %v\n%s", d, err, declared)
+	}
+	if !strings.Contains(declared, "\"number\": 1,\n  \"ref\": \"INC-1\"") {
+		t.Errorf("declare --json: ref is not next to number:\n%s", declared)
+	}
+	var list []inc
+	if err := json.Unmarshal([]byte(e.must("incident", "list", "--json")), &list); err != nil || len(list) != 1 || list[0].Ref != "INC-1" {
+		t.Errorf("incident list --json: %+v %v", list, err)
+	}
+	var show struct{ Incident inc }
+	if err := json.Unmarshal([]byte(e.must("incident", "show", "INC-1", "--json")), &show); err != nil || show.Incident.Ref != "INC-1" {
+		t.Errorf("incident show --json: %+v %v", show, err)
+	}
+	if err := json.Unmarshal([]byte(e.must("incident", "export", "INC-1")), &show); err != nil || show.Incident.Ref != "INC-1" {
+		t.Errorf("incident export: %+v %v", show, err)
+	}
+}
+
+// TestExtractPrintsEveryLine checks that buffered output loses nothing:
+// many indicators out, their rejections on standard error.
+func TestExtractPrintsEveryLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var in strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&in, "host-%d.example-evil.com 1.2.3.4.%d\n", i, i)
+	}
+	out, errOut, code := e.run(in.String(), "ioc", "extract")
+	if code != 0 || strings.Count(out, "\n") != 5000 || strings.Count(errOut, "\n") != 5000 {
+		t.Errorf("exit %d, %d lines out, %d lines on stderr", code, strings.Count(out, "\n"), strings.Count(errOut, "\n"))
 	}
 }

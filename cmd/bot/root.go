@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -199,9 +200,22 @@ func parseRef(s string) (int64, error) {
 	return n, nil
 }
 
-func writeJSONLine(w io.Writer, v any) error {
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
+// buffered runs fn with standard output and standard error buffered, for
+// the commands that print many lines: one write system call per 64 KB
+// instead of one per line. Both are flushed when fn returns, and a failed
+// write (a full disk, a closed pipe) is an error even when fn succeeded.
+func (c *cli) buffered(fn func() error) (err error) {
+	out, errOut := bufio.NewWriterSize(c.Out, 64<<10), bufio.NewWriterSize(c.Err, 16<<10)
+	saved := c.Streams
+	c.Out, c.Err = out, errOut
+	defer func() {
+		c.Streams = saved
+		if ferr := out.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing output: %w", ferr)
+		}
+		if ferr := errOut.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing standard error: %w", ferr)
+		}
+	}()
+	return fn()
 }

@@ -137,21 +137,43 @@ func labelsReason(d string) string {
 	return ""
 }
 
-// checkEmail checks an address (its '@' at index at) and returns it in
+// checkEmailLocal checks the local part of an address and returns it in
 // lower case.
-func (e *Extractor) checkEmail(addr string, at int) (string, string) {
-	local := addr[:at]
+func (e *Extractor) checkEmailLocal(local string) (string, string) {
 	switch {
 	case local == "" || len(local) > 64:
 		return "", "e-mail local part must be 1 to 64 characters"
 	case local[len(local)-1] == '.' || strings.Contains(local, ".."):
 		return "", "e-mail local part with misplaced dots"
 	}
-	addr = lowerASCII(addr)
-	if r := e.checkDomain(addr[at+1:]); r != "" {
+	return lowerASCII(local), ""
+}
+
+// checkEmail checks an address (its '@' at index at) and returns it in
+// lower case.
+func (e *Extractor) checkEmail(addr string, at int) (string, string) {
+	if _, r := e.checkEmailLocal(addr[:at]); r != "" {
+		return "", r
+	}
+	host := addr[at+1:]
+	if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' { // user@[192.0.2.1]
+		host = host[1 : len(host)-1]
+	}
+	if isDottedNumber(host) { // user@192.0.2.1, as analysts write it
+		ip, r := checkIPv4(host)
+		if r != "" {
+			return "", "e-mail host: " + r
+		}
+		return lowerASCII(addr[:at+1]) + ip, ""
+	}
+	d, r := asciiHost(addr[at+1:])
+	if r == "" {
+		r = e.checkDomain(d)
+	}
+	if r != "" {
 		return "", "e-mail domain is not valid: " + r
 	}
-	return addr, ""
+	return lowerASCII(addr[:at+1]) + d, ""
 }
 
 // checkURL checks a URL (scheme already refanged) and returns its normal
@@ -170,7 +192,11 @@ func (e *Extractor) checkURL(u string) (norm, host, reason string) {
 		return "", "", "URL with an invalid port"
 	}
 	norm = u
-	if lowerASCII(scheme) != scheme || host+port != auth[hs:] || strings.Contains(rest[ae:], "&amp;") {
+	if f, ok := fangScheme(scheme); ok { // a second URL of a token: "a://x,hxxp://y"
+		scheme = f
+		norm = ""
+	}
+	if norm == "" || lowerASCII(scheme) != scheme || host+port != auth[hs:] || strings.Contains(rest[ae:], "&amp;") {
 		path := rest[ae:]
 		for strings.Contains(path, "&amp;") {
 			path = strings.ReplaceAll(path, "&amp;", "&")
@@ -210,8 +236,11 @@ func (e *Extractor) urlHostPort(hp string) (host, port, reason string) {
 		}
 		return v, port, ""
 	}
-	low := lowerASCII(host)
-	if r := e.checkDomain(low); r != "" {
+	low, r := asciiHost(host)
+	if r == "" {
+		r = e.checkDomain(low)
+	}
+	if r != "" {
 		return "", "", "URL host is not a domain: " + r
 	}
 	return low, port, ""

@@ -1,6 +1,7 @@
 package ioc
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -132,6 +133,11 @@ func (sc *scanner) url(a, b, k int) {
 	if ss > a {
 		sc.classify(a, ss)
 	}
+	if c := listedURL(t, k+3, b); c > 0 { // "https://a.example/x,https://b.example/y"
+		sc.classify(ss, c)
+		sc.classify(c+1, b)
+		return
+	}
 	end := trimURL(t, ss, b)
 	if u := t[ss:end]; sc.seenBefore(seenKey{URL, u}) { // already normal and seen
 		sc.lastURL, sc.lastHost = u, urlHost(u)
@@ -144,6 +150,100 @@ func (sc *scanner) url(a, b, k int) {
 		return
 	}
 	sc.emit(URL, norm, ss, end)
+	sc.innerURLs(k+3, end)
+}
+
+// listedURL returns the index of the comma that joins another URL to the
+// one whose "://" ends at from ("...x,https://b.example/y"), or 0.
+func listedURL(t string, from, b int) int {
+	for i := from; i < b; {
+		k := strings.Index(t[i:b], "://")
+		if k < 0 {
+			return 0
+		}
+		k += i
+		ss := k
+		for ss > i && isLetter(t[ss-1]) {
+			ss--
+		}
+		if ss < k && ss > from && t[ss-1] == ',' {
+			return ss - 1
+		}
+		i = k + 3
+	}
+	return 0
+}
+
+// innerURLs reports the URLs nested in the path or query of a URL, t[from:end]
+// after its "://": a redirect's target ("?url=https://evil.example/x"),
+// plain or percent-encoded ("https%3A%2F%2Fevil.example%2Fx"). An inner URL
+// ends at the next '&'. Only the first maxInner are looked at, which keeps
+// a hostile URL of nested URLs linear.
+func (sc *scanner) innerURLs(from, end int) {
+	t := sc.t
+	for i, n := from, 0; i < end && n < maxInner; n++ {
+		k, n := strings.Index(t[i:end], "://"), 3
+		if enc := indexFold(t[i:end], "%3a%2f%2f"); enc >= 0 && (k < 0 || enc < k) {
+			k, n = enc, 9
+		}
+		if k < 0 {
+			return
+		}
+		k += i
+		ss := k
+		for ss > i && isLetter(t[ss-1]) {
+			ss--
+		}
+		if ss == k || ss == from || strings.IndexByte("=/?&", t[ss-1]) < 0 {
+			i = k + n
+			continue
+		}
+		ie := k + n + strings.IndexByte(t[k+n:end], '&')
+		if ie < k+n {
+			ie = end
+		}
+		inner := t[ss:ie]
+		if n == 9 {
+			if u, err := url.QueryUnescape(inner); err == nil {
+				inner = u
+			}
+		}
+		inner = inner[:trimURL(inner, 0, len(inner))]
+		if strings.Contains(inner, "://") && printableASCII(inner) {
+			if norm, _, reason := sc.e.checkURL(inner); reason == "" {
+				sc.emit(URL, norm, ss, ie)
+			}
+		}
+		i = k + n
+	}
+}
+
+// maxInner is how many URLs nested in one URL are looked at.
+const maxInner = 4
+
+// indexFold is strings.Index ignoring ASCII case, for a sep whose first
+// byte has no case ("%3a%2f%2f").
+func indexFold(s, sep string) int {
+	for i := 0; ; i++ {
+		k := strings.IndexByte(s[i:], sep[0])
+		if k < 0 || i+k+len(sep) > len(s) {
+			return -1
+		}
+		i += k
+		if strings.EqualFold(s[i:i+len(sep)], sep) {
+			return i
+		}
+	}
+}
+
+// printableASCII reports whether s holds only printable ASCII, no space.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f || strings.IndexByte("\"<>\\^`|{}", s[i]) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // trimURL drops what ends a URL in prose but is not part of it: trailing
@@ -205,8 +305,11 @@ func (sc *scanner) email(a, b int) {
 	for ls < at && t[ls] == '.' {
 		ls++
 	}
-	de := at + 1
-	for de < b && class[t[de]]&clsHost != 0 {
+	de, literal := at+1, false
+	if n := ipLiteralLen(t, at+1, b); n > 0 { // user@[192.0.2.1]
+		de, literal = at+1+n, true
+	}
+	for de < b && (class[t[de]]&clsHost != 0 || t[de] >= 0x80) {
 		de++
 	}
 	for de > at+1 && (t[de-1] == '.' || t[de-1] == '-') {
@@ -218,8 +321,17 @@ func (sc *scanner) email(a, b int) {
 	switch {
 	case ls == at:
 		sc.classify(at+1, de)
-	case de > at+1 && isDottedNumber(t[at+1:de]): // user@10.0.0.5: the address matters
-		sc.classify(at+1, de)
+	case literal || de > at+1 && isDottedNumber(t[at+1:de]): // user@10.0.0.5: the address matters too
+		hs, he := at+1, de
+		if literal {
+			hs, he = at+2, de-1
+		}
+		if ip, reason := checkIPv4(t[hs:he]); reason == "" && ls < at && !sc.remoteLogin(ls, de) {
+			if v, reason := sc.e.checkEmailLocal(t[ls:at]); reason == "" {
+				sc.emit(Email, v+"@"+ip, ls, de)
+			}
+		}
+		sc.classify(hs, he)
 	case de > at+1:
 		v, reason := sc.e.checkEmail(t[ls:de], at-ls)
 		if reason != "" {
@@ -232,6 +344,39 @@ func (sc *scanner) email(a, b int) {
 		sc.classify(de, b)
 	}
 }
+
+// ipLiteralLen returns the length of an e-mail address's IPv4 literal
+// ("[192.0.2.1]") at t[i], or 0.
+func ipLiteralLen(t string, i, b int) int {
+	if i >= b || t[i] != '[' {
+		return 0
+	}
+	k := strings.IndexByte(t[i:min(b, i+17)], ']')
+	if k < 8 || !isDottedNumber(t[i+1:i+k]) {
+		return 0
+	}
+	return k + 1
+}
+
+// remoteLogin reports whether user@address at t[ls:de] is a remote login
+// rather than an e-mail address: after ssh, scp, sftp, rsync or telnet, or
+// followed by ':' (scp's user@host:/path).
+func (sc *scanner) remoteLogin(ls, de int) bool {
+	if de < len(sc.t) && sc.t[de] == ':' {
+		return true
+	}
+	s, k := sc.s, sc.rawOff(ls)
+	for k > 0 && s[k-1] == ' ' {
+		k--
+	}
+	e := k
+	for k > 0 && e-k < 8 && isLetter(s[k-1]) {
+		k--
+	}
+	return inSet(loginWords, s[k:e])
+}
+
+var loginWords = set(`ssh scp sftp rsync telnet mosh putty plink`)
 
 // ipv6 handles a piece that may be an IPv6 address or network; it reports
 // whether it did. Times (12:30:45) and MAC addresses are left to split.
@@ -389,6 +534,14 @@ func (sc *scanner) name(a, b int) {
 		}
 		return
 	}
+	if !isASCII(low) { // пример.рус: checked and reported as punycode
+		ascii, reason := asciiHost(low)
+		if reason != "" {
+			sc.reject(a, b, "not a domain: "+reason)
+			return
+		}
+		low = ascii
+	}
 	if sc.seenBefore(seenKey{Domain, low}) {
 		return
 	}
@@ -397,16 +550,61 @@ func (sc *scanner) name(a, b int) {
 	switch {
 	case reason == "" && (codeLike(p) || twoLabels && codeSuffixes[ext]):
 		sc.reject(a, b, "code identifier, not a domain")
+	case reason == "" && twoLabels && inSet(identRoots, low[:strings.IndexByte(low, '.')]): // user.id, config.name
+		sc.reject(a, b, "code identifier, not a domain: "+low[:strings.IndexByte(low, '.')]+" is a variable, ."+ext+" its field")
 	case reason == "" && twoLabels && fileExt[ext]: // README.md, Main.java
 		sc.reject(a, b, "file name, not a domain: ."+ext+" is a file extension")
 	case reason == "":
+		if ra := sc.rawOff(a); cutBefore(sc.s, ra) < ra { // "--evil.example", "_x.evil.example"
+			k := cutBefore(sc.s, ra)
+			sc.rejectAt(k, sc.rawOff(b), "host name cut after "+strconv.Quote(sc.s[k:ra])+" (no host name starts with '-' or '_'): "+low+" taken")
+		}
 		sc.emit(Domain, low, a, b)
 	case !reportable(low):
 	case fileExt[ext]:
 		sc.reject(a, b, "file name, not a domain: "+reason)
+	case sc.cutName(a, b, reason):
 	default:
 		sc.reject(a, b, "not a domain: "+reason)
 	}
+}
+
+// cutName handles a dotted word whose host name starts after a separator
+// that cannot be part of one ("CONFIG_evil.example", "www.-x.evil.example"):
+// it rejects the whole saying what was cut, and takes the longest valid
+// name after the cut; it reports whether there was one.
+func (sc *scanner) cutName(a, b int, reason string) bool {
+	p := sc.t[a:b]
+	c := strings.LastIndexByte(p, '_') + 1
+	for i := c; i < len(p); {
+		j := strings.IndexByte(p[i:], '.')
+		if j < 0 {
+			break
+		}
+		if l := p[i : i+j]; l != "" && (l[0] == '-' || l[len(l)-1] == '-') {
+			c = i + j + 1
+		}
+		i += j + 1
+	}
+	if c == 0 || c >= len(p) || strings.IndexByte(p[c:], '.') < 0 || sc.e.checkDomain(lowerASCII(p[c:])) != "" {
+		return false
+	}
+	sc.reject(a, b, "host name cut after "+strconv.Quote(p[:c])+" ("+reason+"): "+lowerASCII(p[c:])+" taken")
+	sc.name(a+c, b)
+	return true
+}
+
+// cutBefore returns where the run of '-' and '_' just before t[a] starts,
+// when that run opens its word; a when there is none.
+func cutBefore(t string, a int) int {
+	k := a
+	for k > 0 && (t[k-1] == '-' || t[k-1] == '_') {
+		k--
+	}
+	if k < a && k > 0 && (isAlnum(t[k-1]) || t[k-1] == '.' || t[k-1] >= 0x80) {
+		return a
+	}
+	return k
 }
 
 // reportable reports whether a rejected dotted word is worth telling the
@@ -434,6 +632,9 @@ func codeLike(p string) bool {
 // word handles a piece of letters, digits, '-' and '_' without a dot.
 func (sc *scanner) word(a, b int) {
 	p := sc.t[a:b]
+	if !isASCII(p) { // a word in another script
+		return
+	}
 	if len(p) >= 4 && strings.EqualFold(p[:4], "cve-") {
 		sc.cve(a, b)
 		return
@@ -570,7 +771,12 @@ func (sc *scanner) emitAt(typ Type, v string, ra, rb int) {
 // reject records a candidate at t[a:b] that is not an indicator, once per
 // raw text.
 func (sc *scanner) reject(a, b int, reason string) {
-	ra, rb := sc.rawOff(a), sc.rawOff(b)
+	sc.rejectAt(sc.rawOff(a), sc.rawOff(b), reason)
+}
+
+// rejectAt records a candidate whose raw text is s[ra:rb] that is not an
+// indicator, once per raw text.
+func (sc *scanner) rejectAt(ra, rb int, reason string) {
 	if sc.seenBefore(seenKey{"", sc.s[ra:rb]}) {
 		return
 	}

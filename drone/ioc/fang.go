@@ -103,10 +103,13 @@ func joinLen(s string, j, to int) (n int, out string, plain bool) {
 		n, out, plain = 4, "@", true
 	case len(r) > 3 && (r[0] == '[' || r[0] == '(' || r[0] == '{'):
 		m, o := markerAt(s, j+1, to)
-		if m == 0 || (o != "." && o != "@") || j+1+m >= to || s[j+1+m] != ' ' {
+		if m == 0 || (o != "." && o != "@") || j+1+m >= to {
 			return 0, "", false
 		}
-		n, out = m+2, o
+		n, out = m+1, o    // " [.]tld"
+		if s[j+n] == ' ' { // " [.] tld"
+			n++
+		}
 	default:
 		return 0, "", false
 	}
@@ -117,8 +120,10 @@ func joinLen(s string, j, to int) (n int, out string, plain bool) {
 }
 
 // isFangChar reports whether c replaces a 't' in a defanged scheme
-// (hxxp, h__p, h**p).
-func isFangChar(c byte) bool { return c == 'x' || c == 'X' || c == '_' || c == '*' }
+// (hxxp, hqqp, h__p, h**p), in either case.
+func isFangChar(c byte) bool {
+	return c == 'x' || c == 'X' || c == 'q' || c == 'Q' || c == '_' || c == '*' || c == 't' || c == 'T'
+}
 
 // fangedScheme reports whether the letters just before j (the scheme of a
 // URL whose token starts at start) are a defanged scheme.
@@ -127,45 +132,88 @@ func fangedScheme(s string, start, j int) bool {
 	for k > start && j-k < 8 && (isLetter(s[k-1]) || isFangChar(s[k-1])) {
 		k--
 	}
-	var a [8]byte
-	return fangScheme(append(a[:0], s[k:j]...))
+	_, ok := fangScheme(s[k:j])
+	return ok
 }
 
 // fangedSchemeLen returns the length of a scheme defanged with bytes that
 // cannot continue a token ("h**p", "h**ps") at s[j] when "://" follows.
 func fangedSchemeLen(s string, j, to int) int {
-	if to-j < 5 || s[j]|0x20 != 'h' || !isFangChar(s[j+1]) || !isFangChar(s[j+2]) || s[j+3]|0x20 != 'p' {
+	if to-j < 5 || s[j]|0x20 != 'h' || !isFangChar(s[j+1]) {
 		return 0
 	}
-	n := 4
-	if s[j+n]|0x20 == 's' {
+	n := 2
+	for n < 5 && j+n < to && isFangChar(s[j+n]) && s[j+n]|0x20 != 'p' {
 		n++
 	}
-	if j+n >= to || colonSlashLen(s, j+n, to) == 0 {
+	if j+n >= to || s[j+n]|0x20 != 'p' {
+		return 0
+	}
+	n++
+	if j+n < to && s[j+n]|0x20 == 's' {
+		n++
+	}
+	if _, ok := fangScheme(s[j : j+n]); !ok || j+n >= to || colonSlashLen(s, j+n, to) == 0 {
 		return 0
 	}
 	return n
 }
 
-// fangScheme rewrites in place a defanged scheme ending b (hxxp -> http,
-// fxp -> ftp, sfxp -> sftp); it reports whether it changed anything.
-func fangScheme(b []byte) bool {
+// fangScheme returns the scheme that a defanged one stands for: "h", two
+// or three letters or marks in place of "tt" (x, q, _, *, any case; not
+// "tt" itself), "p", maybe "s" (hxxp, hXXXps, hqqp, h__ps -> http(s));
+// fxp, f_p -> ftp; sfxp -> sftp. w is the whole scheme.
+func fangScheme(w string) (string, bool) {
+	n := len(w)
+	secure := n > 0 && w[n-1]|0x20 == 's'
+	if secure {
+		n--
+	}
+	switch {
+	case n >= 4 && n <= 5 && w[0]|0x20 == 'h' && w[n-1]|0x20 == 'p':
+		plain := true
+		for i := 1; i < n-1; i++ {
+			if !isFangChar(w[i]) {
+				return "", false
+			}
+			plain = plain && w[i]|0x20 == 't'
+		}
+		if plain && n == 4 {
+			return "", false // http itself
+		}
+		if secure {
+			return "https", true
+		}
+		return "http", true
+	case n == 3 && w[0]|0x20 == 'f' && (w[1]|0x20 == 'x' || w[1] == '_') && w[2]|0x20 == 'p':
+		if secure {
+			return "ftps", true
+		}
+		return "ftp", true
+	case !secure && len(w) == 4 && w[0]|0x20 == 's' && w[1]|0x20 == 'f' && (w[2]|0x20 == 'x' || w[2] == '_') && w[3]|0x20 == 'p':
+		return "sftp", true
+	}
+	return "", false
+}
+
+// fangSchemeEnd refangs the scheme ending b, whose bytes' raw offsets are
+// p; it reports whether it changed anything.
+func fangSchemeEnd(b []byte, p []int) ([]byte, []int, bool) {
 	k := len(b)
-	for k > 0 && (isLetter(b[k-1]) || isFangChar(b[k-1])) {
+	for k > 0 && len(b)-k < 8 && (isLetter(b[k-1]) || isFangChar(b[k-1])) {
 		k--
 	}
-	w := b[k:]
-	switch {
-	case len(w) >= 4 && w[0]|0x20 == 'h' && isFangChar(w[1]) && isFangChar(w[2]) && w[3]|0x20 == 'p':
-		w[1], w[2] = 't', 't'
-	case len(w) >= 3 && w[0]|0x20 == 'f' && (w[1]|0x20 == 'x' || w[1] == '_') && w[2]|0x20 == 'p':
-		w[1] = 't'
-	case len(w) >= 4 && w[0]|0x20 == 's' && w[1]|0x20 == 'f' && (w[2]|0x20 == 'x' || w[2] == '_') && w[3]|0x20 == 'p':
-		w[2] = 't'
-	default:
-		return false
+	repl, ok := fangScheme(string(b[k:]))
+	if !ok {
+		return b, p, false
 	}
-	return true
+	var at [8]int
+	old := copy(at[:], p[k:])
+	b, p = b[:k], p[:k]
+	for i := 0; i < len(repl); i++ {
+		b, p = append(b, repl[i]), append(p, at[min(i, old-1)])
+	}
+	return b, p, true
 }
 
 // Refang undoes the defanged forms seen in reports, and their mixtures

@@ -121,7 +121,7 @@ var aliases = map[string]Type{
 // Indicator is one indicator found in text.
 type Indicator struct {
 	Type     Type   `json:"type"`
-	Value    string `json:"value"`    // normalised: refanged, lower-cased where case does not matter
+	Value    string `json:"value"`    // normalised: refanged, lower-cased where case does not matter, host names in punycode
 	Raw      string `json:"raw"`      // as written in the text
 	Offset   int    `json:"offset"`   // byte offset of Raw in the text
 	Internal bool   `json:"internal"` // private or the organisation's own

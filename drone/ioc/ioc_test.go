@@ -3,11 +3,13 @@ package ioc_test
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/drone/ioc/ioctest"
 )
 
 // found lists what Extract finds as "type value".
@@ -400,5 +402,77 @@ func TestHiveDataType(t *testing.T) {
 	}
 	if got := (ioc.Indicator{Type: ioc.Domain, Value: "example.co.uk"}).HiveDataType(); got != "domain" {
 		t.Errorf("domain HiveDataType = %q, want domain", got)
+	}
+}
+
+// TestExtractConcurrentIsExtract checks that cutting a long text at line
+// ends and merging gives what one Extract gives.
+func TestExtractConcurrentIsExtract(t *testing.T) {
+	cases, err := ioctest.LoadCorpus(ioctest.CorpusPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for b.Len() < 600<<10 {
+		for _, c := range cases {
+			b.WriteString(c.Text)
+			b.WriteByte('\n')
+		}
+	}
+	var e ioc.Extractor
+	want := e.Extract(b.String())
+	for _, workers := range []int{2, 3, 7} {
+		if got := e.ExtractConcurrent(b.String(), workers); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d workers: %d indicators, %d rejected; Extract: %d, %d", workers,
+				len(got.Indicators), len(got.Rejected), len(want.Indicators), len(want.Rejected))
+		}
+	}
+}
+
+// TestValidateIDN checks that a typed internationalised name is accepted in
+// native script and in punycode, and given back as punycode.
+func TestValidateIDN(t *testing.T) {
+	for _, in := range []string{"пример.рус", "xn--e1afmkfd.xn--p1acf", "ПРИМЕР.РУС"} {
+		if v, err := ioc.Validate(ioc.Domain, in); err != nil || v != "xn--e1afmkfd.xn--p1acf" {
+			t.Errorf("Validate(domain, %q) = %q, %v", in, v, err)
+		}
+	}
+	for _, in := range []string{"xn--zz.com", "пример.нетакого"} {
+		if v, err := ioc.Validate(ioc.Domain, in); err == nil {
+			t.Errorf("Validate(domain, %q) = %q, want an error", in, v)
+		}
+	}
+}
+
+// TestRejectionsSayWhatWasCut checks the reasons given for host names cut
+// after a separator and for code identifiers ending in a real TLD.
+func TestRejectionsSayWhatWasCut(t *testing.T) {
+	for _, c := range []struct{ text, raw, reason string }{
+		{"set HOST_cdn-sync.org now", "HOST_cdn-sync.org", `host name cut after "HOST_"`},
+		{"flag --beacon.tele-sync.net", "--beacon.tele-sync.net", `host name cut after "--"`},
+		{"www.-x.cdn-sync.org", "www.-x.cdn-sync.org", `host name cut after "www.-x."`},
+		{"read user.id from the row", "user.id", "code identifier, not a domain: user is a variable"},
+	} {
+		var e ioc.Extractor
+		r := e.Extract(c.text)
+		ok := false
+		for _, rej := range r.Rejected {
+			ok = ok || rej.Raw == c.raw && strings.Contains(rej.Reason, c.reason)
+		}
+		if !ok {
+			t.Errorf("%q: no rejection of %q saying %q: %+v", c.text, c.raw, c.reason, r.Rejected)
+		}
+	}
+}
+
+// TestNestedURLsStayLinear: a URL holding thousands of nested URLs (which
+// once took a minute) gives the URL and its first few nested ones.
+func TestNestedURLsStayLinear(t *testing.T) {
+	var e ioc.Extractor
+	for _, inner := range []string{"u=https://b.com/", "u=https%3A%2F%2Fb.com%2F"} {
+		r := e.Extract("https://a.com/?" + strings.Repeat(inner, 20000))
+		if n := len(r.Indicators); n < 2 || n > 5 {
+			t.Errorf("%s x 20000: %d indicators, want the URL and up to 4 nested", inner, n)
+		}
 	}
 }

@@ -92,6 +92,12 @@ func (sc *scanner) run(from, to int) {
 			i = sc.token(i, to)
 			continue
 		}
+		if c >= 0x80 {
+			if n, _ := idnRuneLen(s, i, to); n > 0 {
+				i = sc.token(i, to)
+				continue
+			}
+		}
 		switch c {
 		case '<':
 			if !sc.refangOnly {
@@ -101,6 +107,11 @@ func (sc *scanner) run(from, to int) {
 		case '[':
 			i = sc.bracket(i, to)
 			continue
+		case '(':
+			if labelBracket(s, i, i, to, false) > 0 { // "(portal).net"
+				i = sc.token(i, to)
+				continue
+			}
 		case ':':
 			if i+1 < to && s[i+1] == ':' { // "::1"
 				i = sc.token(i, to)
@@ -132,6 +143,9 @@ func (sc *scanner) bracket(i, to int) int {
 		if j := sc.markdown(i, to); j > 0 {
 			return j
 		}
+	}
+	if labelBracket(s, i, i, to, false) > 0 { // "[portal].net"
+		return sc.token(i, to)
 	}
 	return i + 1
 }
@@ -203,6 +217,18 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
 		}
 		c := s[j]
 		cl := class[c]
+		if c >= 0x80 {
+			n, cjk := idnRuneLen(s, j, to)
+			if n == 0 || cjk && j > start && isAlnum(s[j-1]) { // "访问evil.com": no space in CJK text
+				break
+			}
+			marked, sep = true, true
+			j += n
+			if cjk && j < to && isAlnum(s[j]) {
+				break
+			}
+			continue
+		}
 		if (c == ':' || c == '[') && !url {
 			if n := colonSlashLen(s, j, to); n > 0 && j > start && (isLetter(s[j-1]) || s[j-1] == ']' && s[start] == '[') {
 				url, sep = true, true
@@ -210,12 +236,28 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
 					marked = true
 				}
 				j += n
+				if sp := spacedHost(s, j, to); sp > 0 { // "hxxps:// host[.]tld"
+					j += sp
+					marked = true
+				}
 				continue
 			}
 		}
 		if c == '[' || c == '(' || c == '{' || c == '\\' {
-			if n, _ := markerAt(s, j, to); n > 0 {
+			if n, out := markerAt(s, j, to); n > 0 {
 				marked, sep = true, true
+				j += n + markerSpace(s, j+n, to, out)
+				continue
+			}
+			if n := labelBracket(s, start, j, to, url); n > 0 { // "shop.[co].uk", "(portal).net"
+				marked, sep = true, true
+				j += n
+				continue
+			}
+		}
+		if c == '[' && j > start && s[j-1] == '@' {
+			if n := ipLiteralLen(s, j, to); n > 0 { // user@[192.0.2.1]
+				sep = true
 				j += n
 				continue
 			}
@@ -247,6 +289,60 @@ func (sc *scanner) extent(start, to int) (end int, marked, sep, url bool) {
 		end = joins[nj]
 	}
 	return end, marked, sep, url
+}
+
+// markerSpace returns 1 when a defanged dot or at ending at j is followed
+// by a space and then a letter or digit ("host[.] tld"), else 0.
+func markerSpace(s string, j, to int, out string) int {
+	if (out == "." || out == "@") && j+1 < to && s[j] == ' ' && isAlnum(s[j+1]) {
+		return 1
+	}
+	return 0
+}
+
+// labelBracket returns the length of a host label in brackets or
+// parentheses at s[j] ("shop.[co].uk", "(portal).net"), a defang that hides
+// a whole label: a dot must touch it on one side and a letter or digit
+// follow that dot or precede it. In a URL (inURL), only the host has them.
+func labelBracket(s string, start, j, to int, inURL bool) int {
+	var closer byte
+	switch s[j] {
+	case '[':
+		closer = ']'
+	case '(':
+		closer = ')'
+	default:
+		return 0
+	}
+	if i := strings.Index(s[start:j], "//"); inURL && i >= 0 && strings.ContainsAny(s[start+i+2:j], "/?#") {
+		return 0
+	}
+	k := j + 1
+	for k < to && k-j <= 64 && (isAlnum(s[k]) || s[k] == '-') {
+		k++
+	}
+	if k == j+1 || k >= to || s[k] != closer || s[j+1] == '-' || s[k-1] == '-' || allDigits(s[j+1:k]) {
+		return 0
+	}
+	before := j-1 >= start && s[j-1] == '.' && j-2 >= start && isAlnum(s[j-2])
+	after := k+2 < to && s[k+1] == '.' && isAlnum(s[k+2])
+	if !before && !after {
+		return 0
+	}
+	return k + 1 - j
+}
+
+// spacedHost returns the length of the one or two spaces between a "://"
+// ending at j and a host starting with a letter or digit, or 0.
+func spacedHost(s string, j, to int) int {
+	n := 0
+	for n < 2 && j+n < to && s[j+n] == ' ' {
+		n++
+	}
+	if n == 0 || j+n >= to || !isAlnum(s[j+n]) {
+		return 0
+	}
+	return n
 }
 
 // joinStart are the bytes that can follow the space of a join.
@@ -288,8 +384,14 @@ func (sc *scanner) refangInto(start, end int) {
 				// Only the URL's own scheme is defanged; a URL in its query
 				// string is left as written.
 				if !schemeDone && len(b) > 0 && isLetter(b[len(b)-1]) {
-					fangScheme(b)
+					b, p, _ = fangSchemeEnd(b, p)
 					schemeDone = true
+					b, p = appendAt(b, p, "://", j)
+					j += n
+					for k := 0; k < 2 && j < end && s[j] == ' '; k++ { // "hxxps:// host"
+						j++
+					}
+					continue
 				}
 				b, p = appendAt(b, p, "://", j)
 				j += n
@@ -299,6 +401,13 @@ func (sc *scanner) refangInto(start, end int) {
 		if c == '[' || c == '(' || c == '{' || c == '\\' {
 			if n, out := markerAt(s, j, end); n > 0 {
 				b, p = appendAt(b, p, out, j)
+				j += n + markerSpace(s, j+n, end, out)
+				continue
+			}
+			if n := labelBracket(s, start, j, end, schemeDone); n > 0 {
+				for k := j + 1; k < j+n-1; k++ {
+					b, p = append(b, s[k]), append(p, k-btoi(k == j+1)) // raw from the bracket
+				}
 				j += n
 				continue
 			}
@@ -309,6 +418,12 @@ func (sc *scanner) refangInto(start, end int) {
 				j += n
 				continue
 			}
+		}
+		if c >= 0x80 {
+			var n int
+			b, p, n = appendFolded(b, p, s, j)
+			j += n
+			continue
 		}
 		b, p = append(b, c), append(p, j)
 		j++
@@ -354,7 +469,10 @@ func (sc *scanner) joinOK(start, end int, joins []int) bool {
 		}
 	}
 	sc.refangInto(start, end)
-	return sc.e.joinedValid(string(sc.buf))
+	// "10(.)20[.]30 dot 40": a join completes an address only where the
+	// text before it is already defanged.
+	defanged := strings.ContainsAny(s[start:joins[0]], "[({")
+	return sc.e.joinedValid(string(sc.buf), defanged)
 }
 
 // plainDotAfter reports whether one of joins is a plain " dot ": a plain

@@ -86,8 +86,11 @@ func (e *Extractor) validateRefanged(t Type, v string) (string, string) {
 	case CIDR:
 		return checkCIDR(v)
 	case Domain:
-		d := strings.TrimSuffix(lowerASCII(v), ".")
-		if r := e.checkDomain(d); r != "" {
+		d, r := asciiHost(strings.TrimSuffix(v, "."))
+		if r == "" {
+			r = e.checkDomain(d)
+		}
+		if r != "" {
 			return "", r
 		}
 		return d, ""
@@ -286,7 +289,7 @@ func Guess(v string) (Type, string, error) {
 // joinedValid reports whether a refanged token built across " dot " or
 // " at " is a name worth the join: a valid e-mail address or domain with a
 // public suffix, possibly followed by a path or port.
-func (e *Extractor) joinedValid(r string) bool {
+func (e *Extractor) joinedValid(r string, ipOK bool) bool {
 	end := 0
 	for end < len(r) && (class[r[end]]&clsLocal != 0 || r[end] == '@') {
 		end++
@@ -298,6 +301,10 @@ func (e *Extractor) joinedValid(r string) bool {
 		return reason == "" && strings.Count(low, "@") == 1
 	}
 	ext := low[strings.LastIndexByte(low, '.')+1:]
+	if isDottedNumber(low) {
+		_, reason := checkIPv4(low)
+		return ipOK && reason == ""
+	}
 	_, notIP := netip.ParseAddr(low)
 	return notIP != nil && !riskyExt[ext] && e.checkDomain(low) == ""
 }

@@ -37,6 +37,12 @@ var techNames = set(`node.js vue.js next.js nuxt.js react.js express.js d3.js th
 // of two labels ending with one is taken as code.
 var codeSuffixes = set(`open read call map data style search play shell save java`)
 
+// identRoots are variable names that read as the first label of a
+// two-label domain when code names a field of them: user.id, config.name,
+// self.data. A name of two labels starting with one is taken as code.
+var identRoots = set(`user self this obj config cfg settings opts options args params req request
+	resp response event evt ctx err row item env props state`)
+
 // productWords are lower-case products of User-Agent strings, whose
 // version after '/' is not an address (curl/7.68.0.1).
 var productWords = set(`curl wget okhttp python go java ruby node php libwww axios`)
