@@ -348,3 +348,73 @@ func grepLines(s string, words ...string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestReplicasHandleADeliveryOnce runs two drone serve on one PostgreSQL
+// database behind no balancer: Slack delivers one message event to both,
+// at once (as a retry reaches another replica, or as each replica's
+// connection hears of it), and the offer to add its indicators is made
+// once, the event's claim being the database's.
+func TestReplicasHandleADeliveryOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts drone serve twice")
+	}
+	e := newEnv(t)
+	e.vars["DRONE_DB"] = pgtest.URL(t)
+	sl := slacktest.New(t, slacktest.Options{})
+	sl.AddUser("U0ALICE", "alice")
+	e.vars["DRONE_CONFIG"] = e.writeConfig(`
+slack:
+  mode: http
+  responders: [U0ALICE]
+  offer_indicators: true
+  post_interval: 1ms
+queue:
+  poll_interval: 20ms
+log: {level: warn}
+`)
+	e.vars["SLACK_BOT_TOKEN"] = sl.BotToken()
+	e.vars["SLACK_SIGNING_SECRET"] = sl.SigningSecret()
+	e.vars["DRONE_SLACK_API_URL"] = sl.APIURL()
+	one, two := e.serve(), e.serve()
+	e.must("declare", "--category", "cat3", "--severity", "low", "--overview", "one delivery, two replicas")
+
+	var channel string
+	deadline := time.Now().Add(30 * time.Second)
+	for channel == "" {
+		for _, c := range sl.Channels() {
+			if c.Members["U0ALICE"] && len(c.Messages) > 0 {
+				channel = c.ID
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the incident's channel never got its notice")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, body, err := sl.MessageEvent("U0ALICE", channel, "also saw 45.33.32.156 beaconing", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, base := range []string{one.base, two.base} {
+		wg.Go(func() {
+			if r, err := sl.HTTPTransport(base).Event(ctx, body, i); err != nil || r.Status != 200 {
+				t.Errorf("replica %d: %v %d", i+1, err, r.Status)
+			}
+		})
+	}
+	wg.Wait()
+	deadline = time.Now().Add(10 * time.Second)
+	for sl.EphemeralCount("U0ALICE") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no replica made the offer")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // time for a second offer, were there one
+	if n := sl.EphemeralCount("U0ALICE"); n != 1 {
+		t.Errorf("%d offers for one event delivered to two replicas, want 1", n)
+	}
+}
