@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -93,6 +94,13 @@ func newSlowHive(t *testing.T, target string, delay time.Duration) *slowHive {
 	h := &slowHive{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the body first: only then does the server watch the
+		// connection, and cancel the request when its client dies.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/case") {
 			select {
 			case <-time.After(delay):
@@ -114,8 +122,8 @@ func newSlowHive(t *testing.T, target string, delay time.Duration) *slowHive {
 // hold runs fn while no request is at TheHive: a replica killed in fn
 // leaves none there, whose case its successor could miss. That window,
 // between TheHive's taking a request and the answer, no lock closes: the
-// dead replica's lock is released at once, while its request may still be
-// creating the case.
+// dead replica's lock (or that of an attempt that timed out) is released at
+// once, while its request may still be creating the case.
 func (h *slowHive) hold(fn func()) {
 	h.forwarding.Lock()
 	defer h.forwarding.Unlock()
@@ -187,8 +195,13 @@ log: {level: warn, format: text}
 		if err := os.Rename(ca, own); err != nil {
 			t.Fatal(err)
 		}
+		body = bytes.ReplaceAll(body, []byte(ca), []byte(own))
+		// Attempts long enough that none times out while TheHive takes its
+		// request: a case created after its client gave up is the window
+		// no lock closes (see slowHive.hold).
+		body = bytes.Replace(body, []byte("job_timeout: 1s"), []byte("job_timeout: 5s"), 1)
 		path := filepath.Join(e.dir, name)
-		if err := os.WriteFile(path, bytes.ReplaceAll(body, []byte(ca), []byte(own)), 0o600); err != nil {
+		if err := os.WriteFile(path, body, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path
@@ -275,6 +288,9 @@ log: {level: warn, format: text}
 			t.Fatal(err)
 		}
 		a.cmd.Wait()
+		// The proxy's server notices the closed connections, and cancels
+		// the dead replica's waiting requests, before any is forwarded.
+		time.Sleep(500 * time.Millisecond)
 	})
 	close(g.open)
 	g.mu.Lock()
