@@ -50,12 +50,13 @@
 // file missing on disk fails its own entry's job for good, naming the
 // path on the timeline.
 //
-// Syncs of one incident run one at a time (an in-process lock per
-// incident), because River has no per-key concurrency and two jobs
-// could otherwise both miss the case and both create one. That is enough
-// because drone runs one process against its SQLite file; two drone
-// processes working one queue at once (drone serve and drone deliver) could
-// still race on a first creation. TheHive 5 indexes tags for its query API
+// Syncs of one incident run one at a time, because River has no per-key
+// concurrency and two jobs could otherwise both miss the case and both
+// create one: each holds the incident's lock (drone.Service.Lock, purpose
+// LockCase), an advisory lock in PostgreSQL that holds across every drone
+// replica on the database, or a lock in the one process that works a
+// SQLite file's queue. The look-up by tag stays: it takes up a case an
+// attempt created before it died. TheHive 5 indexes tags for its query API
 // shortly after a commit: keep queue.backoff_base at its default (2s) or
 // more, so that a retry comes after the index has the case.
 //

@@ -54,8 +54,13 @@ type Worker struct {
 	svc    *drone.Service
 	mapper caseMapper
 	log    *slog.Logger
-	locks  incidentLocks
 }
+
+// LockCase is the purpose of the lock a sync holds on its incident
+// (drone.Service.Lock): across every drone process, syncs of one incident
+// run one at a time, so that two cannot both miss its case and both
+// create one.
+const LockCase = "hive.case"
 
 // NewWorker returns a worker for o.
 func NewWorker(o WorkerOptions) (*Worker, error) {
@@ -69,9 +74,10 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		mapper: caseMapper{cfg: o.Config, extra: o.ExtraTasks}}, nil
 }
 
-// Work syncs the job's incident. Syncs of one incident run one at a time.
+// Work syncs the job's incident. Syncs of one incident run one at a time,
+// in every drone process on the database.
 func (w *Worker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	unlock, err := w.locks.lock(ctx, job.Args.IncidentID)
+	unlock, err := w.svc.Lock(ctx, LockCase, job.Args.IncidentID)
 	if err != nil {
 		return w.steer(ctx, job, fmt.Errorf("waiting for another sync of incident %s: %w", job.Args.IncidentID, err))
 	}

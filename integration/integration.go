@@ -48,9 +48,11 @@ type Integration struct {
 	// Lanes are the queues of its jobs besides the default one, with the
 	// number of workers of each.
 	Lanes map[string]int
-	// Prepare runs once this process holds the worker lock, before the
-	// queue starts: queueing a schedule, say. Rescuing jobs a killed
-	// process left running is drone's, for every kind.
+	// Prepare runs before the queue starts: queueing a schedule, say. On
+	// SQLite it runs once this process holds the worker lock; on
+	// PostgreSQL every replica runs it, perhaps at the same instant, so
+	// what it queues must be unique jobs (drone.Job.UniqueKey). Rescuing
+	// jobs a killed process left running is drone's, for every kind.
 	Prepare func(ctx context.Context) error
 	// Media are the notification media it offers (Slack, Discord).
 	Media []drone.Medium

@@ -43,6 +43,13 @@ type Postgres struct {
 
 	sqlOnce sync.Once
 	sqlDB   *sql.DB // see SQL
+
+	// locks and lockConns serve Lock: holders of one key in this process
+	// wait in turn in locks, and each holder keeps a connection of
+	// lockConns, a pool opened on first use, for its advisory lock.
+	locks     drone.LocalLocks
+	lockMu    sync.Mutex
+	lockConns *pgxpool.Pool
 }
 
 var _ Backend = (*Postgres)(nil)
@@ -54,6 +61,7 @@ const (
 	lockMigrate = 1 // migrations, across processes starting at once
 	lockNumber  = 2 // incident numbering
 	lockRef     = 3 // the class of references: (lockRef, hashtext(key, value))
+	lockWork    = 4 // the class of Lock's keys: (lockWork, hashtext(key))
 )
 
 // OpenPostgres connects to the PostgreSQL database of url (a postgres:// URL;
@@ -168,6 +176,11 @@ func (db *Postgres) Close() error {
 	if db.sqlDB != nil {
 		db.sqlDB.Close()
 	}
+	db.lockMu.Lock()
+	if db.lockConns != nil {
+		db.lockConns.Close()
+	}
+	db.lockMu.Unlock()
 	db.pool.Close()
 	return nil
 }

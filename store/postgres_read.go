@@ -250,8 +250,11 @@ func (db *Postgres) Counts(ctx context.Context) (Counts, error) {
 
 // RescueStuck makes due again the jobs of the given kinds (every kind when
 // none is given) that have been running for longer than after; see
-// SQLite.RescueStuck. With several replicas, after must exceed the queue's
-// job timeout on every one of them, so that no live attempt is taken.
+// SQLite.RescueStuck. drone serve does not call it on PostgreSQL, where
+// River's rescuer, run by the leading replica, does the same all along;
+// called by hand with several replicas, after must exceed twice the
+// queue's job timeout on every one of them, so that no live attempt is
+// taken.
 func (db *Postgres) RescueStuck(ctx context.Context, after time.Duration, kinds ...string) (int64, error) {
 	q := `UPDATE river_job SET state = 'available', scheduled_at = now()
 		WHERE state = 'running' AND attempted_at < now() - make_interval(secs => $1)`

@@ -102,7 +102,10 @@ type QueueConfig struct {
 	// PollInterval is how often workers look for jobs that became due.
 	// Defaults to 200ms.
 	PollInterval time.Duration `yaml:"poll_interval" json:"poll_interval"`
-	// JobTimeout bounds one attempt. Defaults to 1 minute.
+	// JobTimeout bounds one attempt. Defaults to 1 minute. A job still
+	// running after twice as long was left by a process that died (River
+	// cancels a live attempt at its timeout): River's rescuer, on the
+	// replica that leads, makes it due again within 30 seconds more.
 	JobTimeout time.Duration `yaml:"job_timeout" json:"job_timeout"`
 }
 
@@ -197,6 +200,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], workers *river.Workers, c
 		FetchCooldown:     min(cfg.PollInterval, 5*time.Millisecond),
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,
+		// Twice the timeout: no live attempt is taken (see
+		// QueueConfig.JobTimeout), rather than River's default hour.
+		RescueStuckJobsAfter: 2 * cfg.JobTimeout,
 		// Jobs of an integration turned off stay queued, untouched, until it
 		// is turned on again.
 		FetchOnlyKnownKinds: true,

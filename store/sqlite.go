@@ -16,6 +16,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/ttp0/drone/drone"
 )
 
 //go:embed migrations/sqlite/*.sql
@@ -36,6 +38,8 @@ type SQLite struct {
 
 	// maxAttempts is given to jobs that name none: queue.max_attempts.
 	maxAttempts int
+
+	locks drone.LocalLocks // see Lock
 
 	commits   chan *commit // see Update
 	done      chan struct{}

@@ -34,6 +34,9 @@ type Backend interface {
 	drone.Accounts
 	// Sightings of a whole incident's observables in one query.
 	drone.IncidentSightings
+	// Locks for the duration of a piece of work (drone.Service.Lock): in
+	// this process on SQLite, across every process on PostgreSQL.
+	drone.Locker
 	// Changes returns the ids of the incidents whose timelines grew after
 	// mark, and the new mark; a mark below zero returns the current mark.
 	// The web console polls it to learn of changes made by any process.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/store"
@@ -163,4 +164,63 @@ func TestReopenKeepsSchema(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestPostgresLockHoldsAcrossProcesses takes a lock in one store and waits
+// for it in another on the same database, as two replicas do; the holder's
+// connection ending without an unlock (its process killed) releases it.
+func TestPostgresLockHoldsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	open := func() *store.DB {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b := open(), open()
+	held, err := a.Lock(ctx, "hive.case:inc-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := b.Lock(short, "hive.case:inc-1"); err == nil {
+		t.Fatal("a second replica took a lock the first holds")
+	}
+	unlock, err := b.Lock(ctx, "hive.case:inc-2")
+	if err != nil {
+		t.Fatalf("another key: %v", err)
+	}
+	unlock()
+	got := make(chan error, 1)
+	go func() {
+		unlock, err := b.Lock(ctx, "hive.case:inc-1")
+		if err == nil {
+			unlock()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("the second replica did not wait: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// The holder's connection ends, as a killed process's does.
+	if _, err := b.SQL().ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND classid = 4 AND objid = hashtext('hive.case:inc-1')::oid`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the lock of an ended connection was never released")
+	}
+	held() // its connection is gone: the unlock closes it and returns
 }

@@ -25,10 +25,21 @@ func restricted(inc *drone.Incident) bool {
 	return strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
 }
 
+// LockSpace is the purpose of the lock a space job holds on its incident
+// (drone.Service.Lock): across every drone process, one job at a time
+// creates an incident's channel or thread and posts its notice.
+const LockSpace = "discord.space"
+
 // openSpace opens an incident's space and posts its notice. Each step is
 // recorded on the incident as it succeeds (SetExternal), so that a retried
-// job (after a 429, a crash) takes up where it stopped.
+// job (after a 429, a crash) takes up where it stopped. It holds the
+// incident's LockSpace throughout, and reads the incident once it holds it.
 func (a *Adapter) openSpace(ctx context.Context, args spaceArgs) error {
+	unlock, err := a.svc.Lock(ctx, LockSpace, args.IncidentID)
+	if err != nil {
+		return drone.RetryAfter(0, fmt.Errorf("waiting for another opening of the space of incident %s: %w", args.IncidentID, err))
+	}
+	defer unlock()
 	inc, err := a.svc.IncidentByID(ctx, args.IncidentID)
 	if err != nil {
 		return err

@@ -139,10 +139,23 @@ func (h *Handler) jobSlot(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// LockChannel is the purpose of the lock an open job holds on its incident
+// (drone.Service.Lock): across every drone process, one job at a time
+// creates an incident's channel, so that an attempt still running on one
+// replica and its rescue on another cannot both miss it and both make one.
+const LockChannel = "slack.channel"
+
 // open creates the incident's channel (private from AMBER+STRICT up),
 // invites the reporter and the responders, and posts the notification.
 // Each step records what it made, so a retried job goes on where it failed.
+// It holds the incident's LockChannel throughout, and reads the incident
+// once it holds it.
 func (h *Handler) open(ctx context.Context, incidentID string) error {
+	unlock, err := h.svc.Lock(ctx, LockChannel, incidentID)
+	if err != nil {
+		return drone.RetryAfter(0, fmt.Errorf("waiting for another opening of the channel of incident %s: %w", incidentID, err))
+	}
+	defer unlock()
 	inc, err := h.svc.IncidentByID(ctx, incidentID)
 	if err != nil {
 		return err

@@ -28,8 +28,8 @@ type app struct {
 	svc          *drone.Service
 	log          *slog.Logger
 	integrations []*integration.Integration
-	// worker is the database's worker lock, held while this process works
-	// its queue.
+	// worker is a SQLite database's worker lock, held while this process
+	// works its queue; nil on PostgreSQL.
 	worker *flock.Flock
 }
 
@@ -143,13 +143,18 @@ func (a *app) dataDir() string {
 	return filepath.Dir(a.cfg.Database)
 }
 
-// lockWorker takes the database's worker lock: one process at a time works
-// a database's queue (drone serve, or drone deliver when serve is not
-// running). Two would each take a share of the jobs, and two first syncs of
-// one incident could each create its TheHive case before either recorded
-// it. The lock is a file beside the database, which the system releases
-// when the process ends, however it ends.
+// lockWorker takes a SQLite database's worker lock: one process at a time
+// works its queue (drone serve, or drone deliver when serve is not
+// running), which makes the in-process locks of its jobs (drone.Locker)
+// hold for the whole database. The lock is a file beside the database,
+// which the system releases when the process ends, however it ends.
+// PostgreSQL needs none: several processes work its queue at once (River
+// fetches each job for one of them, FOR UPDATE SKIP LOCKED) and its locks
+// are the database's.
 func (a *app) lockWorker() error {
+	if store.IsPostgres(a.cfg.Database) {
+		return nil
+	}
 	lock := flock.New(a.cfg.Database + ".worker.lock")
 	ok, err := lock.TryLock()
 	if err != nil {
@@ -164,8 +169,13 @@ func (a *app) lockWorker() error {
 }
 
 // queue returns the queue workers of the enabled integrations, or nil when
-// no integration is enabled (there is then nothing to work). It takes the
-// worker lock first: only its holder may rescue or schedule jobs.
+// no integration is enabled (there is then nothing to work). On SQLite it
+// takes the worker lock first: only its holder may rescue or schedule
+// jobs. On PostgreSQL every replica prepares the queue, which is safe at
+// once: what Prepare queues is unique (a second insert is skipped), and
+// jobs a killed replica left running are River's rescuer's (see
+// store.QueueConfig.JobTimeout), not rescued here, since a job running
+// long on a live replica cannot be told from one left by a dead one.
 func (a *app) queue(ctx context.Context) (*store.Queue, error) {
 	workers := river.NewWorkers()
 	lanes := map[string]int{}
@@ -183,10 +193,12 @@ func (a *app) queue(ctx context.Context) (*store.Queue, error) {
 	if err := a.lockWorker(); err != nil {
 		return nil, err
 	}
-	// Jobs a killed process left running are due again once they must have
-	// timed out, rather than after River's rescuer's hour.
-	if _, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout); err != nil {
-		return nil, err
+	if !store.IsPostgres(a.cfg.Database) {
+		// Jobs a killed process left running are due again once they must
+		// have timed out, at once rather than at the rescuer's next round.
+		if _, err := a.db.RescueStuck(ctx, 2*a.cfg.Queue.JobTimeout); err != nil {
+			return nil, err
+		}
 	}
 	for _, in := range working {
 		if in.Prepare == nil {

@@ -92,6 +92,18 @@ func URL(t testing.TB) string {
 	return u.String()
 }
 
+// Start starts a throwaway cluster for a program that is no test (a
+// benchmark), or uses DRONE_TEST_POSTGRES's server, and returns the URL of
+// its maintenance database and the function that stops it and removes its
+// files.
+func Start() (adminURL string, stop func() error, err error) {
+	c, err := start()
+	if err != nil {
+		return "", nil, err
+	}
+	return c.admin, c.stop, nil
+}
+
 // get returns the cluster, starting it on first use, or ends t.
 func get(t testing.TB) *cluster {
 	t.Helper()

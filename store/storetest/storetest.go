@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeliveriesAreRecordedOnceAndFollowed", testDeliveries},
 		{"AccountsAndSessions", testAccountsAndSessions},
 		{"ChangesAndSightingsOf", testChangesAndSightingsOf},
+		{"LockHoldsUntilUnlocked", testLockHoldsUntilUnlocked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -927,5 +928,50 @@ func changesAfter(ctx context.Context, db *store.DB, mark int64, want int) (int6
 			return mark, all, nil
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testLockHoldsUntilUnlocked takes a lock through the service, as the
+// integrations do: a second holder of the key waits until it is released,
+// or its context ends; another key is free meanwhile.
+func testLockHoldsUntilUnlocked(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	svc := service(db)
+	unlock, err := svc.Lock(ctx, "test.create", "inc-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	if _, err := svc.Lock(short, "test.create", "inc-1"); err == nil {
+		t.Error("a second holder took a held lock")
+	}
+	cancel()
+	other, err := svc.Lock(ctx, "test.create", "inc-2")
+	if err != nil {
+		t.Fatalf("another incident's lock: %v", err)
+	}
+	other()
+	got := make(chan error, 1)
+	go func() {
+		again, err := svc.Lock(ctx, "test.create", "inc-1")
+		if err == nil {
+			again()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("the waiter did not wait: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	unlock()
+	unlock() // twice is harmless
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiter never got the released lock")
 	}
 }
