@@ -98,12 +98,8 @@ type previewRow struct {
 }
 
 func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request, u *user) {
-	inc := c.incidentFor(w, r, u)
+	inc := c.viewIncident(w, r, u, "incident page")
 	if inc == nil {
-		return
-	}
-	if err := c.recordView(r.Context(), r, u, inc, "incident page"); err != nil {
-		c.internal(w, r, u, err)
 		return
 	}
 	d, err := c.incidentData(r.Context(), u, inc.Number)
@@ -353,20 +349,40 @@ func (c *Console) preview(ctx context.Context, inc *drone.Incident, text string)
 	return p, nil
 }
 
-// export downloads the incident's evidence file: the JSON drone incident
-// export writes.
-func (c *Console) export(w http.ResponseWriter, r *http.Request, u *user) {
+// viewIncident returns the incident of the request's path, as incidentFor
+// does, once its view is recorded (a RED incident's views go on its
+// timeline); nil when the answer has been written.
+func (c *Console) viewIncident(w http.ResponseWriter, r *http.Request, u *user, what string) *drone.Incident {
 	inc := c.incidentFor(w, r, u)
 	if inc == nil {
-		return
+		return nil
 	}
-	if err := c.recordView(r.Context(), r, u, inc, "evidence export"); err != nil {
+	if err := c.recordView(r.Context(), r, u, inc, what); err != nil {
 		c.internal(w, r, u, err)
-		return
+		return nil
+	}
+	return inc
+}
+
+// viewRecord is viewIncident with the incident's indicators and timeline.
+func (c *Console) viewRecord(w http.ResponseWriter, r *http.Request, u *user, what string) *drone.Record {
+	inc := c.viewIncident(w, r, u, what)
+	if inc == nil {
+		return nil
 	}
 	rec, err := c.svc.Get(r.Context(), inc.Number)
 	if err != nil {
 		c.failErr(w, r, u, err)
+		return nil
+	}
+	return rec
+}
+
+// export downloads the incident's evidence file: the JSON drone incident
+// export writes.
+func (c *Console) export(w http.ResponseWriter, r *http.Request, u *user) {
+	rec := c.viewRecord(w, r, u, "evidence export")
+	if rec == nil {
 		return
 	}
 	ev, err := drone.NewEvidence(rec, u.actor.Identity(), c.now())
@@ -381,7 +397,7 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Disposition", `attachment; filename="`+strings.ToLower(inc.Ref())+`-evidence.json"`)
+	h.Set("Content-Disposition", `attachment; filename="`+strings.ToLower(rec.Incident.Ref())+`-evidence.json"`)
 	h.Set("Cache-Control", "no-store")
 	_, _ = w.Write(append(b, '\n'))
 }

@@ -79,22 +79,13 @@ type leaderData struct {
 // happened, the business impact, who leads, what is next, its measures
 // against the targets, and the timeline without indicators. It prints.
 func (c *Console) leaderPage(w http.ResponseWriter, r *http.Request, u *user) {
-	inc := c.incidentFor(w, r, u)
-	if inc == nil {
-		return
-	}
-	if err := c.recordView(r.Context(), r, u, inc, "leaders' view"); err != nil {
-		c.internal(w, r, u, err)
-		return
-	}
-	rec, err := c.svc.Get(r.Context(), inc.Number)
-	if err != nil {
-		c.failErr(w, r, u, err)
+	rec := c.viewRecord(w, r, u, "leaders' view")
+	if rec == nil {
 		return
 	}
 	now := c.now().UTC()
 	n := c.redactor.BuildNotice(notify.NoticeInput{Record: rec, Audience: drone.AudienceLeaders, Now: now})
 	v := c.redactor.IncidentView(c.org, c.soc, n, rec, c.svc.Targets, now)
 	d := leaderData{Inc: rec.Incident, Title: c.redactor.Redact(rec.Incident.Title), View: v, Red: c.isTop(rec.Incident)}
-	c.renderLive(w, r, u, http.StatusOK, "leader", d.Title, "incident="+itoa(inc.Number), d)
+	c.renderLive(w, r, u, http.StatusOK, "leader", d.Title, "incident="+itoa(rec.Incident.Number), d)
 }
