@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
-	"github.com/ttp0/drone/drone/ioc"
 )
 
 var _ drone.Accounts = (*SQLite)(nil)
@@ -222,19 +221,5 @@ func (db *SQLite) SightingsOf(ctx context.Context, incidentID string, limit int)
 	if err != nil {
 		return nil, fmt.Errorf("looking up sightings: %w", err)
 	}
-	defer rows.Close()
-	var out []drone.Sighting
-	for rows.Next() {
-		var s drone.Sighting
-		var typ, seen string
-		if err := rows.Scan(&s.IncidentID, &s.Number, &typ, &s.Value, &seen); err != nil {
-			return nil, fmt.Errorf("reading sighting: %w", err)
-		}
-		s.Type = ioc.Type(typ)
-		if s.FirstSeen, err = parseTime(seen); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return scanSightings(rows)
 }

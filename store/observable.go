@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,6 +98,12 @@ func (db *SQLite) Sightings(ctx context.Context, typ, value string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("looking up %q: %w", value, err)
 	}
+	return scanSightings(rows)
+}
+
+// scanSightings reads rows of (incident id, number, type, value, first
+// seen) and closes them.
+func scanSightings(rows *sql.Rows) ([]drone.Sighting, error) {
 	defer rows.Close()
 	var out []drone.Sighting
 	for rows.Next() {
@@ -106,9 +113,11 @@ func (db *SQLite) Sightings(ctx context.Context, typ, value string, limit int) (
 			return nil, fmt.Errorf("reading sighting: %w", err)
 		}
 		s.Type = ioc.Type(typ)
-		if s.FirstSeen, err = parseTime(seen); err != nil {
+		t, err := parseTime(seen)
+		if err != nil {
 			return nil, err
 		}
+		s.FirstSeen = t
 		out = append(out, s)
 	}
 	return out, rows.Err()

@@ -208,16 +208,7 @@ func (db *Postgres) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // Ready reports whether the store answers and its schema is current.
-func (db *Postgres) Ready(ctx context.Context) error {
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	if v != LatestSchema() {
-		return fmt.Errorf("schema version %d, this drone needs %d", v, LatestSchema())
-	}
-	return nil
-}
+func (db *Postgres) Ready(ctx context.Context) error { return schemaReady(ctx, db) }
 
 // Backup is not drone's to do on PostgreSQL: the server's own tools back it
 // up consistently while it runs (pg_dump, or base backups with WAL

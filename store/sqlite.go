@@ -153,16 +153,7 @@ func (db *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // Ready reports whether the store answers and its schema is current.
-func (db *SQLite) Ready(ctx context.Context) error {
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	if v != LatestSchema() {
-		return fmt.Errorf("schema version %d, this drone needs %d", v, LatestSchema())
-	}
-	return nil
-}
+func (db *SQLite) Ready(ctx context.Context) error { return schemaReady(ctx, db) }
 
 func (db *SQLite) migrate(ctx context.Context) error {
 	m, err := rivermigrate.New(db.driver, nil)

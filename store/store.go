@@ -145,3 +145,18 @@ func migrationsIn(fsys fs.FS, dir string) ([]migration, error) {
 	}
 	return out, nil
 }
+
+// schemaReady reports whether a backend answers and its recorded schema is
+// the one this drone's migrations end at.
+func schemaReady(ctx context.Context, b interface {
+	SchemaVersion(context.Context) (int, error)
+}) error {
+	v, err := b.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v != LatestSchema() {
+		return fmt.Errorf("schema version %d, this drone needs %d", v, LatestSchema())
+	}
+	return nil
+}

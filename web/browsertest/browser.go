@@ -84,7 +84,7 @@ type browser struct {
 	ctx    context.Context // the browser's own chromedp context; tabs derive from it
 	cancel func()          // stops the browser and waits for it to exit
 	dir    string          // the --user-data-dir
-	output *syncBuffer     // Chromium's stdout and stderr, for failures
+	output *Buffer         // Chromium's stdout and stderr, for failures
 }
 
 // startBrowser starts Chromium with a fresh profile in dir and waits, at most
@@ -94,7 +94,7 @@ func startBrowser(dir string) (*browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &syncBuffer{}
+	out := &Buffer{}
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(dir),
@@ -198,19 +198,20 @@ func unavailable(t testing.TB, err error) {
 	t.Skipf("browsertest: %v", err)
 }
 
-// syncBuffer is a bytes.Buffer safe for the browser's output goroutine.
-type syncBuffer struct {
+// Buffer is a bytes.Buffer safe for a writer on another goroutine: the
+// browser's output, a drone process's.
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

@@ -106,13 +106,13 @@ func start(t *testing.T, extra ...string) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr browsertest.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	var output syncBuffer
+	var output browsertest.Buffer
 	var mu sync.Mutex // guards base and setup until start returns
 	var base, setup string
 	ready := make(chan struct{})
@@ -191,22 +191,4 @@ func (c *console) droneIn(stdin string, args ...string) string {
 		c.t.Fatalf("drone %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
 	}
 	return out.String()
-}
-
-// syncBuffer collects a process's output from its own goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
