@@ -29,6 +29,9 @@ type Service struct {
 	Extensions []Extension
 	// Advisor, when set, advises on new incidents from the threat library.
 	Advisor Advisor
+	// Enrichers are the threat-intelligence sources of the enabled
+	// integrations (MISP, Cortex), asked by the enrich command.
+	Enrichers []Enricher
 	// DefaultTLP and DefaultPAP apply when a declaration names none.
 	// Default to AMBER, as TheHive does.
 	DefaultTLP, DefaultPAP string

@@ -63,6 +63,9 @@ type Integration struct {
 	Extensions []drone.Extension
 	// Advisor advises new incidents (Threat Driven Security).
 	Advisor drone.Advisor
+	// Enricher looks indicators up in a threat-intelligence source (MISP,
+	// Cortex); drone asks every enabled one.
+	Enricher drone.Enricher
 	// Routes are the HTTP handlers drone serve mounts, by pattern
 	// ("POST /slack/commands").
 	Routes map[string]http.Handler

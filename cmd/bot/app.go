@@ -88,6 +88,9 @@ func (a *app) assemble() error {
 			}
 			a.svc.Advisor = in.Advisor
 		}
+		if in.Enricher != nil {
+			a.svc.Enrichers = append(a.svc.Enrichers, in.Enricher)
+		}
 		if in.UseMedia != nil {
 			in.UseMedia(media)
 		}
