@@ -70,7 +70,13 @@ type Incident struct {
 	Overview     string `json:"overview"`
 	Reporter     Actor  `json:"reporter"`
 	Lead         string `json:"lead,omitempty"` // identity "platform:id" of the incident lead
-	Status       Status `json:"status"`
+	// Roles are the other roles people hold on the incident (scribe,
+	// communications, legal), by role name: identities "platform:id".
+	Roles map[string]string `json:"roles,omitempty"`
+	// Private incidents (and every TLP:RED one) are seen only by their
+	// members and by audiences cleared for RED.
+	Private bool   `json:"private,omitempty"`
+	Status  Status `json:"status"`
 
 	Resolution string `json:"resolution,omitempty"` // one of Resolutions, when resolved or closed
 	Impact     string `json:"impact,omitempty"`     // one of Impacts

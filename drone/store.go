@@ -41,6 +41,13 @@ type Store interface {
 	Deliveries(ctx context.Context, incidentID string) ([]Delivery, error)
 	// DeliveryCounts returns the number of messages sent, by medium.
 	DeliveryCounts(ctx context.Context) (map[string]int64, error)
+
+	// FollowUp returns the follow-up action ACT-<number> (ENOTFOUND if none).
+	FollowUp(ctx context.Context, number int64) (*FollowUp, error)
+	// FollowUps lists follow-up actions, oldest first.
+	FollowUps(ctx context.Context, f FollowUpFilter) ([]*FollowUp, error)
+	// Review returns the latest review of an incident (ENOTFOUND if none).
+	Review(ctx context.Context, incidentID string) (*Review, error)
 }
 
 // Tx is what an operation may do inside one Store transaction.
@@ -66,6 +73,15 @@ type Tx interface {
 	// RecordDelivery records a message sent; a key already recorded keeps
 	// its first record.
 	RecordDelivery(ctx context.Context, d Delivery) error
+	// NextFollowUpNumber returns the next follow-up action number.
+	NextFollowUpNumber(ctx context.Context) (int64, error)
+	// FollowUp reads a follow-up action inside the transaction, for a change.
+	FollowUp(ctx context.Context, number int64) (*FollowUp, error)
+	// SaveFollowUp inserts or updates a follow-up action, by id.
+	SaveFollowUp(ctx context.Context, f *FollowUp) error
+	// SaveReview adds a version of an incident's review and sets its
+	// Version to one more than the last.
+	SaveReview(ctx context.Context, r *Review) error
 	// Enqueue adds jobs to the durable queue; a job whose UniqueKey is
 	// already queued or running is skipped.
 	Enqueue(ctx context.Context, jobs []Job) error

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type CopyResult struct {
 	Claims      int            `json:"claims"`
 	Deliveries  int            `json:"deliveries"` // messages notification media sent
 	Accounts    int            `json:"accounts"`   // web console accounts (their sessions are not copied)
+	FollowUps   int            `json:"actions"`    // follow-up actions
+	Reviews     int            `json:"reviews"`    // post-incident review versions
 	Jobs        map[string]int `json:"jobs"`       // by state in the copy
 }
 
@@ -54,6 +57,9 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 		if err := copyAccounts(ctx, src, tx, &res); err != nil {
 			return err
 		}
+		if err := copyFollowUpsAndReviews(ctx, src, tx, &res); err != nil {
+			return err
+		}
 		if err := copyRefsAndClaims(ctx, src, tx, &res); err != nil {
 			return err
 		}
@@ -79,7 +85,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (CopyResult
 
 // ensureEmpty refuses a database that holds anything of drone's.
 func ensureEmpty(ctx context.Context, tx pgx.Tx) error {
-	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "notify_delivery", "web_account", "river_job"} {
+	for _, table := range []string{"incident", "observable", "timeline", "incident_ref", "claim", "notify_delivery", "web_account", "action", "review", "river_job"} {
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&any); err != nil {
 			return fmt.Errorf("checking that the target is empty: %w", err)
@@ -245,6 +251,54 @@ func copyDeliveries(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyResult
 		return fmt.Errorf("copying deliveries: %w", err)
 	}
 	res.Deliveries = len(list)
+	return nil
+}
+
+// copyFollowUpsAndReviews copies the follow-up actions and every version
+// of every review.
+func copyFollowUpsAndReviews(ctx context.Context, src *SQLite, tx pgx.Tx, res *CopyResult) error {
+	list, err := src.FollowUps(ctx, drone.FollowUpFilter{Limit: 1 << 30})
+	if err != nil {
+		return err
+	}
+	acts := make([][]any, len(list))
+	for i, f := range list {
+		acts[i] = []any{f.ID, f.Number, f.IncidentID, f.Text, f.Owner, f.Due, string(f.Status), f.CreatedBy,
+			f.CreatedAt, f.UpdatedAt, f.DoneAt, f.Note, nonNilMap(f.External)}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"action"}, columnsOf(followUpColumns), pgx.CopyFromRows(acts)); err != nil {
+		return fmt.Errorf("copying actions: %w", err)
+	}
+	rows, err := src.sql.QueryContext(ctx, `SELECT incident_id, version, created_at, author, markdown, html FROM review`)
+	if err != nil {
+		return fmt.Errorf("reading reviews: %w", err)
+	}
+	var reviews [][]any
+	for rows.Next() {
+		var r drone.Review
+		var at, author string
+		if err := rows.Scan(&r.IncidentID, &r.Version, &at, &author, &r.Markdown, &r.HTML); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading reviews: %w", err)
+		}
+		if r.CreatedAt, err = parseTime(at); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := json.Unmarshal([]byte(author), &r.Author); err != nil {
+			rows.Close()
+			return fmt.Errorf("decoding review author: %w", err)
+		}
+		reviews = append(reviews, []any{r.IncidentID, r.Version, r.CreatedAt, r.Author, r.Markdown, r.HTML})
+	}
+	if err := errors.Join(rows.Close(), rows.Err()); err != nil {
+		return fmt.Errorf("reading reviews: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"review"}, []string{"incident_id", "version", "created_at", "author",
+		"markdown", "html"}, pgx.CopyFromRows(reviews)); err != nil {
+		return fmt.Errorf("copying reviews: %w", err)
+	}
+	res.FollowUps, res.Reviews = len(acts), len(reviews)
 	return nil
 }
 

@@ -50,11 +50,11 @@ type querier interface {
 
 const incidentColumns = `id, number, title, category, category_name, subcontext, severity, severity_name,
 	tier, zone, business_unit, tlp, pap, overview, reporter, lead, status, resolution, impact, summary,
-	tags, external, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, updated_at, next_update_due`
+	tags, external, declared_at, acknowledged_at, contained_at, resolved_at, closed_at, updated_at, next_update_due, roles, private`
 
 var (
 	qNextNumber     = `SELECT COALESCE(MAX(number), 0) + 1 FROM incident`
-	qInsertIncident = `INSERT INTO incident (` + incidentColumns + `) VALUES (?` + strings.Repeat(",?", 28) + `)`
+	qInsertIncident = `INSERT INTO incident (` + incidentColumns + `) VALUES (?` + strings.Repeat(",?", 30) + `)`
 	qUpdateIncident = func() string {
 		cols := strings.Split(strings.Join(strings.Fields(incidentColumns), ""), ",")
 		set := make([]string, 0, len(cols))
@@ -122,12 +122,23 @@ func incidentArgs(inc *drone.Incident) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding external references: %w", err)
 	}
+	roles, err := json.Marshal(nonNilMap(inc.Roles))
+	if err != nil {
+		return nil, fmt.Errorf("encoding roles: %w", err)
+	}
 	return []any{inc.ID, inc.Number, inc.Title, inc.Category, inc.CategoryName, inc.SubContext, inc.Severity,
 		inc.SeverityName, inc.Tier, inc.Zone, inc.BusinessUnit, inc.TLP, inc.PAP, inc.Overview, string(reporter),
 		inc.Lead, string(inc.Status), inc.Resolution, inc.Impact, inc.Summary, string(tags), string(external),
 		formatTime(inc.DeclaredAt), formatTimePtr(inc.AcknowledgedAt), formatTimePtr(inc.ContainedAt),
 		formatTimePtr(inc.ResolvedAt), formatTimePtr(inc.ClosedAt), formatTime(inc.UpdatedAt),
-		formatTimePtr(inc.NextUpdateDue)}, nil
+		formatTimePtr(inc.NextUpdateDue), string(roles), inc.Private}, nil
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func nonNil(s []string) []string {
@@ -141,18 +152,18 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanIncident(row scanner) (*drone.Incident, error) {
 	var inc drone.Incident
-	var status, reporter, tags, external, declared, updated string
+	var status, reporter, tags, external, roles, declared, updated string
 	var ack, cont, res, closed, due sql.NullString
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Category, &inc.CategoryName, &inc.SubContext,
 		&inc.Severity, &inc.SeverityName, &inc.Tier, &inc.Zone, &inc.BusinessUnit, &inc.TLP, &inc.PAP,
 		&inc.Overview, &reporter, &inc.Lead, &status, &inc.Resolution, &inc.Impact, &inc.Summary, &tags,
-		&external, &declared, &ack, &cont, &res, &closed, &updated, &due)
+		&external, &declared, &ack, &cont, &res, &closed, &updated, &due, &roles, &inc.Private)
 	if err != nil {
 		return nil, err
 	}
 	inc.Status = drone.Status(status)
 	if err := errors.Join(json.Unmarshal([]byte(reporter), &inc.Reporter), json.Unmarshal([]byte(tags), &inc.Tags),
-		json.Unmarshal([]byte(external), &inc.External)); err != nil {
+		json.Unmarshal([]byte(external), &inc.External), json.Unmarshal([]byte(roles), &inc.Roles)); err != nil {
 		return nil, fmt.Errorf("decoding incident %d: %w", inc.Number, err)
 	}
 	if inc.DeclaredAt, err = parseTime(declared); err != nil {
@@ -176,6 +187,9 @@ func scanIncident(row scanner) (*drone.Incident, error) {
 	}
 	if len(inc.External) == 0 {
 		inc.External = nil
+	}
+	if len(inc.Roles) == 0 {
+		inc.Roles = nil
 	}
 	return &inc, nil
 }

@@ -62,6 +62,8 @@ const (
 	lockNumber  = 2 // incident numbering
 	lockRef     = 3 // the class of references: (lockRef, hashtext(key, value))
 	lockWork    = 4 // the class of Lock's keys: (lockWork, hashtext(key))
+	lockAction  = 5 // follow-up action numbering
+	lockReview  = 6 // the class of review versions: (lockReview, hashtext(incident id))
 )
 
 // OpenPostgres connects to the PostgreSQL database of url (a postgres:// URL;

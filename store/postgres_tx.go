@@ -34,7 +34,7 @@ func placeholders(from, n int) string {
 }
 
 var (
-	pgInsertIncident = `INSERT INTO incident (` + incidentColumns + `) VALUES (` + placeholders(1, 29) + `)`
+	pgInsertIncident = `INSERT INTO incident (` + incidentColumns + `) VALUES (` + placeholders(1, 31) + `)`
 	pgUpdateIncident = func() string {
 		cols := strings.Split(strings.Join(strings.Fields(incidentColumns), ""), ",")
 		set := make([]string, 0, len(cols))
@@ -111,7 +111,7 @@ func pgIncidentArgs(inc *drone.Incident) []any {
 		inc.SeverityName, inc.Tier, inc.Zone, inc.BusinessUnit, inc.TLP, inc.PAP, inc.Overview, inc.Reporter,
 		inc.Lead, string(inc.Status), inc.Resolution, inc.Impact, inc.Summary, nonNil(inc.Tags), ext,
 		inc.DeclaredAt, inc.AcknowledgedAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt, inc.UpdatedAt,
-		inc.NextUpdateDue}
+		inc.NextUpdateDue, nonNilMap(inc.Roles), inc.Private}
 }
 
 func pgScanIncident(row pgx.Row) (*drone.Incident, error) {
@@ -121,7 +121,7 @@ func pgScanIncident(row pgx.Row) (*drone.Incident, error) {
 		&inc.Severity, &inc.SeverityName, &inc.Tier, &inc.Zone, &inc.BusinessUnit, &inc.TLP, &inc.PAP,
 		&inc.Overview, &inc.Reporter, &inc.Lead, &status, &inc.Resolution, &inc.Impact, &inc.Summary, &inc.Tags,
 		&inc.External, &inc.DeclaredAt, &inc.AcknowledgedAt, &inc.ContainedAt, &inc.ResolvedAt, &inc.ClosedAt,
-		&inc.UpdatedAt, &inc.NextUpdateDue)
+		&inc.UpdatedAt, &inc.NextUpdateDue, &inc.Roles, &inc.Private)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +135,9 @@ func pgScanIncident(row pgx.Row) (*drone.Incident, error) {
 	}
 	if len(inc.External) == 0 {
 		inc.External = nil
+	}
+	if len(inc.Roles) == 0 {
+		inc.Roles = nil
 	}
 	return &inc, nil
 }

@@ -112,7 +112,7 @@ func (db *SQLite) Close() error {
 // they cannot be prepared later, inside a transaction, because the pool's
 // only connection is then taken.
 var txQueries = []string{qNextNumber, qInsertIncident, qUpdateIncident, qLastEntry, qAppendEntry, qInsertObservable,
-	qPutRef, qFindRef, qClaim, qForgetClaims, qRecordDelivery}
+	qPutRef, qFindRef, qClaim, qForgetClaims, qRecordDelivery, qNextFollowUpNumber, qSaveFollowUp, qNextReviewVersion, qInsertReview}
 
 func (db *SQLite) prepare(ctx context.Context) error {
 	for _, q := range txQueries {

@@ -56,8 +56,9 @@ DRONE_DB (or database: in the configuration) to the URL.`,
 				jobs += n
 			}
 			fmt.Fprintf(c.Out, "copied %s to %s: %d incidents (%d timeline entries, every chain verified), "+
-				"%d observables, %d references, %d claims, %d notifications sent, %d console accounts, %d jobs\n", from,
-				store.Redact(to), res.Incidents, res.Entries, res.Observables, res.Refs, res.Claims, res.Deliveries, res.Accounts, jobs)
+				"%d observables, %d references, %d claims, %d notifications sent, %d console accounts, %d follow-up actions, "+
+				"%d review versions, %d jobs\n", from, store.Redact(to), res.Incidents, res.Entries, res.Observables, res.Refs,
+				res.Claims, res.Deliveries, res.Accounts, res.FollowUps, res.Reviews, jobs)
 			fmt.Fprintln(c.Out, "run drone on it with DRONE_DB set to the URL (or database: in the configuration)")
 			return nil
 		},

@@ -47,6 +47,13 @@ func TestMigrateToPostgres(t *testing.T) {
 	if err := svc.SetExternal(ctx, drone.Actor{Platform: "hive", ID: "sync"}, inc1.ID, map[string]string{"hive.case_id": "~42"}, "case ~42"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.AddFollowUp(ctx, drone.Actor{Platform: "local", ID: "op"}, drone.Origin{}, 2, drone.FollowUpInput{Text: "block the sender domain"}); err != nil {
+		t.Fatal(err)
+	}
+	review := &drone.Review{IncidentID: inc1.ID, CreatedAt: time.Now().UTC().Truncate(time.Microsecond), Markdown: "# Review", HTML: "<h1>Review</h1>"}
+	if err := db.Update(ctx, func(tx drone.Tx) error { return tx.SaveReview(ctx, review) }); err != nil {
+		t.Fatal(err)
+	}
 	if first, err := db.Claim(ctx, "slack:event:Ev1"); err != nil || !first {
 		t.Fatal(first, err)
 	}
@@ -68,7 +75,8 @@ func TestMigrateToPostgres(t *testing.T) {
 
 	url := pgtest.URL(t)
 	out := e.must("migrate", "--to", url)
-	if !strings.Contains(out, "3 incidents") || !strings.Contains(out, "3 jobs") || !strings.Contains(out, "1 claims") {
+	if !strings.Contains(out, "3 incidents") || !strings.Contains(out, "3 jobs") || !strings.Contains(out, "1 claims") ||
+		!strings.Contains(out, "1 follow-up actions") || !strings.Contains(out, "1 review versions") {
 		t.Errorf("migrate said:\n%s", out)
 	}
 

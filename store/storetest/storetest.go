@@ -57,6 +57,9 @@ func Run(t *testing.T, open Opener) {
 		{"AccountsAndSessions", testAccountsAndSessions},
 		{"ChangesAndSightingsOf", testChangesAndSightingsOf},
 		{"LockHoldsUntilUnlocked", testLockHoldsUntilUnlocked},
+		{"FollowUpsOutliveTheirIncident", testFollowUps},
+		{"ConcurrentFollowUpsNumberWithoutGaps", testConcurrentFollowUps},
+		{"ReviewsKeepEveryVersion", testReviews},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +128,7 @@ func testIncidentRoundTrip(t *testing.T, db *store.DB) {
 	inc := &drone.Incident{ID: uuid.NewString(), Title: "[ CAT1 HIGH ] t", Category: "CAT1", CategoryName: "Intrusion",
 		SubContext: "Phishing", Severity: 3, SeverityName: "HIGH", Tier: "T2", Zone: "ZONE-A", BusinessUnit: "SALES",
 		TLP: "AMBER", PAP: "GREEN", Overview: "wave \"quoted\" ünïcode", Reporter: drone.Actor{Platform: "slack", ID: "U1", Name: "bob"},
-		Lead: "slack:U1", Status: drone.StatusAcknowledged, Tags: []string{"a", "b"},
+		Lead: "slack:U1", Roles: map[string]string{"scribe": "slack:U2"}, Private: true, Status: drone.StatusAcknowledged, Tags: []string{"a", "b"},
 		External: map[string]string{"slack.channel": "C1"}, DeclaredAt: at, AcknowledgedAt: &ack, UpdatedAt: ack, NextUpdateDue: &due}
 	err := db.Update(ctx, func(tx drone.Tx) error {
 		n, err := tx.NextNumber(ctx)
@@ -150,6 +153,7 @@ func testIncidentRoundTrip(t *testing.T, db *store.DB) {
 	}
 	// A change saves every field; nil times and empty lists stay so.
 	inc.Status, inc.Summary, inc.AcknowledgedAt, inc.NextUpdateDue, inc.Tags = drone.StatusOpen, "s", nil, nil, []string{}
+	inc.Roles, inc.Private = nil, false
 	inc.External = map[string]string{"slack.channel": "C1", "hive.case_id": "~1"}
 	err = db.Update(ctx, func(tx drone.Tx) error {
 		if _, err := tx.Incident(ctx, 1); err != nil {
