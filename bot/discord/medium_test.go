@@ -131,3 +131,18 @@ func TestMediumWebhook(t *testing.T) {
 		t.Errorf("wrong webhook token = %v; want a permanent error", err)
 	}
 }
+
+// TestWebhookErrorsHideTheToken checks that a failed webhook post, as the
+// queue keeps it and the log writes it, does not hold the webhook's token.
+func TestWebhookErrorsHideTheToken(t *testing.T) {
+	t.Parallel()
+	_, _, m := newMedium(t, "hooks")
+	hook := "http://127.0.0.1:1/api/webhooks/1234/s3cr3t-token-value"
+	_, err := m.Send(context.Background(), hook, &drone.Message{Key: "k", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, drone.MessageRef{})
+	if err == nil {
+		t.Fatal("a post to a closed port must fail")
+	}
+	if got := err.Error(); strings.Contains(got, "s3cr3t") || !strings.Contains(got, "/webhooks/1234/…") {
+		t.Errorf("the error must name the webhook without its token: %s", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -59,11 +60,22 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 // before RoundTrip sent it to the configured API. Errors that leave the
 // adapter (to the queue, to notify, to the log) pass through it.
 func (t *transport) named(err error) error {
-	if err == nil || !strings.Contains(err.Error(), t.from) {
+	if err == nil {
+		return nil
+	}
+	if s := err.Error(); !strings.Contains(s, t.from) && !strings.Contains(s, "/webhooks/") {
 		return err
 	}
 	return &calledError{err: err, from: t.from, to: t.to.String()}
 }
+
+// webhookToken matches the secret part of a webhook or interaction URL
+// (/webhooks/{id}/{token}): whoever holds it may post as the webhook.
+var webhookToken = regexp.MustCompile(`(/webhooks/[0-9]+/)[^/?"\s]+`)
+
+// redactTokens hides the webhook tokens a text names, so that errors kept
+// by the queue and written to the log do not hand them out.
+func redactTokens(s string) string { return webhookToken.ReplaceAllString(s, "${1}…") }
 
 // calledError is an error whose text names the URL called; errors.As and
 // errors.Is still reach the error underneath.
@@ -72,7 +84,9 @@ type calledError struct {
 	from, to string
 }
 
-func (e *calledError) Error() string { return strings.ReplaceAll(e.err.Error(), e.from, e.to) }
+func (e *calledError) Error() string {
+	return redactTokens(strings.ReplaceAll(e.err.Error(), e.from, e.to))
+}
 func (e *calledError) Unwrap() error { return e.err }
 
 // interactionRoute reports whether a path answers an interaction

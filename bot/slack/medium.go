@@ -115,10 +115,28 @@ func (m *Medium) webhook(ctx context.Context, url string, msg *drone.Message) (d
 	err := slack.PostWebhookCustomHTTPContext(ctx, url, m.http, &slack.WebhookMessage{Text: noticeText(&n),
 		Blocks: &slack.Blocks{BlockSet: blocks}})
 	if err != nil {
-		return drone.MessageRef{}, mediumError(fmt.Errorf("posting to a Slack webhook: %w", err))
+		return drone.MessageRef{}, mediumError(&hookError{err: fmt.Errorf("posting to a Slack webhook: %w", err), hook: url})
 	}
 	return drone.MessageRef{ID: msg.Key}, nil
 }
+
+// hookError is a failed webhook post whose text shows the webhook's URL
+// without its secret last part (/services/T…/B…/secret): the queue keeps
+// the text and the log writes it, and whoever holds the URL may post.
+type hookError struct {
+	err  error
+	hook string
+}
+
+func (e *hookError) Error() string {
+	shown := e.hook
+	if i := strings.LastIndex(shown, "/"); i > len("https://") {
+		shown = shown[:i+1] + "…"
+	}
+	return strings.ReplaceAll(e.err.Error(), e.hook, shown)
+}
+
+func (e *hookError) Unwrap() error { return e.err }
 
 // mediumError is classify's word on a failure to post a notice, with the
 // fix for the refusal a notification target's channel earns most.

@@ -189,3 +189,18 @@ func TestMediumWebhook(t *testing.T) {
 		t.Errorf("unknown webhook = %v; want a permanent error", err)
 	}
 }
+
+// TestWebhookErrorsHideTheSecret checks that a failed webhook post, as the
+// queue keeps it and the log writes it, does not hold the webhook's secret.
+func TestWebhookErrorsHideTheSecret(t *testing.T) {
+	t.Parallel()
+	m := newMedium(t, slacktest.New(t, slacktest.Options{}), 0)
+	hook := "http://127.0.0.1:1/services/T000/B000/s3cr3tXXXXXXXX"
+	_, err := m.Send(context.Background(), hook, &drone.Message{Key: "k", Notice: leaderNotice("INC-7 was declared"), Attempt: 1}, drone.MessageRef{})
+	if err == nil {
+		t.Fatal("a post to a closed port must fail")
+	}
+	if got := err.Error(); strings.Contains(got, "s3cr3t") || !strings.Contains(got, "/services/T000/B000/…") {
+		t.Errorf("the error must name the webhook without its secret: %s", got)
+	}
+}
