@@ -1,0 +1,67 @@
+package hive_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/store"
+)
+
+// deliverAll works the sync's and the review's jobs until none is due.
+func (b *syncBundle) deliverAll(t *testing.T) {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, b.worker)
+	river.AddWorker(workers, b.worker.ReviewWorker())
+	b.h.Drain(workers, store.QueueConfig{Workers: 2, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
+		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
+}
+
+// TestReviewAttachedOnce: a drafted review reaches the case as the file
+// INC-n-review-vN.md once, though TheHive's answer to the upload is lost;
+// a second version is a second file.
+func TestReviewAttachedOnce(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, api string) {
+		var tap *uploadTap
+		b := setupSync(t, syncSetup{api: api, transport: tapped(&tap, 1)})
+		inc := b.declare(t, phishing)
+		b.deliverAll(t)
+		ctx := context.Background()
+		const md = "# Post-incident review: INC-1\n\n## Summary\n\nphishing\n"
+		r, err := b.svc.SaveReview(ctx, operator, drone.Origin{Channel: "cli"}, inc.Number, md, "<p>html</p>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.deliverAll(t)
+		b.noDeadJobs(t)
+		cs := b.onlyCase(t)
+		atts := b.srv.Attachments(cs.ID)
+		if len(atts) != 1 || atts[0].Name != "INC-1-review-v1.md" || string(atts[0].Content) != md ||
+			atts[0].SHA256 != sha256Hex([]byte(md)) {
+			t.Fatalf("case holds %+v, want the review once", atts)
+		}
+		if n := tap.uploads.Load(); n != 1 {
+			t.Errorf("%d uploads, want 1: the retry must find the file the lost answer hid", n)
+		}
+		rec := b.incident(t, inc.Number)
+		if rec.Incident.External[hive.ExtReviewPrefix+"1"] == "" || !hasEntry(rec, drone.EntryExternal, "review version 1 attached") {
+			t.Errorf("the incident does not record the attached review: %v", rec.Incident.External)
+		}
+		if r.Version != 1 {
+			t.Fatalf("version %d", r.Version)
+		}
+		if _, err := b.svc.SaveReview(ctx, operator, drone.Origin{Channel: "cli"}, inc.Number, md+"\nmore\n", ""); err != nil {
+			t.Fatal(err)
+		}
+		b.deliverAll(t)
+		b.noDeadJobs(t)
+		if atts := b.srv.Attachments(cs.ID); len(atts) != 2 || atts[1].Name != "INC-1-review-v2.md" {
+			t.Errorf("after version 2 the case holds %+v", atts)
+		}
+	})
+}
