@@ -2,6 +2,7 @@ package drone
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -25,6 +26,17 @@ type Review struct {
 // "html"): INC-7-review-v2.md. Every integration that sends it names it so.
 func (r *Review) FileName(inc *Incident, ext string) string {
 	return fmt.Sprintf("%s-review-v%d.%s", inc.Ref(), r.Version, ext)
+}
+
+// ReviewVersion reads the version a review entry (EntryReview) names.
+func ReviewVersion(e Entry) (int, bool) {
+	var d struct {
+		Version int `json:"version"`
+	}
+	if e.Kind != EntryReview || json.Unmarshal(e.Data, &d) != nil || d.Version < 1 {
+		return 0, false
+	}
+	return d.Version, true
 }
 
 // Review returns the latest review of an incident (ENOTFOUND when none).

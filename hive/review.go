@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -39,23 +38,12 @@ const caseWait = 10 * time.Second
 
 // reviewJob is the hive.review job of a review entry, or none.
 func reviewJob(e drone.Event) []drone.Job {
-	v, ok := reviewVersion(e.Entry)
+	v, ok := drone.ReviewVersion(e.Entry)
 	if !ok {
 		return nil
 	}
 	args := ReviewArgs{IncidentID: e.Incident.ID, Version: v}
 	return []drone.Job{{Kind: ReviewKind, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", ReviewKind, args.IncidentID, v)}}
-}
-
-// reviewVersion reads the version a review entry names.
-func reviewVersion(e drone.Entry) (int, bool) {
-	var d struct {
-		Version int `json:"version"`
-	}
-	if err := json.Unmarshal(e.Data, &d); err != nil || d.Version < 1 {
-		return 0, false
-	}
-	return d.Version, true
 }
 
 // ReviewWorker works hive.review jobs.
