@@ -228,3 +228,25 @@ func TestDraftNeedsTheUpdatePermission(t *testing.T) {
 		t.Errorf("bob may update: %v", err)
 	}
 }
+
+// TestHTMLDropsRawHTMLOfATemplate: a replaced template that writes what
+// people typed without escaping it still yields no markup in the HTML:
+// the Markdown renderer drops raw HTML and unsafe links.
+func TestHTMLDropsRawHTMLOfATemplate(t *testing.T) {
+	t.Parallel()
+	raw := filepath.Join(t.TempDir(), "raw.md.tmpl")
+	if err := os.WriteFile(raw, []byte("# {{.Ref}}\n\n{{.Incident.Overview}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, `<script>alert(1)</script> [x](javascript:alert(2))`)
+	r, err := drafter(t, f.h, raw).Draft(f.h.Ctx, alice, here, f.inc.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Markdown, "<script>") {
+		t.Fatalf("the template was to write the overview raw:\n%s", r.Markdown)
+	}
+	if strings.Contains(r.HTML, "<script>") || strings.Contains(r.HTML, "javascript:") {
+		t.Errorf("raw HTML or an unsafe link reached the HTML:\n%s", r.HTML)
+	}
+}
