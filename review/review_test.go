@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,12 +81,18 @@ func (f *fixture) resolve(t *testing.T) {
 	step(time.Minute, err)
 }
 
-// pin records a pinned (or unpinned) chat message as the chat
-// integrations do: a timeline entry whose data describes the message.
+// pin records a chat message put on the timeline (or taken off), as the
+// chat integrations do: a timeline entry whose data is the message
+// (drone.PinnedMessage: platform, channel, id, author, posted_at, text,
+// link, via); an unpinned entry's names the message without its text.
 func (f *fixture) pin(t *testing.T, kind string, by drone.Actor, posted time.Time, text, link string) {
 	t.Helper()
-	data, err := json.Marshal(map[string]any{"author": by.Name, "posted_at": posted.Format(time.RFC3339Nano),
-		"text": text, "link": link, "via": "slack"})
+	msg := map[string]any{"platform": "slack", "channel": "C1", "id": strconv.FormatInt(posted.Unix(), 10),
+		"posted_at": posted.Format(time.RFC3339Nano), "link": link, "via": "pin"}
+	if kind == "pinned" {
+		msg["author"], msg["text"] = by, text
+	}
+	data, err := json.Marshal(msg)
 	if err != nil {
 		t.Fatal(err)
 	}

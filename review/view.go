@@ -152,6 +152,9 @@ func person(identity string, names map[string]string) string {
 const (
 	kindPinned   = "pinned"
 	kindUnpinned = "unpinned"
+	// kindRole is a role handed on (data {role, from, to}) or a person let
+	// into a private incident.
+	kindRole = "role"
 )
 
 // keyKinds are the entries a review's timeline keeps: the turns of the
@@ -159,24 +162,44 @@ const (
 var keyKinds = map[string]bool{
 	drone.EntryDeclared: true, drone.EntryAcknowledged: true, drone.EntryLead: true, drone.EntryStatus: true,
 	drone.EntryUpdate: true, drone.EntryReopened: true, drone.EntryReportable: true, drone.EntryReported: true,
-	drone.EntryTargetMissed: true, "role": true, "roles": true,
+	drone.EntryTargetMissed: true, kindRole: true,
 }
 
-// pinData is what the review reads of a pinned message's entry; every
-// field may be missing.
+// pinData is what the review reads of a pinned message's entry (the
+// chat integrations' drone.PinnedMessage); every field may be missing.
 type pinData struct {
-	Author   string `json:"author"`
-	PostedAt string `json:"posted_at"`
-	Text     string `json:"text"`
-	Link     string `json:"link"`
+	Platform string          `json:"platform"`
+	Channel  string          `json:"channel"`
+	ID       string          `json:"id"`
+	Author   json.RawMessage `json:"author"` // an actor {name, id}, or a name
+	PostedAt string          `json:"posted_at"`
+	Text     string          `json:"text"`
+	Link     string          `json:"link"`
 }
 
-// key identifies a pinned message between its pin and its unpin.
+// key identifies a pinned message between its pin and its unpin, whose
+// data names the message but not its text.
 func (p pinData) key() string {
-	if p.Link != "" {
+	switch {
+	case p.ID != "":
+		return p.Platform + "\x00" + p.Channel + "\x00" + p.ID
+	case p.Link != "":
 		return p.Link
 	}
-	return p.Author + "\x00" + p.PostedAt + "\x00" + p.Text
+	return p.author() + "\x00" + p.PostedAt + "\x00" + p.Text
+}
+
+// author is the name of the message's author.
+func (p pinData) author() string {
+	var name string
+	if json.Unmarshal(p.Author, &name) == nil {
+		return name
+	}
+	var a drone.Actor
+	if json.Unmarshal(p.Author, &a) == nil {
+		return a.String()
+	}
+	return ""
 }
 
 // keyEvents returns the key events of a timeline, oldest first: pinned
@@ -225,8 +248,8 @@ func pinEvent(e drone.Entry, d pinData) Event {
 	what := e.Text
 	if d.Text != "" {
 		what = d.Text
-		if d.Author != "" {
-			what = d.Author + ": " + d.Text
+		if who := d.author(); who != "" && who != ":" {
+			what = who + ": " + d.Text
 		}
 	}
 	what = "📌 " + inline(clip(what, 300))
@@ -367,8 +390,7 @@ var did = map[string]string{
 	drone.EntryStatus: "changed the status", drone.EntryUpdate: "posted updates", drone.EntryReopened: "reopened",
 	drone.EntryObservables: "added indicators", drone.EntryAction: "added follow-up actions",
 	drone.EntryActionUpdated: "updated follow-up actions", kindPinned: "pinned messages",
-	drone.EntryReportable: "marked it reportable", drone.EntryReported: "reported it", "role": "assigned roles",
-	"roles": "assigned roles",
+	drone.EntryReportable: "marked it reportable", drone.EntryReported: "reported it", kindRole: "handed on roles",
 }
 
 // people says who did what, in the order people first acted, each deed
@@ -412,14 +434,15 @@ func people(timeline []drone.Entry) []Person {
 	return out
 }
 
-// mdEscaper escapes what Markdown would read as formatting, a link, raw
-// HTML or a table's column in text people typed.
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `\<`, `>`, `\>`, `|`, `\|`, `~`, `\~`, `#`, `\#`, `!`, `\!`)
+// mdEscaper escapes what Markdown would read as formatting, code, raw
+// HTML or a table's column in text people typed. Brackets stay as typed:
+// a link needs "](", which escaped makes none, and the file reads well.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `<`, `\<`, `|`, `\|`,
+	`~`, `\~`, `](`, `\](`, `][`, `\][`)
 
 // inline is text people typed, as Markdown on one line.
 func inline(s string) string {
-	return mdEscaper.Replace(strings.Join(strings.Fields(s), " "))
+	return lineStart(mdEscaper.Replace(strings.Join(strings.Fields(s), " ")))
 }
 
 // block is text people typed, as Markdown paragraphs: its lines kept,
@@ -427,11 +450,23 @@ func inline(s string) string {
 func block(s string) string {
 	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n")
 	for i, l := range lines {
-		l = mdEscaper.Replace(strings.TrimSpace(l))
-		if l != "" && strings.ContainsRune("-+=", rune(l[0])) {
-			l = `\` + l // a list item or setext underline otherwise
-		}
-		lines[i] = l
+		lines[i] = lineStart(mdEscaper.Replace(strings.TrimSpace(l)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lineStart escapes what would make a line a heading, a quote, a list
+// item or a rule ("# x", "> x", "- x", "1. x", "==="): text may start a
+// line of the review, or a list item's.
+func lineStart(l string) string {
+	if l == "" {
+		return l
+	}
+	if strings.ContainsRune("#>-+=", rune(l[0])) {
+		return `\` + l
+	}
+	if i := strings.IndexFunc(l, func(r rune) bool { return r < '0' || r > '9' }); i > 0 && i < len(l) && (l[i] == '.' || l[i] == ')') {
+		return l[:i] + `\` + l[i:]
+	}
+	return l
 }
