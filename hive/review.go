@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -31,10 +30,6 @@ type ReviewArgs struct {
 
 // Kind returns ReviewKind.
 func (ReviewArgs) Kind() string { return ReviewKind }
-
-// caseWait is how long a review waits, between looks, for the case the
-// incident's sync creates.
-const caseWait = 10 * time.Second
 
 // reviewJob is the hive.review job of a review entry, or none.
 func reviewJob(e drone.Event) []drone.Job {
@@ -84,7 +79,10 @@ func (w *Worker) attachReview(ctx context.Context, args ReviewArgs) error {
 	}
 	caseID := inc.External[ExtCaseID]
 	if caseID == "" {
-		return drone.RetryAfter(caseWait, fmt.Errorf("%s has no TheHive case yet to attach its review to", inc.Ref()))
+		// The incident's sync makes the case, perhaps after an outage:
+		// retried with backoff, the review waits for it as long as the
+		// job's attempts last (a snooze would wait for ever).
+		return fmt.Errorf("%s has no TheHive case yet to attach its review to", inc.Ref())
 	}
 	r, err := w.svc.Review(ctx, inc.ID)
 	if err != nil {

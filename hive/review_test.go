@@ -65,3 +65,25 @@ func TestReviewAttachedOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewWaitsForTheCase: a review drafted before the incident's case
+// exists is attached once the sync has made it.
+func TestReviewWaitsForTheCase(t *testing.T) {
+	b := setupSync(t, syncSetup{api: hive.APIv1})
+	b.srv.FailNext(3, 503) // the sync's first attempts fail: no case yet
+	inc := b.declare(t, phishing)
+	if _, err := b.svc.SaveReview(context.Background(), operator, drone.Origin{Channel: "cli"}, inc.Number, "# Review\n", ""); err != nil {
+		t.Fatal(err)
+	}
+	b.deliverAll(t)
+	b.noDeadJobs(t)
+	cs := b.onlyCase(t)
+	if atts := b.srv.Attachments(cs.ID); len(atts) != 1 || atts[0].Name != "INC-1-review-v1.md" {
+		t.Errorf("case holds %+v, want the review", atts)
+	}
+	for _, j := range b.jobs(t) {
+		if j.Kind == hive.ReviewKind && j.Attempt < 2 {
+			t.Errorf("the review's job ran %d time(s): it never waited for the case", j.Attempt)
+		}
+	}
+}
