@@ -65,9 +65,14 @@ func (s *Server) filesGetUploadURLExternal(p map[string]string) (map[string]any,
 
 // serveUpload takes the bytes of a file at its upload URL: a multipart
 // form's part "file" or a raw body, of the length announced. Slack
-// answers "OK - <length>" as plain text.
+// answers "OK - <length>" as plain text. The URL is the credential; a
+// token sent along (slack-go sends the bot's) must be the bot's.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	if auth := r.Header.Get("Authorization"); auth != "" && auth != "Bearer "+s.opts.BotToken {
+		http.Error(w, "invalid_auth", http.StatusUnauthorized)
+		return
+	}
 	var content []byte
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
