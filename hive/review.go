@@ -14,11 +14,12 @@ import (
 )
 
 // ReviewKind is the kind of the job that attaches a post-incident review
-// to the incident's case, as a file observable INC-n-review-vN.md.
+// to the incident's case, as file observables INC-n-review-vN.md and .html.
 const ReviewKind = "hive.review"
 
 // ExtReviewPrefix prefixes the reference recorded once the case holds a
-// review version: "hive.review.v2" is the id of its file observable.
+// review version: "hive.review.v2" is the id of its Markdown file
+// observable, "hive.review.v2.html" that of its HTML one.
 const ExtReviewPrefix = "hive.review.v"
 
 // ReviewArgs are a hive.review job's: the incident and the version its
@@ -93,21 +94,27 @@ func (w *Worker) attachReview(ctx context.Context, args ReviewArgs) error {
 		// one is not kept apart from it.
 		return nil
 	}
-	id, err := w.uploadReview(ctx, caseID, inc, r)
-	if err != nil {
+	ids := map[string]string{}
+	if r.HTML != "" && inc.External[key+".html"] == "" {
+		// The printable copy first: the Markdown's reference says both are there.
+		if ids[key+".html"], err = w.uploadReview(ctx, caseID, inc, r, "html", "text/html; charset=utf-8", r.HTML); err != nil {
+			return err
+		}
+	}
+	if ids[key], err = w.uploadReview(ctx, caseID, inc, r, "md", "text/markdown; charset=utf-8", r.Markdown); err != nil {
 		return err
 	}
 	text := fmt.Sprintf("Post-incident review version %d attached to TheHive case #%s", r.Version, inc.External[ExtCaseNumber])
-	if err := w.svc.SetExternal(ctx, Actor, inc.ID, map[string]string{key: id}, text); err != nil {
+	if err := w.svc.SetExternal(ctx, Actor, inc.ID, ids, text); err != nil {
 		return fmt.Errorf("recording the review attached to the case of %s: %w", inc.Ref(), err)
 	}
 	return nil
 }
 
-// uploadReview returns the id of the case's file observable holding the
-// review, uploading it unless the case holds it already.
-func (w *Worker) uploadReview(ctx context.Context, caseID string, inc *drone.Incident, r *drone.Review) (string, error) {
-	content := []byte(r.Markdown)
+// uploadReview returns the id of the case's file observable holding one
+// of the review's files, uploading it unless the case holds it already.
+func (w *Worker) uploadReview(ctx context.Context, caseID string, inc *drone.Incident, r *drone.Review, ext, ctype, body string) (string, error) {
+	content := []byte(body)
 	sum := sha256.Sum256(content)
 	sha := hex.EncodeToString(sum[:])
 	if found, err := w.client.FindFileObservable(ctx, caseID, sha); err != nil || found != nil {
@@ -116,8 +123,8 @@ func (w *Worker) uploadReview(ctx context.Context, caseID string, inc *drone.Inc
 		}
 		return "", fmt.Errorf("%s: %w", inc.Ref(), err)
 	}
-	res, err := w.client.CreateFileObservable(ctx, caseID, FileObservableInput{Name: r.FileName(inc, "md"),
-		ContentType: "text/markdown; charset=utf-8", Content: content, TLP: inc.TLP, PAP: inc.PAP,
+	res, err := w.client.CreateFileObservable(ctx, caseID, FileObservableInput{Name: r.FileName(inc, ext),
+		ContentType: ctype, Content: content, TLP: inc.TLP, PAP: inc.PAP,
 		Message: fmt.Sprintf("Post-incident review of %s, version %d, drafted %s by %s.", inc.Ref(), r.Version,
 			r.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), r.Author), Tags: []string{"drone:review"}})
 	if err != nil {

@@ -22,9 +22,9 @@ func (b *syncBundle) deliverAll(t *testing.T) {
 		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
 }
 
-// TestReviewAttachedOnce: a drafted review reaches the case as the file
-// INC-n-review-vN.md once, though TheHive's answer to the upload is lost;
-// a second version is a second file.
+// TestReviewAttachedOnce: a drafted review reaches the case as the files
+// INC-n-review-vN.html and .md once each, though TheHive's answer to the
+// first upload is lost; a second version (Markdown alone) is one more file.
 func TestReviewAttachedOnce(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api string) {
 		var tap *uploadTap
@@ -41,15 +41,16 @@ func TestReviewAttachedOnce(t *testing.T) {
 		b.noDeadJobs(t)
 		cs := b.onlyCase(t)
 		atts := b.srv.Attachments(cs.ID)
-		if len(atts) != 1 || atts[0].Name != "INC-1-review-v1.md" || string(atts[0].Content) != md ||
-			atts[0].SHA256 != sha256Hex([]byte(md)) {
-			t.Fatalf("case holds %+v, want the review once", atts)
+		if len(atts) != 2 || atts[0].Name != "INC-1-review-v1.html" || string(atts[0].Content) != "<p>html</p>" ||
+			atts[1].Name != "INC-1-review-v1.md" || string(atts[1].Content) != md || atts[1].SHA256 != sha256Hex([]byte(md)) {
+			t.Fatalf("case holds %+v, want the review's two files once", atts)
 		}
-		if n := tap.uploads.Load(); n != 1 {
-			t.Errorf("%d uploads, want 1: the retry must find the file the lost answer hid", n)
+		if n := tap.uploads.Load(); n != 2 {
+			t.Errorf("%d uploads, want 2: the retry must find the file the lost answer hid", n)
 		}
 		rec := b.incident(t, inc.Number)
-		if rec.Incident.External[hive.ExtReviewPrefix+"1"] == "" || !hasEntry(rec, drone.EntryExternal, "review version 1 attached") {
+		if rec.Incident.External[hive.ExtReviewPrefix+"1"] == "" || rec.Incident.External[hive.ExtReviewPrefix+"1.html"] == "" ||
+			!hasEntry(rec, drone.EntryExternal, "review version 1 attached") {
 			t.Errorf("the incident does not record the attached review: %v", rec.Incident.External)
 		}
 		if r.Version != 1 {
@@ -60,7 +61,7 @@ func TestReviewAttachedOnce(t *testing.T) {
 		}
 		b.deliverAll(t)
 		b.noDeadJobs(t)
-		if atts := b.srv.Attachments(cs.ID); len(atts) != 2 || atts[1].Name != "INC-1-review-v2.md" {
+		if atts := b.srv.Attachments(cs.ID); len(atts) != 3 || atts[2].Name != "INC-1-review-v2.md" {
 			t.Errorf("after version 2 the case holds %+v", atts)
 		}
 	})
