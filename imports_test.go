@@ -30,6 +30,10 @@ var rules = map[string][]string{
 	// clocks. Their entries reach notify as events, so no notify here.
 	"measure": {"drone", "queue"},
 	"tds":     {"drone", "integration", "configs", "yamlfile"},
+	// The post-incident review: drafted through the core, its template
+	// embedded in configs; the chat integrations and TheHive send it on
+	// from the timeline entry, without importing it.
+	"review": {"drone", "queue", "integration", "configs"},
 	// What an integration contributes, and is given.
 	"integration": {"drone"},
 	// The web console: an adapter like the chat ones, over the core alone
@@ -40,7 +44,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "notify", "tds", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "notify", "tds", "review", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

@@ -19,6 +19,7 @@ import (
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/review"
 	"github.com/ttp0/drone/store"
 	"github.com/ttp0/drone/tds"
 )
@@ -71,6 +72,9 @@ type Config struct {
 	Notify Notify `yaml:"notify"`
 	// TDS locates the threat library and the log-source inventory.
 	TDS tds.Config `yaml:"tds"`
+	// Review configures the post-incident review: its template, and
+	// whether resolving an incident drafts it.
+	Review review.Config `yaml:"review"`
 	// Web configures the web console (config/web.go).
 	Web Web `yaml:"web"`
 }
@@ -260,6 +264,7 @@ func (c *Config) check() []drone.Problem {
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,
 		map[string]bool{"slack": c.Slack.Enabled(), "discord": c.Discord.Enabled()}))...)
 	p = append(p, sectionProblems("notify", c.Notify.Inbound.Validate())...)
+	p = append(p, sectionProblems("review", c.Review.Validate())...)
 	p = append(p, c.Web.check(c.Framework)...)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {

@@ -274,3 +274,18 @@ func TestWebOIDC(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewTemplateChecked: a review template that does not parse is a
+// problem of the review section naming the template's file and line.
+func TestReviewTemplateChecked(t *testing.T) {
+	t.Parallel()
+	tmpl := t.TempDir() + "/review.md.tmpl"
+	if err := os.WriteFile(tmpl, []byte("# {{.Ref}}\n{{if .Events}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Parse("drone.yaml", []byte("review:\n  template: "+tmpl+"\n"), env(nil))
+	var probs drone.Problems
+	if !errors.As(err, &probs) || !strings.Contains(err.Error(), "review") || !strings.Contains(err.Error(), tmpl+":") {
+		t.Fatalf("a broken review template gave %v", err)
+	}
+}

@@ -33,7 +33,7 @@ func synced(kind string) bool {
 }
 
 // Planner plans one hive.sync job per incident event that TheHive must
-// hear of. Its zero value is ready to use.
+// hear of, and a hive.review job per review version drafted. Its zero value is ready to use.
 type Planner struct{}
 
 var _ drone.Planner = Planner{}
@@ -42,6 +42,9 @@ var _ drone.Planner = Planner{}
 // timeline sequence so that an operation retried by its caller enqueues it
 // once.
 func (Planner) Plan(e drone.Event) []drone.Job {
+	if e.Kind == drone.EntryReview && e.Incident != nil {
+		return reviewJob(e)
+	}
 	if !synced(e.Kind) || e.Incident == nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/review"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -24,6 +25,7 @@ func (a *app) builders() []integration.Builder {
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
 		mailbox.Integration(cfg.Notify.Inbound),
 		tds.Integration(cfg.TDS),
+		review.Integration(cfg.Review),
 		webConsole(a),
 	}
 }
