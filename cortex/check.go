@@ -2,6 +2,7 @@ package cortex
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -25,7 +26,10 @@ func (c *Client) Check(ctx context.Context, configured []Analyzer) (*CheckResult
 	all, err := c.Analyzers(ctx)
 	if err != nil {
 		ae := asAPIError(err)
+		var te *TransportError
 		switch {
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("checking Cortex: cannot reach Cortex (check cortex.url, and cortex.ca_file for HTTPS): %w", err)
 		case ae != nil && ae.Status == http.StatusUnauthorized:
 			return nil, fmt.Errorf("checking Cortex: the API key was refused (cortex.api_key): %w", err)
 		case ae != nil && ae.Status == http.StatusForbidden:
