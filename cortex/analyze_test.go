@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/cortex/cortextest"
@@ -191,5 +192,22 @@ func TestUnknownAnalyzerIsDead(t *testing.T) {
 	dead := b.h.Jobs(store.Dead...)
 	if len(dead) != 1 || !strings.Contains(dead[0].LastError, "cortex.analyzers names an analyzer") {
 		t.Errorf("dead jobs = %+v", dead)
+	}
+}
+
+// TestGivesUpOnEndlessAnalyses stops waiting for a Cortex job still
+// running after give_up, and says so on the timeline.
+func TestGivesUpOnEndlessAnalyses(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []cortex.Analyzer{abuse}, func(c *cortex.Config) { c.GiveUp = time.Nanosecond })
+	b.srv.KeepRunning(1000)
+	inc := b.declare(t, incident("amber", badIP))
+	b.work(t)
+	got := b.entries(t, inc.Number, drone.EntryDelivery)
+	if len(got) != 1 || !strings.Contains(got[0].Text, "is still InProgress after") || !strings.Contains(got[0].Text, "cortex.give_up") {
+		t.Errorf("delivery entries = %+v", got)
+	}
+	if n := len(b.srv.Runs()); n != 1 {
+		t.Errorf("%d Cortex jobs, want 1", n)
 	}
 }
