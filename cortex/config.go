@@ -54,12 +54,13 @@ type Config struct {
 	// Analyzers are the analyzers run on new observables. Defaults to none:
 	// Cortex is reachable (check, enrich finds nothing) but analyses nothing.
 	Analyzers []Analyzer `yaml:"analyzers"`
-	// EnrichTLP and EnrichPAP are the markings an indicator asked about
-	// with the enrich command is given, since it has no incident: only the
-	// analyzers they allow run. Default to AMBER and AMBER: analyzers that
-	// stay inside or query third parties, never active ones. Set
-	// enrich_pap: GREEN to let the command run active analyzers.
+	// EnrichTLP is the TLP an indicator asked about with the enrich
+	// command is given, since it has no incident: only analyzers whose
+	// max_tlp admits it run. Defaults to AMBER.
 	EnrichTLP string `yaml:"enrich_tlp"`
+	// EnrichPAP is the PAP such an indicator is given. Defaults to AMBER:
+	// analyzers that stay inside or query third parties run, never active
+	// ones; GREEN lets the command run active analyzers too.
 	EnrichPAP string `yaml:"enrich_pap"`
 }
 
