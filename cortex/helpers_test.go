@@ -66,13 +66,15 @@ func setup(t *testing.T, analyzers []cortex.Analyzer, mods ...func(*cortex.Confi
 	return &bundle{h: h, srv: srv, cfg: cfg, client: client, worker: w}
 }
 
-// work runs the queue until no job is due, within 30s.
+// work runs the queue until no job is due, within 90s: the property
+// test's rounds of some fifty analyses take 20s under the race detector
+// on a busy machine.
 func (b *bundle) work(t *testing.T) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, b.worker)
 	b.h.Drain(workers, store.QueueConfig{Workers: 4, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
-		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
+		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 90*time.Second)
 }
 
 // verdicts returns the verdicts recorded on an incident's timeline, with
