@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/queue"
 )
 
@@ -100,12 +101,12 @@ func (w *Worker) analyze(ctx context.Context, job *river.Job[AnalyzeArgs]) error
 	case StatusWaiting, StatusInProgress:
 		if waited := w.now().Sub(job.CreatedAt); waited > w.cfg.GiveUp {
 			return drone.Permanent(fmt.Errorf("%s: Cortex job %s (%s on %s) is still %s after %s (cortex.give_up)",
-				an.inc.Ref(), j.ID, info.Name, an.obs.Value, r.Status, waited.Round(time.Second)))
+				an.inc.Ref(), j.ID, info.Name, an.shown(), r.Status, waited.Round(time.Second)))
 		}
-		return drone.RetryAfter(w.cfg.Poll, fmt.Errorf("%s: Cortex job %s (%s on %s) is %s", an.inc.Ref(), j.ID, info.Name, an.obs.Value, r.Status))
+		return drone.RetryAfter(w.cfg.Poll, fmt.Errorf("%s: Cortex job %s (%s on %s) is %s", an.inc.Ref(), j.ID, info.Name, an.shown(), r.Status))
 	}
 	return drone.Permanent(fmt.Errorf("%s: Cortex job %s (%s on %s) ended %s: %s",
-		an.inc.Ref(), j.ID, info.Name, an.obs.Value, r.Status, orElse(r.ErrorMessage, "no message")))
+		an.inc.Ref(), j.ID, info.Name, an.shown(), r.Status, orElse(r.ErrorMessage, "no message")))
 }
 
 // load reads what the job works on, and asks Allowed again with the
@@ -261,3 +262,6 @@ func (w *Worker) recordDead(ctx context.Context, job *river.Job[AnalyzeArgs], er
 		w.log.ErrorContext(ctx, "recording a dead Cortex job on the incident", "job", job.ID, "err", rerr)
 	}
 }
+
+// shown is the observable as messages show it: defanged.
+func (an *analysis) shown() string { return ioc.Defang(an.obs.Type, an.obs.Value) }
