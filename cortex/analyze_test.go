@@ -211,3 +211,22 @@ func TestGivesUpOnEndlessAnalyses(t *testing.T) {
 		t.Errorf("%d Cortex jobs, want 1", n)
 	}
 }
+
+// TestSlowRunAnswerStartsOneJob: Cortex makes the job but answers after
+// the client's timeout; the retry finds the job.
+func TestSlowRunAnswerStartsOneJob(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []cortex.Analyzer{abuse}, func(c *cortex.Config) { c.Timeout = 200 * time.Millisecond })
+	b.srv.SlowNext(runRoute, 1, 2*time.Second)
+	inc := b.declare(t, incident("amber", badIP))
+	b.work(t)
+	if n := b.srv.Count(runRoute); n != 1 || len(b.srv.Runs()) != 1 {
+		t.Errorf("run asked %d times, %d Cortex jobs; want 1 and 1", n, len(b.srv.Runs()))
+	}
+	if vs, _ := b.verdicts(t, inc.Number); len(vs) != 1 {
+		t.Errorf("%d verdicts, want 1", len(vs))
+	}
+	if jobs := b.h.Jobs(); len(jobs) != 1 || jobs[0].Attempt < 2 || !strings.Contains(jobs[0].LastError, "no answer") {
+		t.Errorf("jobs = %+v, want one retried after the timeout", jobs)
+	}
+}

@@ -11,7 +11,36 @@ import (
 type faults struct {
 	fail    []failure
 	drop    map[string]int
+	slow    []slowness
 	latency time.Duration
+}
+
+type slowness struct {
+	pattern string
+	n       int
+	d       time.Duration
+}
+
+// SlowNext makes the next n authenticated requests to pattern do their
+// work, then hold the answer for d: a client that gives up first has its
+// work done all the same.
+func (s *Server) SlowNext(pattern string, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.slow = append(s.faults.slow, slowness{pattern, n, d})
+}
+
+func (s *Server) takeSlow(pattern string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.faults.slow {
+		f := &s.faults.slow[i]
+		if f.n > 0 && (f.pattern == "" || f.pattern == pattern) {
+			f.n--
+			return f.d
+		}
+	}
+	return 0
 }
 
 type failure struct {
@@ -52,6 +81,11 @@ func (s *Server) delay(r *http.Request) bool {
 	s.mu.Lock()
 	d := s.faults.latency
 	s.mu.Unlock()
+	return wait(r, d)
+}
+
+// wait waits d; false when the request ended first.
+func wait(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}

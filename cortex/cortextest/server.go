@@ -3,7 +3,7 @@
 // run, jobs searched, waitreport), with Cortex's bodies, status codes and
 // Bearer authentication, and adds fault injection and inspection for
 // tests: failures before the work (429 with Retry-After, 5xx), answers
-// lost after it, latency, jobs kept running, and what each analyzer was
+// lost or late after it, latency, jobs kept running, and what each analyzer was
 // given.
 //
 // It is not Cortex: it keeps everything in memory, runs no analyzer (each
@@ -278,6 +278,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.takeDrop(pattern) {
 		dropConnection(w)
 		return
+	}
+	if !wait(r, s.takeSlow(pattern)) {
+		return // the client gave up; the work is done
 	}
 	buf.flushTo(w)
 }
