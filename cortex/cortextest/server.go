@@ -13,6 +13,7 @@ package cortextest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -28,7 +29,7 @@ import (
 
 // Analyzer is an analyzer enabled on the stand-in.
 type Analyzer struct {
-	// ID defaults to a hash-like id derived from Name.
+	// ID defaults to 32 hex digits derived from Name, as Cortex's look.
 	ID        string
 	Name      string
 	DataTypes []string
@@ -144,10 +145,9 @@ func NewServer(opts Options) (*Server, error) {
 
 func withID(a Analyzer) Analyzer {
 	if a.ID == "" {
-		a.ID = fmt.Sprintf("%x", []byte(strings.ToLower(a.Name)))
-		if len(a.ID) > 32 {
-			a.ID = a.ID[:32]
-		}
+		// Cortex's ids are 32 hex digits; derive one from the name.
+		sum := sha256.Sum256([]byte(a.Name))
+		a.ID = hex.EncodeToString(sum[:16])
 	}
 	return a
 }
