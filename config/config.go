@@ -15,6 +15,7 @@ import (
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
@@ -63,6 +64,9 @@ type Config struct {
 	Queue store.QueueConfig `yaml:"queue"`
 	// Hive connects drone to TheHive.
 	Hive hive.Config `yaml:"hive"`
+	// Cortex runs Cortex analyzers on new observables and for the enrich
+	// command.
+	Cortex cortex.Config `yaml:"cortex"`
 	// Slack connects drone to a Slack workspace.
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
@@ -191,6 +195,7 @@ func (c *Config) finish() {
 func (c *Config) applyDefaults() {
 	c.Queue = c.Queue.WithDefaults()
 	c.Hive = c.Hive.WithDefaults()
+	c.Cortex = c.Cortex.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
@@ -259,6 +264,7 @@ func (c *Config) check() []drone.Problem {
 	if c.Hive.Enabled() {
 		p = append(p, sectionProblems("hive", c.Hive.Validate())...)
 	}
+	p = append(p, sectionProblems("cortex", c.Cortex.Validate())...)
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,

@@ -289,3 +289,32 @@ func TestReviewTemplateChecked(t *testing.T) {
 		t.Fatalf("a broken review template gave %v", err)
 	}
 }
+
+// TestCortexSection reads the cortex section, its analyzers, its key
+// from the environment, and reports an analyzer that does not say whom
+// it contacts.
+func TestCortexSection(t *testing.T) {
+	t.Parallel()
+	file := `cortex:
+  url: https://cortex.example.org:9001
+  analyzers:
+    - {name: AbuseIPDB_1_0, data_types: [ip], reach: passive}
+    - {name: Urlscan_io_Scan_0_1_0, data_types: [url, domain], reach: active, max_tlp: green}
+`
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{"DRONE_CORTEX_API_KEY": "k"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cx := c.Cortex
+	if cx.APIKey != "k" || len(cx.Analyzers) != 2 || cx.Analyzers[0].MaxTLP != "AMBER" || cx.Analyzers[1].MaxTLP != "GREEN" ||
+		cx.Wait <= 0 || cx.EnrichPAP != "AMBER" {
+		t.Errorf("cortex: %+v", cx)
+	}
+	bad := "cortex:\n  url: https://cortex.example.org\n  api_key: k\n  analyzers:\n    - {name: VT, data_types: [ip, tweet]}\n"
+	_, err = config.Parse("f.yaml", []byte(bad), env(nil))
+	for _, want := range []string{"f.yaml:2: cortex: cortex.analyzers[0].reach", `"tweet" is not a data type`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q reported, got %v", want, err)
+		}
+	}
+}

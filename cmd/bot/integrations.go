@@ -6,6 +6,7 @@ import (
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
 	"github.com/ttp0/drone/notify"
@@ -20,6 +21,7 @@ func (a *app) builders() []integration.Builder {
 	cfg := a.cfg
 	return []integration.Builder{
 		hive.Integration(cfg.Hive),
+		cortex.Integration(cfg.Cortex),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
