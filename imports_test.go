@@ -25,6 +25,7 @@ var rules = map[string][]string{
 	"bot":      {"drone", "bot/chat", "queue", "integration"},
 	// Integrations: the core, the queue's words, the shape they plug in by.
 	"hive":   {"drone", "queue", "integration"},
+	"misp":   {"drone", "queue", "integration"},
 	"notify": {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.
@@ -40,7 +41,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "notify", "tds", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "notify", "tds", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

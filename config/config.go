@@ -18,6 +18,7 @@ import (
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/store"
 	"github.com/ttp0/drone/tds"
@@ -62,6 +63,8 @@ type Config struct {
 	Queue store.QueueConfig `yaml:"queue"`
 	// Hive connects drone to TheHive.
 	Hive hive.Config `yaml:"hive"`
+	// MISP looks indicators up in MISP and exports incidents to it.
+	MISP misp.Config `yaml:"misp"`
 	// Slack connects drone to a Slack workspace.
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
@@ -187,6 +190,7 @@ func (c *Config) finish() {
 func (c *Config) applyDefaults() {
 	c.Queue = c.Queue.WithDefaults()
 	c.Hive = c.Hive.WithDefaults()
+	c.MISP = c.MISP.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
@@ -255,6 +259,7 @@ func (c *Config) check() []drone.Problem {
 	if c.Hive.Enabled() {
 		p = append(p, sectionProblems("hive", c.Hive.Validate())...)
 	}
+	p = append(p, sectionProblems("misp", c.MISP.Validate())...)
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,

@@ -8,6 +8,7 @@ import (
 	"github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/tds"
 )
@@ -19,6 +20,7 @@ func (a *app) builders() []integration.Builder {
 	cfg := a.cfg
 	return []integration.Builder{
 		hive.Integration(cfg.Hive),
+		misp.Integration(cfg.MISP),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
