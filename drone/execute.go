@@ -44,6 +44,8 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
 		return s.execList(ctx, cmd)
+	case "enrich":
+		return s.execEnrich(ctx, a, cmd)
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)
@@ -124,6 +126,21 @@ func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
 		return nil, err
 	}
 	return &Reply{Text: RenderList(incs), Incidents: incs}, nil
+}
+
+func (s *Service) execEnrich(ctx context.Context, a Actor, cmd Command) (*Reply, error) {
+	text := cmd.Text
+	if w, rest := cutWord(text); IsRef(w) {
+		text = rest // a reference typed first is no indicator
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, Errorf(EINVALID, "usage: enrich INDICATOR — an IP address, domain, URL, hash, e-mail...")
+	}
+	es, err := s.Enrich(ctx, a, text)
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: RenderEnrichment(es, s.Enrichers)}, nil
 }
 
 func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
