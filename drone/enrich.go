@@ -2,6 +2,7 @@ package drone
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -219,4 +220,49 @@ func answered(e Enrichment, name string) bool {
 		}
 	}
 	return false
+}
+
+// Verdicts returns what the sources said of the incident's indicators
+// (its enrichment entries), the known ones, oldest first, each once.
+func (r *Record) Verdicts() []Verdict {
+	var out []Verdict
+	seen := map[string]bool{}
+	for _, e := range r.Timeline {
+		if e.Kind != EntryEnrichment {
+			continue
+		}
+		var vs []Verdict
+		if err := json.Unmarshal(e.Data, &vs); err != nil {
+			continue // an entry of another shape says nothing here
+		}
+		for _, v := range vs {
+			key := v.Source + "\x00" + v.Value + "\x00" + v.Summary
+			if v.Known && !seen[key] {
+				seen[key] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// maxNoticeVerdicts bounds the verdicts a notice's row names.
+const maxNoticeVerdicts = 3
+
+// intelRow is a notice's row of what the sources know of the incident's
+// indicators: "203.0.113[.]7: known to MISP event 1234, APT-X, threat
+// level high; and 2 more".
+func intelRow(vs []Verdict) (Row, bool) {
+	if len(vs) == 0 {
+		return Row{}, false
+	}
+	parts := make([]string, 0, maxNoticeVerdicts+1)
+	for i, v := range vs {
+		if i == maxNoticeVerdicts {
+			parts = append(parts, fmt.Sprintf("and %d more", len(vs)-maxNoticeVerdicts))
+			break
+		}
+		parts = append(parts, ioc.Defang(ioc.Type(v.Type), v.Value)+": "+v.Summary)
+	}
+	return Row{Label: "Threat intelligence", Value: strings.Join(parts, "; ")}, true
 }

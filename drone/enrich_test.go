@@ -3,6 +3,7 @@ package drone_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,8 @@ func enrichHarness(t *testing.T) (*dronetest.Harness, *misptest.Server) {
 	}
 	h := dronetest.New(t)
 	h.Service.Enrichers = []drone.Enricher{misp.Enricher{Client: client}, hung{}, broken{}}
-	h.Service.EnrichTimeout = 50 * time.Millisecond
+	// Long enough for the stand-in on a loaded machine; Hung waits it out.
+	h.Service.EnrichTimeout = time.Second
 	return h, srv
 }
 
@@ -66,7 +68,7 @@ func TestEnrichSaysSightingsVerdictsAndFailedSources(t *testing.T) {
 	}
 	text := drone.RenderEnrichment(es, h.Service.Enrichers)
 	for _, want := range []string{"203[.]0[.]113[.]7 (ipv4)", "seen in " + inc.Ref(), "MISP: known to MISP event",
-		"Hung: no answer (no answer within 50ms)", "Broken: no answer (503"} {
+		"Hung: no answer (no answer within 1s)", "Broken: no answer (503"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("answer lacks %q:\n%s", want, text)
 		}
@@ -111,5 +113,63 @@ func TestEnrichCommand(t *testing.T) {
 	cmd, _ = h.Service.Grammar().Parse("enrich 198.51.100.4")
 	if _, err := h.Service.Execute(h.Ctx, stranger, drone.Origin{Channel: "test"}, cmd, 0); drone.ErrorCode(err) != drone.EFORBIDDEN {
 		t.Errorf("enrich by a user without a role: %v, want forbidden", err)
+	}
+}
+
+func TestIOCAnswerSaysSimilarIncidents(t *testing.T) {
+	h := dronetest.New(t)
+	local := drone.Actor{Platform: "local", ID: "op"}
+	declare := func(iocs string) *drone.Incident {
+		inc, _, err := h.Service.Declare(h.Ctx, local, drone.Origin{Channel: "test"}, drone.DeclareInput{Category: "CAT1",
+			Severity: "high", Overview: "beacon", Observables: drone.ObservableInput{Text: iocs}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	declare("203.0.113.7 evil-examp1e.com")
+	declare("203.0.113.7")
+	now := declare("nothing yet")
+	cmd, _ := h.Service.Grammar().Parse(fmt.Sprintf("ioc INC-%d 203.0.113.7 and evil-examp1e.com and 198.51.100.1", now.Number))
+	r, err := h.Service.Execute(h.Ctx, local, drone.Origin{Channel: "test"}, cmd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Seen before: INC-1 (2 shared: 203[.]0[.]113[.]7, evil-examp1e[.]com); INC-2 (1 shared: 203[.]0[.]113[.]7)"
+	if !strings.HasSuffix(r.Text, want) {
+		t.Errorf("reply:\n%s\nwant it to end with:\n%s", r.Text, want)
+	}
+	cmd, _ = h.Service.Grammar().Parse(fmt.Sprintf("ioc INC-%d 192.0.2.55", now.Number))
+	if r, err := h.Service.Execute(h.Ctx, local, drone.Origin{Channel: "test"}, cmd, 0); err != nil || strings.Contains(r.Text, "Seen before") {
+		t.Errorf("reply for a new indicator: %q, %v", r.Text, err)
+	}
+}
+
+func TestNoticeShowsThreatIntelligence(t *testing.T) {
+	h := dronetest.New(t)
+	local := drone.Actor{Platform: "local", ID: "op"}
+	inc := h.Declare(local, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "beacon"})
+	vs := []drone.Verdict{{Source: "misp", Type: "ipv4", Value: "203.0.113.7", Known: true,
+		Summary: "known to MISP event 1234, APT-X, threat level high"}, {Source: "misp", Type: "ipv4", Value: "198.51.100.1"}}
+	for range 2 { // the same entry twice: said once
+		if _, err := h.Service.RecordOnce(h.Ctx, local, inc.ID, drone.EntryEnrichment, "k", "hits", vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, audience := range []string{drone.AudienceResponders, drone.AudienceLeaders} {
+		n := drone.BuildNotice(h.Record(inc.Number), drone.EntryUpdate, audience, time.Now())
+		var got string
+		for _, r := range n.Rows {
+			if r.Label == "Threat intelligence" {
+				got = r.Value
+			}
+		}
+		want := ""
+		if audience == drone.AudienceResponders {
+			want = "203[.]0[.]113[.]7: known to MISP event 1234, APT-X, threat level high"
+		}
+		if got != want {
+			t.Errorf("%s notice's threat intelligence = %q, want %q", audience, got, want)
+		}
 	}
 }

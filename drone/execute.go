@@ -155,7 +155,68 @@ func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, RenderAddResult(res)), Added: &res}, nil
+	reply := fmt.Sprintf("INC-%d: %s", cmd.Ref, RenderAddResult(res))
+	// The indicators are added: a failed look-up of where else they were
+	// seen is said, not turned into a failure of the command.
+	line, err := s.seenBefore(ctx, append(append([]Observable(nil), res.Added...), res.Known...))
+	if err != nil {
+		line = "Seen before: not known now (" + err.Error() + ")"
+	}
+	if line != "" {
+		reply += "\n" + line
+	}
+	return &Reply{Text: reply, Added: &res}, nil
+}
+
+// maxSeenBefore bounds the indicators of one answer asked about: the
+// answer is a hint, and each costs a query.
+const maxSeenBefore = 50
+
+// seenBefore says which other incidents held the indicators, the most
+// shared first: "Seen before: INC-3 (2 shared: 203.0.113[.]7, ...)", or ""
+// for none. These are the similar incidents by shared indicators.
+func (s *Service) seenBefore(ctx context.Context, obs []Observable) (string, error) {
+	shared := map[int64][]string{}
+	for i, o := range obs {
+		if i == maxSeenBefore {
+			break
+		}
+		ss, err := s.Sightings(ctx, string(o.Type), o.Value, 20)
+		if err != nil {
+			return "", fmt.Errorf("reading where %s was seen: %w", o.Value, err)
+		}
+		for _, si := range ss {
+			if si.IncidentID != o.IncidentID {
+				shared[si.Number] = append(shared[si.Number], ioc.Defang(o.Type, o.Value))
+			}
+		}
+	}
+	if len(shared) == 0 {
+		return "", nil
+	}
+	nums := make([]int64, 0, len(shared))
+	for n := range shared {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool {
+		if a, b := len(shared[nums[i]]), len(shared[nums[j]]); a != b {
+			return a > b
+		}
+		return nums[i] > nums[j]
+	})
+	parts := make([]string, 0, len(nums))
+	for i, n := range nums {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(nums)-5))
+			break
+		}
+		vals := shared[n]
+		if len(vals) > 3 {
+			vals = append(vals[:3:3], "...")
+		}
+		parts = append(parts, fmt.Sprintf("INC-%d (%d shared: %s)", n, len(shared[n]), strings.Join(vals, ", ")))
+	}
+	return "Seen before: " + strings.Join(parts, "; "), nil
 }
 
 func (s *Service) execStatus(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
