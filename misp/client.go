@@ -90,8 +90,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{base: strings.TrimRight(cfg.URL, "/"), key: cfg.Key, timeout: cfg.Timeout,
 		log: slog.New(slog.DiscardHandler), now: time.Now, cache: newCache(cfg.CacheTTL, 100_000)}
 	if r := *cfg.Rate; r > 0 {
-		// A burst of one second's worth: the limit holds over any second.
-		c.limiter = rate.NewLimiter(rate.Limit(r), int(math.Max(1, math.Ceil(r))))
+		// A burst of a tenth of a second's worth: requests go out evenly,
+		// so that a server counting over windows shorter than a second
+		// (or a clock a little behind drone's) does not see a burst.
+		c.limiter = rate.NewLimiter(rate.Limit(r), int(math.Max(1, math.Ceil(r/10))))
 	}
 	for _, o := range opts {
 		o(c)
