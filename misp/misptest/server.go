@@ -72,7 +72,17 @@ type Server struct {
 	limiter   *rate.Limiter
 	faults    []fault
 	latency   time.Duration
+	hold      *hold
 	srv       *httptest.Server
+}
+
+// hold keeps the answers of a route's calls after the first pass.
+type hold struct {
+	route   string
+	pass    int
+	held    chan struct{} // closed when a call is first held
+	release chan struct{} // closed by the release func
+	once    sync.Once
 }
 
 // fault is one injected failure for the next n calls of a route ("" any).
@@ -140,6 +150,35 @@ func (s *Server) DropAfterCommit(route string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{route: route, n: n, drop: true})
+}
+
+// HoldAfterCommit lets the next pass calls of route through, then makes
+// every later one do its work and wait, unanswered, until its client goes
+// away or release is called: a MISP that committed and then hung, for a
+// test that kills drone meanwhile. held is closed when the first call is
+// held.
+func (s *Server) HoldAfterCommit(route string, pass int) (held <-chan struct{}, release func()) {
+	h := &hold{route: route, pass: pass, held: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.held, func() { once.Do(func() { close(h.release) }) }
+}
+
+// takeHold reports whether a call of route that did its work is held.
+func (s *Server) takeHold(route string) *hold {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hold
+	if h == nil || h.route != route {
+		return nil
+	}
+	if h.pass > 0 {
+		h.pass--
+		return nil
+	}
+	return h
 }
 
 // Latency delays every answer by d, until called again with 0.
@@ -250,6 +289,14 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 		if drop {
 			dropConnection(w)
 			return
+		}
+		if h := s.takeHold(route); h != nil {
+			h.once.Do(func() { close(h.held) })
+			select {
+			case <-h.release:
+			case <-r.Context().Done():
+				return
+			}
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
