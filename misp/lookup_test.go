@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/misp"
@@ -168,5 +169,52 @@ func TestCheck(t *testing.T) {
 	}
 	if _, err := bad.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "misp.key") {
 		t.Errorf("Check with a wrong key = %v, want a word on misp.key", err)
+	}
+}
+
+func TestLookupRetriesASlowAnswer(t *testing.T) {
+	b := setup(t, func(c *misp.Config) { c.Timeout = 100 * time.Millisecond })
+	b.srv.SlowNext(misptest.RouteAttributeSearch, 1, 3*time.Second)
+	inc := b.declare(t, "amber", "green", known)
+	b.work(t)
+	b.h.NoDeadJobs()
+	if n := len(b.enrichments(t, inc.Number)); n != 1 {
+		t.Fatalf("%d enrichment entries, want 1", n)
+	}
+	if n := b.srv.Calls(misptest.RouteAttributeSearch); n != 2 {
+		t.Errorf("%d searches, want 2 (one timed out)", n)
+	}
+}
+
+func TestLookupLostSearchAnswerIsRetried(t *testing.T) {
+	b := setup(t, nil)
+	b.srv.DropAfterCommit(misptest.RouteAttributeSearch, 1)
+	inc := b.declare(t, "amber", "green", known)
+	b.work(t)
+	b.h.NoDeadJobs()
+	if n := len(b.enrichments(t, inc.Number)); n != 1 {
+		t.Fatalf("%d enrichment entries, want 1", n)
+	}
+	if n := len(b.srv.Sightings()); n != 1 {
+		t.Errorf("%d sightings, want 1", n)
+	}
+}
+
+func TestStandInRateLimitSnoozes(t *testing.T) {
+	b := setup(t, nil)
+	b.srv.Limit(1) // one request a second: the second search is refused
+	inc := b.declare(t, "amber", "green", known, domain)
+	b.work(t)
+	b.h.NoDeadJobs()
+	if n := len(b.enrichments(t, inc.Number)); n != 1 {
+		t.Fatalf("%d enrichment entries, want 1", n)
+	}
+	if b.srv.Limited() == 0 {
+		t.Error("the stand-in's limit refused nothing: the test tests nothing")
+	}
+	for _, j := range b.h.Jobs("completed") {
+		if j.Kind == misp.LookupKind && j.LastError != "" {
+			t.Errorf("a 429 spent an attempt: %s", j.LastError)
+		}
 	}
 }

@@ -41,13 +41,53 @@ type LookupWorker struct {
 	Service *drone.Service
 	Config  Config
 	Log     *slog.Logger
+
+	// known remembers, per job, what this process learnt of each matched
+	// attribute's sighting between attempts, so that a job snoozed by a
+	// tight rate limit makes progress instead of asking again what it
+	// knows. A job that ends forgets; another process asks MISP.
+	mu    sync.Mutex
+	known map[int64]map[string]sighting
 }
+
+// sighting is what a worker knows of an attribute's sighting from an
+// incident.
+type sighting int
+
+const (
+	sightingUnknown sighting = iota // ask MISP
+	sightingAbsent                  // MISP said none, and no add was sent since
+	sightingDone                    // MISP holds it
+)
 
 // Work looks the job's indicators up, records the hits on the incident's
 // timeline once, and adds a sighting per matched attribute once.
 func (w *LookupWorker) Work(ctx context.Context, job *river.Job[LookupArgs]) error {
-	err := w.work(ctx, job.Args)
+	err := w.work(ctx, job.ID, job.Args)
+	c := classify(err)
+	if _, waits := drone.RetryDelay(c); !waits && (err == nil || drone.IsPermanent(c) || job.Attempt >= job.MaxAttempts) {
+		w.forget(job.ID) // the job ends: nothing runs it again here
+	}
 	return steer(ctx, w.log(), w.Service, job.JobRow, job.Args.IncidentID, err)
+}
+
+// state returns the job's map of what it knows, made on first use.
+func (w *LookupWorker) state(jobID int64) map[string]sighting {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.known == nil {
+		w.known = map[int64]map[string]sighting{}
+	}
+	if w.known[jobID] == nil {
+		w.known[jobID] = map[string]sighting{}
+	}
+	return w.known[jobID]
+}
+
+func (w *LookupWorker) forget(jobID int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.known, jobID)
 }
 
 func (w *LookupWorker) log() *slog.Logger {
@@ -57,7 +97,7 @@ func (w *LookupWorker) log() *slog.Logger {
 	return w.Log
 }
 
-func (w *LookupWorker) work(ctx context.Context, a LookupArgs) error {
+func (w *LookupWorker) work(ctx context.Context, jobID int64, a LookupArgs) error {
 	hits, err := LookupAll(ctx, w.Client, a.Items)
 	if err != nil {
 		return err
@@ -73,7 +113,7 @@ func (w *LookupWorker) work(ctx context.Context, a LookupArgs) error {
 	if !w.Config.Sightings {
 		return nil
 	}
-	return w.sight(ctx, a.IncidentID, hits)
+	return w.sight(ctx, a.IncidentID, hits, w.state(jobID))
 }
 
 // Found is an indicator with the attributes that matched it.
@@ -137,33 +177,53 @@ feed:
 // sight adds a sighting of each matched attribute, once per incident: under
 // the incident's lock, it skips an attribute that already holds the
 // incident's sighting, so that a retry after a lost answer adds none.
-func (w *LookupWorker) sight(ctx context.Context, incidentID string, found []Found) error {
+// known, the job's memory across its attempts, spares the requests whose
+// answer cannot have changed.
+func (w *LookupWorker) sight(ctx context.Context, incidentID string, found []Found, known map[string]sighting) error {
 	unlock, err := w.Service.Lock(ctx, LockSighting, incidentID)
 	if err != nil {
 		return fmt.Errorf("waiting for another look-up of incident %s: %w", incidentID, err)
 	}
 	defer unlock()
 	src := SightingSource(incidentID)
-	done := map[string]bool{}
 	for _, f := range found {
 		for _, h := range f.Hits {
-			if done[h.AttributeID] || h.AttributeID == "" {
+			if h.AttributeID == "" || known[h.AttributeID] == sightingDone {
 				continue
 			}
-			done[h.AttributeID] = true
-			has, err := w.Client.HasSighting(ctx, h.AttributeID, src)
-			if err != nil {
-				return fmt.Errorf("reading the sightings of MISP attribute %s: %w", h.AttributeID, err)
+			if known[h.AttributeID] == sightingUnknown {
+				has, err := w.Client.HasSighting(ctx, h.AttributeID, src)
+				if err != nil {
+					return fmt.Errorf("reading the sightings of MISP attribute %s: %w", h.AttributeID, err)
+				}
+				if has {
+					known[h.AttributeID] = sightingDone
+					continue
+				}
+				known[h.AttributeID] = sightingAbsent
 			}
-			if has {
-				continue
-			}
-			if err := w.Client.AddSighting(ctx, h.AttributeID, src); err != nil {
+			err := w.Client.AddSighting(ctx, h.AttributeID, src)
+			switch {
+			case err == nil:
+				known[h.AttributeID] = sightingDone
+			case refusedBefore(err):
+				// MISP refused before doing anything: still absent.
+				return fmt.Errorf("adding a sighting to MISP attribute %s: %w", h.AttributeID, err)
+			default:
+				known[h.AttributeID] = sightingUnknown // it may have been added
 				return fmt.Errorf("adding a sighting to MISP attribute %s: %w", h.AttributeID, err)
 			}
 		}
 	}
 	return nil
+}
+
+// refusedBefore reports whether a request was refused with a 4xx answer,
+// so that MISP did not carry it out; a 5xx or a lost answer may hide work
+// done.
+func refusedBefore(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500
 }
 
 // Verdicts says the hits in drone's words, one verdict per indicator and

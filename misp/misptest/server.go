@@ -8,8 +8,10 @@
 package misptest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -91,6 +93,7 @@ type fault struct {
 	n      int
 	status int  // 0 with drop: lose the answer after the work
 	drop   bool // do the work, then close the connection unanswered
+	delay  time.Duration
 }
 
 // New starts a stand-in accepting key, closed when the test ends.
@@ -181,6 +184,14 @@ func (s *Server) takeHold(route string) *hold {
 	return h
 }
 
+// SlowNext delays the next n calls of route ("" for any) by d before
+// anything is done, as a MISP busy with a long search would.
+func (s *Server) SlowNext(route string, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, fault{route: route, n: n, delay: d})
+}
+
 // Latency delays every answer by d, until called again with 0.
 func (s *Server) Latency(d time.Duration) {
 	s.mu.Lock()
@@ -262,6 +273,13 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 				"message": "Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.", "url": r.URL.Path})
 			return
 		}
+		// Read the body first: the server notices a client that went away
+		// (its context ends) only once the body is read.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		drop, status, limited, latency := s.admit(route)
 		if latency > 0 {
 			select {
@@ -314,6 +332,9 @@ func (s *Server) admit(route string) (drop bool, status int, limited bool, laten
 			f.n--
 			if f.drop {
 				return true, 0, false, latency
+			}
+			if f.delay > 0 {
+				return false, 0, false, latency + f.delay
 			}
 			return false, f.status, false, latency
 		}
