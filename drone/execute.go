@@ -155,17 +155,24 @@ func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (
 	if err != nil {
 		return nil, err
 	}
-	reply := fmt.Sprintf("INC-%d: %s", cmd.Ref, RenderAddResult(res))
-	// The indicators are added: a failed look-up of where else they were
-	// seen is said, not turned into a failure of the command.
+	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, s.RenderAdded(ctx, res)), Added: &res}, nil
+}
+
+// RenderAdded is RenderAddResult followed by the incidents that held the
+// same indicators before ("Seen before: INC-3 (2 shared: ...)"), for every
+// surface that answers an analyst who added indicators. The indicators are
+// added by then: a failed look-up of where else they were seen is said,
+// not turned into a failure.
+func (s *Service) RenderAdded(ctx context.Context, res AddResult) string {
+	text := RenderAddResult(res)
 	line, err := s.seenBefore(ctx, append(append([]Observable(nil), res.Added...), res.Known...))
 	if err != nil {
 		line = "Seen before: not known now (" + err.Error() + ")"
 	}
 	if line != "" {
-		reply += "\n" + line
+		text += "\n" + line
 	}
-	return &Reply{Text: reply, Added: &res}, nil
+	return text
 }
 
 // maxSeenBefore bounds the indicators of one answer asked about: the

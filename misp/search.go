@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/ttp0/drone/drone/ioc"
@@ -120,10 +119,4 @@ func (h Hit) Summary() string {
 		s += ", last seen " + h.LastSeen
 	}
 	return s
-}
-
-// eventNumber orders event ids numerically where they are numbers.
-func eventNumber(id string) int64 {
-	n, _ := strconv.ParseInt(id, 10, 64)
-	return n
 }

@@ -94,6 +94,12 @@ func TestMISPLookupAndExport(t *testing.T) {
 	if n := len(srv.Sightings()); n != 1 {
 		t.Errorf("%d sightings, want 1", n)
 	}
+	var out, errb bytes.Buffer
+	env := func(k string) (string, bool) { v, ok := h.env[k]; return v, ok }
+	Run(t.Context(), []string{"--config", h.cfg, "shell"}, Streams{In: strings.NewReader("enrich 203.0.113.7\n"), Out: &out, Err: &errb}, env)
+	if !strings.Contains(out.String(), "seen in INC-1") || !strings.Contains(out.String(), "MISP: known to MISP event") {
+		t.Errorf("enrich in the shell said:\n%s\n%s", out.String(), errb.String())
+	}
 	if out := h.must("misp", "export", "INC-1"); !strings.Contains(out, "INC-1 exported as MISP event") {
 		t.Errorf("export said:\n%s", out)
 	}
