@@ -344,7 +344,8 @@ type ExportWorker struct {
 }
 
 // Work exports the incident; a refusal by TLP or PAP is said once on the
-// incident's timeline and ends the job.
+// incident's timeline and ends the job. It is said as an external entry,
+// not a delivery: the policy worked, nobody need be told a job failed.
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
 	log := w.Log
 	if log == nil {
@@ -354,7 +355,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) err
 	var r *Refusal
 	if errors.As(err, &r) {
 		key := fmt.Sprintf("%s/refused/%d", ExportKind, job.ID)
-		_, err = w.Exporter.Service.RecordOnce(ctx, Actor, job.Args.IncidentID, drone.EntryDelivery, key, r.Error(),
+		_, err = w.Exporter.Service.RecordOnce(ctx, Actor, job.Args.IncidentID, drone.EntryExternal, key, r.Error(),
 			map[string]any{"reason": r.Reason})
 	}
 	return steer(ctx, log, w.Exporter.Service, job.JobRow, job.Args.IncidentID, err)
