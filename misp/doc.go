@@ -4,7 +4,9 @@
 // # Look-ups
 //
 // Planner turns each batch of new indicators (an observables entry) into
-// one misp.lookup job, unique by incident and timeline sequence. The
+// misp.lookup jobs of at most LookupChunk indicators, unique by incident,
+// timeline sequence and part, so that each attempt fits the queue's job
+// timeout at the configured rate. The
 // worker searches each indicator with POST /attributes/restSearch (the
 // drone type mapped to MISP's attribute types), a few at a time, through
 // the client's rate limit (misp.rate) and a cache with a time to live
@@ -12,7 +14,7 @@
 // repeats, asks MISP once per TTL. The organisation's own values stay in
 // drone unless misp.lookup_internal is set.
 //
-// Hits go on the incident's timeline as one enrichment entry per batch
+// Hits go on the incident's timeline as one enrichment entry per job
 // (drone.EntryEnrichment, its data the []drone.Verdict), recorded once per
 // batch (drone.Service.RecordOnce), and from there into the incident's
 // next notice. With misp.sightings, each matched attribute gets one

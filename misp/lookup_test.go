@@ -2,6 +2,7 @@ package misp_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -216,5 +217,27 @@ func TestStandInRateLimitSnoozes(t *testing.T) {
 		if j.Kind == misp.LookupKind && j.LastError != "" {
 			t.Errorf("a 429 spent an attempt: %s", j.LastError)
 		}
+	}
+}
+
+func TestPlannerSplitsLargeBatches(t *testing.T) {
+	var obs []drone.Observable
+	for i := range 2*misp.LookupChunk + 1 {
+		obs = append(obs, drone.Observable{Type: "ipv4", Value: fmt.Sprintf("198.51.%d.%d", i/250, i%250)})
+	}
+	obs = append(obs, drone.Observable{Type: "ipv4", Value: "10.0.0.1", Internal: true}, drone.Observable{Type: "other", Value: "x"})
+	inc := &drone.Incident{ID: "id-1", Number: 1}
+	jobs := misp.Planner{}.Plan(drone.Event{Kind: drone.EntryObservables, Incident: inc, Entry: drone.Entry{Seq: 7}, Observables: obs})
+	if len(jobs) != 3 {
+		t.Fatalf("%d jobs, want 3", len(jobs))
+	}
+	keys := map[string]bool{}
+	total := 0
+	for _, j := range jobs {
+		keys[j.UniqueKey] = true
+		total += len(j.Args.(misp.LookupArgs).Items)
+	}
+	if len(keys) != 3 || total != 2*misp.LookupChunk+1 {
+		t.Errorf("%d distinct keys, %d items; want 3 and %d (no internal, no other)", len(keys), total, 2*misp.LookupChunk+1)
 	}
 }

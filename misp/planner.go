@@ -25,8 +25,15 @@ type Item struct {
 type LookupArgs struct {
 	IncidentID string `json:"incident_id"`
 	Seq        int64  `json:"seq"`
-	Items      []Item `json:"items"`
+	// Part numbers the jobs of one entry's indicators, LookupChunk each.
+	Part  int    `json:"part,omitempty"`
+	Items []Item `json:"items"`
 }
+
+// LookupChunk is how many indicators one misp.lookup job looks up: at the
+// default rate (5/s) a job's attempt takes some 20 s, well within the
+// queue's job timeout, and a large paste becomes jobs that each finish.
+const LookupChunk = 100
 
 // Kind returns LookupKind.
 func (LookupArgs) Kind() string { return LookupKind }
@@ -57,17 +64,21 @@ func (p Planner) Plan(e drone.Event) []drone.Job {
 	}
 	switch {
 	case e.Kind == drone.EntryObservables:
-		args := LookupArgs{IncidentID: e.Incident.ID, Seq: e.Entry.Seq}
+		var items []Item
 		for _, o := range e.Observables {
 			if _, ok := lookupTypes[o.Type]; ok && (!o.Internal || p.Config.LookupInternal) {
-				args.Items = append(args.Items, Item{Type: string(o.Type), Value: o.Value})
+				items = append(items, Item{Type: string(o.Type), Value: o.Value})
 			}
 		}
-		if len(args.Items) == 0 {
-			return nil
+		var jobs []drone.Job
+		for part := 0; len(items) > 0; part++ {
+			n := min(LookupChunk, len(items))
+			args := LookupArgs{IncidentID: e.Incident.ID, Seq: e.Entry.Seq, Part: part, Items: items[:n]}
+			items = items[n:]
+			jobs = append(jobs, drone.Job{Kind: LookupKind, Args: args,
+				UniqueKey: fmt.Sprintf("%s:%s:%d:%d", LookupKind, args.IncidentID, args.Seq, part)})
 		}
-		return []drone.Job{{Kind: LookupKind, Args: args,
-			UniqueKey: fmt.Sprintf("%s:%s:%d", LookupKind, args.IncidentID, args.Seq)}}
+		return jobs
 	case e.Kind == drone.EntryStatus && e.Incident.Status == drone.StatusClosed && p.Config.Export.OnClose:
 		// Refused incidents are planned too: the job says on the timeline
 		// why it sent nothing.

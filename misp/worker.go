@@ -106,7 +106,7 @@ func (w *LookupWorker) work(ctx context.Context, jobID int64, a LookupArgs) erro
 		return nil
 	}
 	vs := Verdicts(w.Client.Base(), hits)
-	key := fmt.Sprintf("%s/%d", LookupKind, a.Seq)
+	key := fmt.Sprintf("%s/%d/%d", LookupKind, a.Seq, a.Part)
 	if _, err := w.Service.RecordOnce(ctx, Actor, a.IncidentID, drone.EntryEnrichment, key, Sentence(vs), vs); err != nil {
 		return err
 	}
