@@ -26,6 +26,7 @@ var rules = map[string][]string{
 	// Integrations: the core, the queue's words, the shape they plug in by.
 	"hive":   {"drone", "queue", "integration"},
 	"cortex": {"drone", "queue", "integration"},
+	"misp":   {"drone", "queue", "integration"},
 	"notify": {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.
@@ -45,7 +46,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "cortex", "notify", "tds", "review", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "notify", "tds", "review", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

@@ -19,6 +19,7 @@ import (
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/review"
 	"github.com/ttp0/drone/store"
@@ -67,6 +68,8 @@ type Config struct {
 	// Cortex runs Cortex analyzers on new observables and for the enrich
 	// command.
 	Cortex cortex.Config `yaml:"cortex"`
+	// MISP looks indicators up in MISP and exports incidents to it.
+	MISP misp.Config `yaml:"misp"`
 	// Slack connects drone to a Slack workspace.
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
@@ -196,6 +199,7 @@ func (c *Config) applyDefaults() {
 	c.Queue = c.Queue.WithDefaults()
 	c.Hive = c.Hive.WithDefaults()
 	c.Cortex = c.Cortex.WithDefaults()
+	c.MISP = c.MISP.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
@@ -265,6 +269,7 @@ func (c *Config) check() []drone.Problem {
 		p = append(p, sectionProblems("hive", c.Hive.Validate())...)
 	}
 	p = append(p, sectionProblems("cortex", c.Cortex.Validate())...)
+	p = append(p, sectionProblems("misp", c.MISP.Validate())...)
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,

@@ -9,6 +9,7 @@ import (
 	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/review"
 	"github.com/ttp0/drone/tds"
@@ -22,6 +23,7 @@ func (a *app) builders() []integration.Builder {
 	return []integration.Builder{
 		hive.Integration(cfg.Hive),
 		cortex.Integration(cfg.Cortex),
+		misp.Integration(cfg.MISP),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
