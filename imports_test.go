@@ -27,7 +27,14 @@ var rules = map[string][]string{
 	"hive":   {"drone", "queue", "integration"},
 	"cortex": {"drone", "queue", "integration"},
 	"misp":   {"drone", "queue", "integration"},
-	"notify": {"drone", "queue", "integration", "configs", "measure"},
+	// Issue trackers: the shared sync (tracker), and one package per
+	// tracker speaking its wire format; their stand-ins share the fault
+	// injection of tracker/trackertest.
+	"tracker":             {"drone", "queue", "integration"},
+	"tracker/trackertest": {},
+	"jira":                {"drone", "queue", "integration", "tracker"},
+	"servicenow":          {"drone", "queue", "integration", "tracker"},
+	"notify":              {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.
 	"measure": {"drone", "queue"},
