@@ -53,7 +53,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "notify", "tds", "review", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "jira", "servicenow", "notify", "tds", "review", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

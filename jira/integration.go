@@ -45,11 +45,11 @@ func Integration(cfg Config) integration.Builder {
 		}
 		client, err := New(cfg, WithLogger(env.Log))
 		if err != nil {
-			return nil, fmt.Errorf("Jira: %w", err)
+			return nil, fmt.Errorf("jira integration: %w", err)
 		}
 		sync, err := NewSync(client, env.Service)
 		if err != nil {
-			return nil, fmt.Errorf("Jira: %w", err)
+			return nil, fmt.Errorf("jira integration: %w", err)
 		}
 		sync.Contribute(in)
 		return in, nil

@@ -51,11 +51,11 @@ func Integration(cfg Config) integration.Builder {
 		}
 		client, err := New(cfg, WithLogger(env.Log))
 		if err != nil {
-			return nil, fmt.Errorf("ServiceNow: %w", err)
+			return nil, fmt.Errorf("servicenow integration: %w", err)
 		}
 		sync, err := NewSync(client, env.Service)
 		if err != nil {
-			return nil, fmt.Errorf("ServiceNow: %w", err)
+			return nil, fmt.Errorf("servicenow integration: %w", err)
 		}
 		sync.Contribute(in)
 		return in, nil

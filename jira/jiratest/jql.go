@@ -10,6 +10,12 @@ import (
 	"time"
 )
 
+// jqlError is a JQL error in Jira's own words, which start with a capital
+// and end with a full stop.
+type jqlError string
+
+func (e jqlError) Error() string { return string(e) }
+
 // clause is one condition of a query: field op value.
 type clause struct{ field, op, value string }
 
@@ -39,7 +45,7 @@ func parseJQL(jql string) (query, error) {
 			return q, nil
 		}
 		if i+3 > len(toks) {
-			return q, fmt.Errorf("Error in the JQL Query: Expecting an operator and a value after '%s'.", toks[i])
+			return q, jqlError(fmt.Sprintf("Error in the JQL Query: Expecting an operator and a value after '%s'.", toks[i]))
 		}
 		c := clause{field: toks[i], op: toks[i+1], value: toks[i+2]}
 		if err := c.check(); err != nil {
@@ -70,12 +76,12 @@ func (c clause) check() error {
 // relative reads -15m, -2h or -1d.
 func relative(v string) (time.Duration, error) {
 	if len(v) < 3 || v[0] != '-' {
-		return 0, fmt.Errorf("Date value '%s' for field 'updated' is invalid.", v)
+		return 0, jqlError(fmt.Sprintf("Date value '%s' for field 'updated' is invalid.", v))
 	}
 	n, err := strconv.Atoi(v[1 : len(v)-1])
 	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
 	if err != nil || unit == 0 {
-		return 0, fmt.Errorf("Date value '%s' for field 'updated' is invalid.", v)
+		return 0, jqlError(fmt.Sprintf("Date value '%s' for field 'updated' is invalid.", v))
 	}
 	return time.Duration(n) * unit, nil
 }
@@ -97,7 +103,7 @@ func tokens(s string) ([]string, error) {
 				b.WriteByte(s[j])
 			}
 			if j >= len(s) {
-				return nil, fmt.Errorf("Error in the JQL Query: The quoted string '%s' has not been completed.", s[i:])
+				return nil, jqlError(fmt.Sprintf("Error in the JQL Query: The quoted string '%s' has not been completed.", s[i:]))
 			}
 			out = append(out, b.String())
 			i = j + 1
