@@ -19,6 +19,8 @@ type fault struct {
 	status     int
 	retryAfter string
 	lose       bool
+	skip       int           // requests let through before a hold
+	held       chan struct{} // closed when the held request's work is done
 }
 
 // Faults injects failures into a stand-in and counts its requests. Its
@@ -54,6 +56,16 @@ func (f *Faults) LoseResponse(pattern string, n int) {
 	f.add(&fault{pattern: pattern, n: n, lose: true})
 }
 
+// Hold lets skip authenticated requests of pattern through, then makes
+// the next one do its work and never answer: it waits until the client
+// goes away (killed, or timed out). The returned channel is closed once
+// that request's work is done, so a test can kill drone right then.
+func (f *Faults) Hold(pattern string, skip int) <-chan struct{} {
+	held := make(chan struct{})
+	f.add(&fault{pattern: pattern, n: 1, skip: skip, held: held})
+	return held
+}
+
 // Latency delays every request by d, until called again with 0.
 func (f *Faults) Latency(d time.Duration) {
 	f.mu.Lock()
@@ -81,6 +93,10 @@ func (f *Faults) take(pattern string) *fault {
 	for i, x := range f.faults {
 		if x.pattern != "" && x.pattern != pattern {
 			continue
+		}
+		if x.skip > 0 {
+			x.skip--
+			return nil
 		}
 		x.n--
 		if x.n <= 0 {
@@ -137,6 +153,12 @@ func (f *Faults) Serve(st Stand, w http.ResponseWriter, r *http.Request) {
 	}
 	if !st.Authorised(r) {
 		st.Refuse(w)
+		return
+	}
+	if x != nil && x.held != nil {
+		st.Mux.ServeHTTP(&discard{header: http.Header{}}, r)
+		close(x.held)
+		<-r.Context().Done() // the client went away
 		return
 	}
 	if x != nil && x.lose {
