@@ -36,9 +36,12 @@ func (IncidentArgs[P]) Kind() string { var p P; return p.Prefix() + ".incident" 
 // PollArgs are the arguments of a <prefix>.poll job, which reads the
 // tickets changed in the tracker since the last poll. Slot is the time it
 // was scheduled for, on a grid of the poll interval, so that every drone
-// process schedules the same job once.
+// process schedules the same job once. Since, when set, is when the last
+// poll that succeeded began: a poll reads back to it, so that tickets
+// changed while the tracker could not be read are not missed.
 type PollArgs[P Prefix] struct {
-	Slot time.Time `json:"slot"`
+	Slot  time.Time  `json:"slot"`
+	Since *time.Time `json:"since,omitempty"`
 }
 
 // Kind returns <prefix>.poll.
@@ -87,9 +90,9 @@ func (p Planner[P]) Plan(e drone.Event) []drone.Job {
 	return nil
 }
 
-// pollJob is the poll due at slot.
-func pollJob[P Prefix](slot time.Time) drone.Job {
-	args := PollArgs[P]{Slot: slot.UTC()}
+// pollJob is the poll due at slot, reading back to since (when not nil).
+func pollJob[P Prefix](slot time.Time, since *time.Time) drone.Job {
+	args := PollArgs[P]{Slot: slot.UTC(), Since: since}
 	return drone.Job{Kind: args.Kind(), Args: args, RunAt: slot,
 		UniqueKey: args.Kind() + ":" + strconv.FormatInt(slot.Unix(), 10)}
 }

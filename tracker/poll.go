@@ -12,25 +12,35 @@ import (
 // maxWindow bounds how far back a late poll looks.
 const maxWindow = 30 * 24 * time.Hour
 
-// poll is the poll job: it reads the tickets changed since the previous
-// poll, then schedules the next one. The window is twice the interval,
-// plus how late this poll runs (drone was down, the queue was busy), so
-// that nothing changed between two polls is missed; a change seen twice
-// is applied once, since the action then already stands as the ticket
-// does.
-func (s *Sync[P]) poll(ctx context.Context, slot time.Time) error {
+// poll is the poll job: it reads the tickets changed since the last poll
+// that succeeded, then schedules the next poll, whether this one succeeded
+// or not (a poll that fails is retried, and, should it die, the next one
+// reads back over its window). Without a last success (the first poll
+// after drone starts) it reads twice the interval plus how late it runs.
+// A change seen twice is applied once, since the action then already
+// stands as the ticket does.
+func (s *Sync[P]) poll(ctx context.Context, args PollArgs[P]) error {
 	now := s.o.Now()
-	window := min(2*s.o.PollInterval+max(now.Sub(slot), 0), maxWindow)
-	if err := s.Poll(ctx, window); err != nil {
-		return err // the retry reads the same window again, and more
+	window := 2*s.o.PollInterval + max(now.Sub(args.Slot), 0)
+	if args.Since != nil {
+		window = max(now.Sub(*args.Since), 0) + time.Minute // a minute's overlap for clocks apart
 	}
+	window = min(window, maxWindow)
+	err := s.Poll(ctx, window)
 	if s.o.PollInterval <= 0 {
-		return nil
+		return err
 	}
-	if err := s.o.Service.Enqueue(ctx, pollJob[P](nextSlot(now, s.o.PollInterval))); err != nil {
-		return fmt.Errorf("%s: scheduling the next poll: %w", s.o.Name, err)
+	since := args.Since
+	if err == nil {
+		since = &now
+	} else if since == nil {
+		from := now.Add(-window)
+		since = &from
 	}
-	return nil
+	if qerr := s.o.Service.Enqueue(ctx, pollJob[P](nextSlot(now, s.o.PollInterval), since)); qerr != nil {
+		return errors.Join(err, fmt.Errorf("%s: scheduling the next poll: %w", s.o.Name, qerr))
+	}
+	return err
 }
 
 // Poll reads the tickets changed within the last window and brings each

@@ -45,7 +45,8 @@ type Options struct {
 	PollInterval time.Duration
 	// Log receives what the sync skips. Defaults to discarding.
 	Log *slog.Logger
-	// Now is the clock. Defaults to time.Now.
+	// Now is the clock. Defaults to the service's (Service.Now), else
+	// time.Now.
 	Now func() time.Time
 }
 
@@ -61,6 +62,9 @@ func New[P Prefix](o Options) (*Sync[P], error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = o.Service.Now
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -84,7 +88,7 @@ func (s *Sync[P]) Register(w *river.Workers) {
 		return s.Incident(ctx, job.Args.IncidentID)
 	}))
 	river.AddWorker(w, queue.WorkFunc(func(ctx context.Context, job *river.Job[PollArgs[P]]) error {
-		return s.poll(ctx, job.Args.Slot)
+		return s.poll(ctx, job.Args)
 	}))
 }
 
@@ -94,7 +98,7 @@ func (s *Sync[P]) Schedule(ctx context.Context) error {
 	if s.o.PollInterval <= 0 {
 		return nil
 	}
-	if err := s.o.Service.Enqueue(ctx, pollJob[P](nextSlot(s.o.Now(), s.o.PollInterval))); err != nil {
+	if err := s.o.Service.Enqueue(ctx, pollJob[P](nextSlot(s.o.Now(), s.o.PollInterval), nil)); err != nil {
 		return fmt.Errorf("%s: scheduling the next poll: %w", s.o.Name, err)
 	}
 	return nil
