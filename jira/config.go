@@ -68,6 +68,13 @@ type Config struct {
 	// to bring a ticket closed or reopened there onto its action. Defaults
 	// to 5m; at least 30s.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// WebhookSecret turns on drone serve's POST /jira/webhook, which
+	// brings an issue's closing back at once instead of at the next poll.
+	// Jira Cloud signs each call with it (the webhook's secret,
+	// X-Hub-Signature: sha256=<HMAC>); a Jira that cannot sign puts it in
+	// the webhook's URL, /jira/webhook?secret=<it>. Defaults to none: no
+	// webhook, the poll alone.
+	WebhookSecret string `yaml:"webhook_secret"`
 	// Timeout bounds each request. Defaults to 15s.
 	Timeout time.Duration `yaml:"timeout"`
 	// SearchLag is how long Jira's search may take to show a new issue. A
@@ -146,6 +153,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout < 0 {
 		add("timeout: %v is negative", c.Timeout)
+	}
+	if c.WebhookSecret != "" && len(c.WebhookSecret) < 16 {
+		add("webhook_secret: shorter than 16 characters; use a long random one")
 	}
 	if c.SearchLag < 0 {
 		add("search_lag: %v is negative", c.SearchLag)

@@ -3,6 +3,7 @@ package jira
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/integration"
@@ -52,6 +53,9 @@ func Integration(cfg Config) integration.Builder {
 			return nil, fmt.Errorf("jira integration: %w", err)
 		}
 		sync.Contribute(in)
+		if cfg.WebhookSecret != "" {
+			in.Routes = map[string]http.Handler{WebhookRoute: sync.Webhook(Hook(cfg.WebhookSecret))}
+		}
 		return in, nil
 	}
 }

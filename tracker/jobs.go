@@ -47,6 +47,17 @@ type PollArgs[P Prefix] struct {
 // Kind returns <prefix>.poll.
 func (PollArgs[P]) Kind() string { var p P; return p.Prefix() + ".poll" }
 
+// FetchArgs are the arguments of a <prefix>.fetch job, which a tracker's
+// webhook queues: read one ticket and bring its state back, as a poll
+// does. Stamp tells two events of one ticket apart.
+type FetchArgs[P Prefix] struct {
+	ID    string `json:"id"`
+	Stamp string `json:"stamp"`
+}
+
+// Kind returns <prefix>.fetch.
+func (FetchArgs[P]) Kind() string { var p P; return p.Prefix() + ".fetch" }
+
 // Planner plans a tracker's jobs: one per change of a follow-up action,
 // and, when Incidents is set, one per declaration, status change and
 // reopening of an incident.

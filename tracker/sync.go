@@ -90,6 +90,9 @@ func (s *Sync[P]) Register(w *river.Workers) {
 	river.AddWorker(w, queue.WorkFunc(func(ctx context.Context, job *river.Job[PollArgs[P]]) error {
 		return s.poll(ctx, job.Args)
 	}))
+	river.AddWorker(w, queue.WorkFunc(func(ctx context.Context, job *river.Job[FetchArgs[P]]) error {
+		return s.Fetch(ctx, job.Args.ID)
+	}))
 }
 
 // Schedule queues the next poll unless it is queued already (the job is
