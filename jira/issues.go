@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -172,7 +173,7 @@ func (c *Client) Create(ctx context.Context, nt tracker.NewTicket) (*tracker.Tic
 		fields["description"] = adf(nt.Description)
 	}
 	if nt.Due != nil && c.cfg.DueField != "none" {
-		fields[c.cfg.DueField] = nt.Due.UTC().Format("2006-01-02")
+		fields[c.cfg.DueField] = nt.Due.UTC().Format(dateLayout)
 	}
 	var out struct {
 		ID  string `json:"id"`
@@ -202,15 +203,46 @@ func adf(text string) map[string]any {
 	return map[string]any{"type": "doc", "version": 1, "content": content}
 }
 
-// Get reads an issue by its key.
+// Get reads an issue by its key, with its due date.
 func (c *Client) Get(ctx context.Context, key string) (*tracker.Ticket, error) {
-	var is issue
-	path := c.api + "/issue/" + url.PathEscape(key) + "?fields=" + strings.Join(searchFields, ",")
-	if err := c.do(ctx, http.MethodGet, path, nil, &is); err != nil {
+	fields := searchFields
+	if c.cfg.DueField != "none" {
+		fields = append(slices.Clone(fields), c.cfg.DueField)
+	}
+	var raw json.RawMessage
+	path := c.api + "/issue/" + url.PathEscape(key) + "?fields=" + strings.Join(fields, ",")
+	if err := c.do(ctx, http.MethodGet, path, nil, &raw); err != nil {
 		return nil, err
 	}
+	var is issue
+	var due struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	if err := json.Unmarshal(raw, &is); err != nil {
+		return nil, drone.Permanent(fmt.Errorf("jira: GET %s/issue/%s: decoding the answer: %w", c.api, key, err))
+	}
 	t := c.ticket(is)
+	var day string
+	if json.Unmarshal(raw, &due) == nil && json.Unmarshal(due.Fields[c.cfg.DueField], &day) == nil {
+		if d, err := time.Parse(dateLayout, day); err == nil {
+			t.Due = &d
+		}
+	}
 	return &t, nil
+}
+
+// dateLayout is how Jira writes a date field.
+const dateLayout = "2006-01-02"
+
+// SetDue writes the due date into jira.due_field, unless the issue has
+// that day already or the field is "none".
+func (c *Client) SetDue(ctx context.Context, t *tracker.Ticket, due time.Time) error {
+	day := due.UTC().Format(dateLayout)
+	if c.cfg.DueField == "none" || (t.Due != nil && t.Due.UTC().Format(dateLayout) == day) {
+		return nil
+	}
+	in := map[string]any{"fields": map[string]string{c.cfg.DueField: day}}
+	return c.do(ctx, http.MethodPut, c.api+"/issue/"+url.PathEscape(t.ID), in, nil)
 }
 
 // transition is a workflow transition available to an issue.

@@ -397,3 +397,30 @@ func TestTimeoutBoundsARequest(t *testing.T) {
 		t.Fatalf("Find against a slow Jira: %v, want an error to retry", err)
 	}
 }
+
+func TestNewDueDateReachesTheIssue(t *testing.T) {
+	t.Parallel()
+	forEachFlavour(t, func(t *testing.T, flavour string) {
+		b := setup(t, flavour)
+		api := map[string]string{jira.Cloud: "3", jira.DataCenter: "2"}[flavour]
+		ac := b.addAction(t, "Rotate the VPN pre-shared key")
+		b.work(t)
+		due := time.Date(2027, 1, 15, 17, 0, 0, 0, time.UTC)
+		if _, err := b.h.Service.UpdateFollowUp(b.h.Ctx, operator, drone.Origin{}, ac.Number, drone.FollowUpChange{Due: &due}); err != nil {
+			t.Fatal(err)
+		}
+		b.work(t)
+		if is := b.onlyIssue(t); is.DueDate != "2027-01-15" {
+			t.Fatalf("issue due %q after the action's due date changed, want 2027-01-15", is.DueDate)
+		}
+		// Another change of the action sends the same day no more.
+		if _, err := b.h.Service.UpdateFollowUp(b.h.Ctx, operator, drone.Origin{}, ac.Number, drone.FollowUpChange{Note: "nudge"}); err != nil {
+			t.Fatal(err)
+		}
+		b.work(t)
+		b.h.NoDeadJobs()
+		if n := b.srv.Count("PUT /rest/api/" + api + "/issue/{key}"); n != 1 {
+			t.Errorf("%d edits of the issue, want 1", n)
+		}
+	})
+}

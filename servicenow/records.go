@@ -141,17 +141,37 @@ func (c *Client) Create(ctx context.Context, nt tracker.NewTicket) (*tracker.Tic
 	return &t, nil
 }
 
-// Get reads a record by its sys_id.
+// Get reads a record by its sys_id, with its due date.
 func (c *Client) Get(ctx context.Context, sysID string) (*tracker.Ticket, error) {
 	var out struct {
-		Result record `json:"result"`
+		Result map[string]string `json:"result"`
 	}
-	path := c.tablePath() + "/" + url.PathEscape(sysID) + "?sysparm_fields=" + fields + "&sysparm_exclude_reference_link=true"
+	want := fields
+	if c.cfg.DueField != "none" {
+		want += "," + c.cfg.DueField
+	}
+	path := c.tablePath() + "/" + url.PathEscape(sysID) + "?sysparm_fields=" + want + "&sysparm_exclude_reference_link=true"
 	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
 		return nil, err
 	}
-	t := c.ticket(out.Result)
+	r := out.Result
+	t := c.ticket(record{SysID: r["sys_id"], Number: r["number"], State: r["state"], Updated: r["sys_updated_on"],
+		CorrelationID: r["correlation_id"]})
+	if d, err := time.ParseInLocation(timeLayout, r[c.cfg.DueField], time.UTC); err == nil {
+		t.Due = &d
+	}
 	return &t, nil
+}
+
+// SetDue writes the due date into servicenow.due_field, unless the record
+// has it already (to the second) or the field is "none".
+func (c *Client) SetDue(ctx context.Context, t *tracker.Ticket, due time.Time) error {
+	at := due.UTC().Format(timeLayout)
+	if c.cfg.DueField == "none" || (t.Due != nil && t.Due.UTC().Format(timeLayout) == at) {
+		return nil
+	}
+	path := c.tablePath() + "/" + url.PathEscape(t.ID) + "?sysparm_fields=sys_id"
+	return c.do(ctx, http.MethodPatch, path, map[string]string{c.cfg.DueField: at}, nil)
 }
 
 // Move sets the record's state: CloseState (with close_code and

@@ -313,3 +313,26 @@ func TestIncidentRecords(t *testing.T) {
 		t.Errorf("incident's record is in state %q once the incident is closed, want 6", r["state"])
 	}
 }
+
+func TestNewDueDateReachesTheRecord(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ac := b.addAction(t, "Rotate the VPN pre-shared key")
+	b.work(t)
+	due := time.Date(2027, 1, 15, 17, 0, 0, 0, time.UTC)
+	if _, err := b.h.Service.UpdateFollowUp(b.h.Ctx, operator, drone.Origin{}, ac.Number, drone.FollowUpChange{Due: &due}); err != nil {
+		t.Fatal(err)
+	}
+	b.work(t)
+	if r := b.onlyRecord(t); r["due_date"] != "2027-01-15 17:00:00" {
+		t.Fatalf("record due %q after the action's due date changed", r["due_date"])
+	}
+	if _, err := b.h.Service.UpdateFollowUp(b.h.Ctx, operator, drone.Origin{}, ac.Number, drone.FollowUpChange{Note: "nudge"}); err != nil {
+		t.Fatal(err)
+	}
+	b.work(t)
+	b.h.NoDeadJobs()
+	if n := b.srv.Count("PATCH /api/now/table/{table}/{sys_id}"); n != 1 {
+		t.Errorf("%d patches of the record, want 1", n)
+	}
+}

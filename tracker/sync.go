@@ -148,7 +148,7 @@ func (s *Sync[P]) Action(ctx context.Context, number int64) error {
 			return fmt.Errorf("%s: recording %s on %s: %w", s.o.Name, t.Number, ac.Ref(), err)
 		}
 	}
-	return s.align(ctx, t, how == "created", State(ac.Status), ac.Ref()+" is "+string(ac.Status)+" in drone")
+	return s.align(ctx, t, how == "created", State(ac.Status), ac.Due, ac.Ref()+" is "+string(ac.Status)+" in drone")
 }
 
 // Incident brings the incident's ticket in line with the incident: created
@@ -182,7 +182,7 @@ func (s *Sync[P]) Incident(ctx context.Context, id string) error {
 	if inc.Status == drone.StatusClosed {
 		want = StateDone
 	}
-	return s.align(ctx, t, how == "created", want, inc.Ref()+" is "+string(inc.Status)+" in drone")
+	return s.align(ctx, t, how == "created", want, nil, inc.Ref()+" is "+string(inc.Status)+" in drone")
 }
 
 // ensure returns the ticket recorded in refs, else the one carrying the
@@ -226,10 +226,11 @@ func (s *Sync[P]) refs(t *Ticket) map[string]string {
 	return out
 }
 
-// align moves the ticket to want unless it is there. A ticket created just
-// now is open: only a closed want moves it. Done and cancelled are alike
+// align gives the ticket the due date (when not nil) and moves it to want,
+// unless it has them already. A ticket created just now has the due date
+// and is open: only a closed want moves it. Done and cancelled are alike
 // for a ticket that is closed already.
-func (s *Sync[P]) align(ctx context.Context, t *Ticket, created bool, want State, note string) error {
+func (s *Sync[P]) align(ctx context.Context, t *Ticket, created bool, want State, due *time.Time, note string) error {
 	if created && !want.Closed() {
 		return nil
 	}
@@ -237,6 +238,11 @@ func (s *Sync[P]) align(ctx context.Context, t *Ticket, created bool, want State
 		cur, err := s.o.Tracker.Get(ctx, t.ID)
 		if err != nil {
 			return fmt.Errorf("%s: reading %s: %w", s.o.Name, t.Number, err)
+		}
+		if due != nil {
+			if err := s.o.Tracker.SetDue(ctx, cur, *due); err != nil {
+				return fmt.Errorf("%s: setting the due date of %s: %w", s.o.Name, t.Number, err)
+			}
 		}
 		if cur.State.Closed() == want.Closed() {
 			return nil

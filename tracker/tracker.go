@@ -48,6 +48,8 @@ type Ticket struct {
 	// Correlation is drone's correlation id the ticket carries (a Jira
 	// label, a ServiceNow correlation_id), or "".
 	Correlation string
+	// Due is the ticket's due date as Get read it, if it has one.
+	Due *time.Time
 }
 
 // NewTicket is a ticket to create.
@@ -73,6 +75,10 @@ type Tracker interface {
 	// Move sets a ticket to a state; note says why, where the tracker
 	// keeps such a note (ServiceNow's close_notes).
 	Move(ctx context.Context, t *Ticket, to State, note string) error
+	// SetDue gives the ticket the due date, unless it has it already (t
+	// as Get read it, compared to the tracker's precision: a day for
+	// Jira) or the tracker is told to keep due dates nowhere.
+	SetDue(ctx context.Context, t *Ticket, due time.Time) error
 	// Changed returns drone's tickets that changed within the last window.
 	Changed(ctx context.Context, window time.Duration) ([]Ticket, error)
 }

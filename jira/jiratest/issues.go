@@ -46,9 +46,13 @@ func statusJSON(name string) map[string]any {
 const timeLayout = "2006-01-02T15:04:05.000-0700"
 
 func (is *Issue) json() map[string]any {
+	var due any // null when none, as Jira sends it
+	if is.DueDate != "" {
+		due = is.DueDate
+	}
 	return map[string]any{"id": is.ID, "key": is.Key, "fields": map[string]any{
 		"summary": is.Summary, "labels": is.Labels, "status": statusJSON(is.Status),
-		"issuetype": map[string]string{"name": is.IssueType}, "duedate": is.DueDate,
+		"issuetype": map[string]string{"name": is.IssueType}, "duedate": due,
 		"created": is.Created.Format(timeLayout), "updated": is.Updated.Format(timeLayout),
 	}}
 }
@@ -177,6 +181,46 @@ func description(version string, raw json.RawMessage, problems map[string]string
 	var v any
 	_ = json.Unmarshal(raw, &v)
 	return v
+}
+
+// editIssue is PUT /rest/api/N/issue/{key}: it sets the fields given
+// (drone sets only the due date), with the checks of a creation.
+func (s *Server) editIssue(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeErrors(w, http.StatusBadRequest, "Unexpected character in the request body")
+		return
+	}
+	problems := map[string]string{}
+	var due string
+	for k, raw := range in.Fields {
+		if k != "duedate" {
+			problems[k] = fmt.Sprintf("Field '%s' cannot be set. It is not on the appropriate screen, or unknown.", k)
+			continue
+		}
+		if json.Unmarshal(raw, &due) != nil {
+			problems[k] = "Error parsing date string"
+		} else if _, err := time.Parse("2006-01-02", due); err != nil {
+			problems[k] = "Error parsing date string: " + due
+		}
+	}
+	if len(problems) > 0 {
+		writeFieldErrors(w, http.StatusBadRequest, problems)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.find(r.PathValue("key"))
+	if is == nil {
+		writeErrors(w, http.StatusNotFound, "Issue does not exist or you do not have permission to see it.")
+		return
+	}
+	if _, ok := in.Fields["duedate"]; ok {
+		is.DueDate, is.Updated = due, s.opts.Now()
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, r *http.Request) {

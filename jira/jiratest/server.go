@@ -134,6 +134,7 @@ func (s *Server) routes() {
 		api := "/rest/api/" + v
 		s.mux.HandleFunc("POST "+api+"/issue", func(w http.ResponseWriter, r *http.Request) { s.createIssue(v, w, r) })
 		s.mux.HandleFunc("GET "+api+"/issue/{key}", s.getIssue)
+		s.mux.HandleFunc("PUT "+api+"/issue/{key}", s.editIssue)
 		s.mux.HandleFunc("GET "+api+"/issue/{key}/transitions", s.transitions)
 		s.mux.HandleFunc("POST "+api+"/issue/{key}/transitions", s.doTransition)
 		s.mux.HandleFunc("GET "+api+"/myself", s.myself)
