@@ -14,8 +14,9 @@ import (
 	"github.com/ttp0/drone/tracker"
 )
 
-// TestJiraKilledMidCreation kills drone deliver with SIGKILL while Jira
-// has created an action's issue and not answered yet, restarts it, and
+// TestJiraKilledMidCreation kills drone serve with SIGKILL while Jira
+// has created an action's issue and not answered yet, works the queue
+// again with drone deliver, and
 // checks that every action has exactly one issue, recorded on the action:
 // the restarted job finds the issue by its label instead of filing it
 // again.
@@ -38,7 +39,7 @@ jira:
 	e.must("declare", "--category", "cat3", "--severity", "low", "--overview", "actions under fire")
 	addActions(t, e, actions, tracker.Planner[jira.Prefix]{Actor: jira.Actor}, "jira.action")
 
-	killAndRestart(t, e, srv.Hold("POST /rest/api/3/issue", before))
+	killAndRestart(t, e, srv.Hold("POST /rest/api/3/issue", before), "serve", "--addr", "127.0.0.1:0")
 
 	issues := srv.Issues()
 	if len(issues) != actions {
@@ -65,12 +66,16 @@ jira:
 	}
 }
 
-// killAndRestart kills the drone deliver child once held is closed (the
-// tracker did the held request's work), waits for the queue to rescue
-// the jobs it left running, and works them with a new drone deliver.
-func killAndRestart(t *testing.T, e *env, held <-chan struct{}) {
+// killAndRestart starts drone with args (serve, or deliver), kills it
+// once held is closed (the tracker did the held request's work), waits for
+// the queue to rescue the jobs it left running, and works them with a new
+// drone deliver.
+func killAndRestart(t *testing.T, e *env, held <-chan struct{}, args ...string) {
 	t.Helper()
-	child := e.startDeliver(t)
+	child := e.helper(args...)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-held:
 	case <-time.After(60 * time.Second):

@@ -10,8 +10,8 @@ import (
 )
 
 // TestServiceNowKilledMidCreation is TestJiraKilledMidCreation against
-// ServiceNow's Table API: the restarted job finds the record by its
-// correlation_id.
+// ServiceNow's Table API, killing drone deliver: the restarted job finds
+// the record by its correlation_id.
 func TestServiceNowKilledMidCreation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts drone processes")
@@ -29,7 +29,7 @@ servicenow:
 	e.must("declare", "--category", "cat3", "--severity", "low", "--overview", "actions under fire")
 	addActions(t, e, actions, tracker.Planner[servicenow.Prefix]{Actor: servicenow.Actor}, "servicenow.action")
 
-	killAndRestart(t, e, srv.Hold("POST /api/now/table/{table}", before))
+	killAndRestart(t, e, srv.Hold("POST /api/now/table/{table}", before), "deliver", "--timeout", "60s")
 
 	records := srv.Records("incident")
 	if len(records) != actions {
