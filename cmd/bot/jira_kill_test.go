@@ -14,12 +14,11 @@ import (
 	"github.com/ttp0/drone/tracker"
 )
 
-// TestJiraKilledMidCreation kills drone serve with SIGKILL while Jira
-// has created an action's issue and not answered yet, works the queue
-// again with drone deliver, and
-// checks that every action has exactly one issue, recorded on the action:
-// the restarted job finds the issue by its label instead of filing it
-// again.
+// TestJiraKilledMidCreation kills drone serve with SIGKILL while Jira has
+// created an action's issue and not answered yet, works the queue again
+// with drone deliver, and checks that every action has exactly one issue,
+// recorded on the action: the rescued job finds the issue by its label
+// instead of filing it again.
 func TestJiraKilledMidCreation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts drone processes")
