@@ -27,7 +27,14 @@ var rules = map[string][]string{
 	"hive":   {"drone", "queue", "integration"},
 	"cortex": {"drone", "queue", "integration"},
 	"misp":   {"drone", "queue", "integration"},
-	"notify": {"drone", "queue", "integration", "configs", "measure"},
+	// Issue trackers: the shared sync (tracker), and one package per
+	// tracker speaking its wire format; their stand-ins share the fault
+	// injection of tracker/trackertest.
+	"tracker":             {"drone", "queue", "integration"},
+	"tracker/trackertest": {},
+	"jira":                {"drone", "queue", "integration", "tracker"},
+	"servicenow":          {"drone", "queue", "integration", "tracker"},
+	"notify":              {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.
 	"measure": {"drone", "queue"},
@@ -46,7 +53,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "notify", "tds", "review", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "jira", "servicenow", "notify", "tds", "review", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

@@ -19,9 +19,11 @@ import (
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/jira"
 	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/review"
+	"github.com/ttp0/drone/servicenow"
 	"github.com/ttp0/drone/store"
 	"github.com/ttp0/drone/tds"
 )
@@ -70,6 +72,12 @@ type Config struct {
 	Cortex cortex.Config `yaml:"cortex"`
 	// MISP looks indicators up in MISP and exports incidents to it.
 	MISP misp.Config `yaml:"misp"`
+	// Jira files follow-up actions (and optionally incidents) as Jira
+	// issues.
+	Jira jira.Config `yaml:"jira"`
+	// ServiceNow files follow-up actions (and optionally incidents) as
+	// records of a ServiceNow table.
+	ServiceNow servicenow.Config `yaml:"servicenow"`
 	// Slack connects drone to a Slack workspace.
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
@@ -200,6 +208,8 @@ func (c *Config) applyDefaults() {
 	c.Hive = c.Hive.WithDefaults()
 	c.Cortex = c.Cortex.WithDefaults()
 	c.MISP = c.MISP.WithDefaults()
+	c.Jira = c.Jira.WithDefaults()
+	c.ServiceNow = c.ServiceNow.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
@@ -270,6 +280,8 @@ func (c *Config) check() []drone.Problem {
 	}
 	p = append(p, sectionProblems("cortex", c.Cortex.Validate())...)
 	p = append(p, sectionProblems("misp", c.MISP.Validate())...)
+	p = append(p, sectionProblems("jira", c.Jira.Validate())...)
+	p = append(p, sectionProblems("servicenow", c.ServiceNow.Validate())...)
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,

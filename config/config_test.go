@@ -318,3 +318,24 @@ func TestCortexSection(t *testing.T) {
 		}
 	}
 }
+
+func TestTrackersFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	file := "jira:\n  url: https://example.atlassian.net\n  email: bot@example.org\n  project: SEC\n" +
+		"servicenow:\n  url: https://example.service-now.com\n  user: drone\n"
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{
+		"DRONE_JIRA_TOKEN": "jt", "DRONE_SERVICENOW_PASSWORD": "pw", "DRONE_JIRA_POLL_INTERVAL": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jira.Token != "jt" || c.Jira.PollInterval != 2*time.Minute || c.Jira.IssueType != "Task" || c.Jira.Flavour != "cloud" {
+		t.Errorf("jira: %+v", c.Jira)
+	}
+	if c.ServiceNow.Password != "pw" || c.ServiceNow.Table != "incident" || c.ServiceNow.CloseCode != "Solution provided" {
+		t.Errorf("servicenow: %+v", c.ServiceNow)
+	}
+	_, err = config.Parse("f.yaml", []byte(file), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "jira.token: required") || !strings.Contains(err.Error(), "servicenow.user, password: required") {
+		t.Errorf("want the missing secrets reported, got %v", err)
+	}
+}

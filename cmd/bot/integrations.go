@@ -9,9 +9,11 @@ import (
 	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
+	"github.com/ttp0/drone/jira"
 	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
 	"github.com/ttp0/drone/review"
+	"github.com/ttp0/drone/servicenow"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -24,6 +26,8 @@ func (a *app) builders() []integration.Builder {
 		hive.Integration(cfg.Hive),
 		cortex.Integration(cfg.Cortex),
 		misp.Integration(cfg.MISP),
+		jira.Integration(cfg.Jira),
+		servicenow.Integration(cfg.ServiceNow),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
