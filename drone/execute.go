@@ -43,7 +43,16 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 	case "declare":
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
-		return s.execList(ctx, cmd)
+		return s.execList(ctx, a, cmd, here)
+	case "access":
+		return s.execAccess(ctx, a, o, cmd)
+	}
+	// A private incident is, to whoever may not see it, no incident at
+	// all: every command naming it gets the missing incident's answer.
+	if cmd.Ref != 0 {
+		if _, err := s.visible(ctx, a, cmd.Ref, here); err != nil {
+			return nil, err
+		}
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)
@@ -69,6 +78,14 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		}
 		inc, err := s.SetLead(ctx, a, o, cmd.Ref, cmd.Args[0])
 		return changed(inc, err, func() string { return inc.Ref() + " is now led by " + inc.Lead })
+	case "role":
+		return s.execRole(ctx, a, o, cmd)
+	case "grant":
+		if len(cmd.Args) == 0 {
+			return nil, Errorf(EINVALID, "usage: grant [INC-n] USER")
+		}
+		inc, err := s.Grant(ctx, a, o, cmd.Ref, cmd.Args[0])
+		return changed(inc, err, func() string { return cmd.Args[0] + " may now see " + inc.Ref() })
 	case "status":
 		return s.execStatus(ctx, a, o, cmd)
 	case "close":
@@ -114,8 +131,12 @@ func (s *Service) execDeclare(ctx context.Context, a Actor, o Origin, cmd Comman
 	return &Reply{Text: text, Incident: inc, Added: &res, Public: true}, nil
 }
 
-func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
-	f := IncidentFilter{Open: true, Limit: 25}
+// execList lists the incidents a may see from the channel of here: a
+// private incident only to its people, in its own channel and to the local
+// operator.
+func (s *Service) execList(ctx context.Context, a Actor, cmd Command, here int64) (*Reply, error) {
+	const shown = 25
+	f := IncidentFilter{Open: true, Limit: 4 * shown}
 	if len(cmd.Args) > 0 && strings.EqualFold(cmd.Args[0], "all") {
 		f.Open = false
 	}
@@ -123,7 +144,50 @@ func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: RenderList(incs), Incidents: incs}, nil
+	seen := incs[:0]
+	for _, inc := range incs {
+		if s.CanSee(a, inc, here) && len(seen) < shown {
+			seen = append(seen, inc)
+		}
+	}
+	return &Reply{Text: RenderList(seen), Incidents: seen}, nil
+}
+
+// execRole runs "role [INC-n] ROLE USER" ("none" for USER releases it).
+func (s *Service) execRole(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	if len(cmd.Args) == 0 {
+		return nil, Errorf(EINVALID, "usage: role [INC-n] ROLE USER — roles: lead, scribe, communications, legal, member; USER none releases the role")
+	}
+	who := ""
+	if len(cmd.Args) > 1 {
+		who = cmd.Args[1]
+	}
+	role, err := ParseIncidentRole(cmd.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.AssignRole(ctx, a, o, cmd.Ref, role, who)
+	return changed(inc, err, func() string {
+		if h := inc.Holder(role); h != "" && role != RoleMember {
+			return inc.Ref() + ": " + role + " is now " + h
+		}
+		if role == RoleMember {
+			return who + " may now see " + inc.Ref()
+		}
+		return inc.Ref() + ": nobody is " + role + " now"
+	})
+}
+
+// execAccess runs "access INC-n [REASON]": the answer is the same whether
+// the incident exists, is private or not.
+func (s *Service) execAccess(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	if cmd.Ref == 0 {
+		return nil, Errorf(EINVALID, "usage: access INC-n [REASON]")
+	}
+	if err := s.RequestAccess(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " ")); err != nil {
+		return nil, err
+	}
+	return &Reply{Text: AccessAnswer}, nil
 }
 
 func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
@@ -268,6 +332,15 @@ func RenderRecord(r *Record) string {
 	row("TLP / PAP", inc.TLP+" / "+inc.PAP)
 	row("Reporter", inc.Reporter.String())
 	row("Lead", inc.Lead)
+	for _, r := range IncidentRoles {
+		row(RoleLabel(r), inc.Roles[r])
+	}
+	if m := inc.GrantedMembers(); len(m) > 0 {
+		row("Members", strings.Join(m, ", "))
+	}
+	if inc.Private {
+		row("Private", "yes: only its people see it")
+	}
 	row("Declared", inc.DeclaredAt.Format(time.RFC3339))
 	row("Overview", inc.Overview)
 	if inc.Resolution != "" {
