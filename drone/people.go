@@ -155,10 +155,11 @@ func (f *Framework) Sensitivity(inc *Incident) string {
 
 // CanSee reports whether actor a, asking from the channel of incident here
 // (0 when none), may see inc: anyone may see an incident that is not
-// private; a private one is seen by the local operator, its members, and
-// from its own channel (where only its people are).
+// private; a private one is seen by its people, from its own channel
+// (where only its people are), and by the holders of PermPrivate (the
+// local operator among them).
 func (s *Service) CanSee(a Actor, inc *Incident, here int64) bool {
-	return !s.IsPrivate(inc) || a.Local() || here == inc.Number || inc.IsMember(a.Identity())
+	return !s.IsPrivate(inc) || here == inc.Number || inc.IsMember(a.Identity()) || s.Roles.Allows(a, PermPrivate)
 }
 
 // notFound is the answer for a missing incident, and for a private one to

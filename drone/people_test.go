@@ -134,6 +134,15 @@ func TestPrivateIncidentIsNoIncidentToOutsiders(t *testing.T) {
 	if _, err := f.run(operator, "show INC-3", 0); err != nil {
 		t.Errorf("the local operator sees everything: %v", err)
 	}
+	duty := drone.Actor{Platform: "slack", ID: "U7", Name: "dora"}
+	if _, err := f.run(duty, "show INC-3", 0); drone.ErrorCode(err) != drone.ENOTFOUND {
+		t.Errorf("show by someone without the private permission: %v", err)
+	}
+	f.svc.Roles = append(f.svc.Roles, drone.Role{Name: "duty officers", Permissions: []drone.Permission{drone.PermPrivate},
+		Members: []string{"slack:U7"}})
+	if _, err := f.run(duty, "show INC-3", 0); err != nil {
+		t.Errorf("a holder of the private permission sees private incidents: %v", err)
+	}
 	list := func(a drone.Actor, here int64) string {
 		t.Helper()
 		r, err := f.run(a, "list all", here)

@@ -590,3 +590,34 @@ func TestAccountsPageChangesRolesAndClearance(t *testing.T) {
 	}
 	bob.get("/incidents/1").must(t, http.StatusOK, "Board member", `data-testid="action-ack"`)
 }
+
+// A private incident needs RED clearance, as a RED one does, whatever its
+// own TLP: bob, cleared to AMBER, finds no AMBER private incident anywhere
+// until he is let into it; alice, cleared for RED, sees it.
+func TestPrivateIncidentsNeedRedClearance(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{TLP: "AMBER", Private: true, Overview: "Payroll export leaked"})
+	f.declare(drone.DeclareInput{TLP: "AMBER", Overview: "Phishing wave"})
+	bob, alice := f.as("bob"), f.as("alice")
+	for _, path := range []string{"/incidents/1", "/incidents/1/export", "/leaders/1"} {
+		res := bob.get(path)
+		res.must(t, http.StatusNotFound, "There is no such page or incident.")
+		res.mustNot(t, "Payroll")
+	}
+	for _, path := range []string{"/", "/?q=payroll", "/?q=INC-1", "/leaders"} {
+		res := bob.get(path)
+		res.must(t, http.StatusOK)
+		res.mustNot(t, `data-ref="INC-1"`, "Payroll")
+	}
+	bob.get("/").must(t, http.StatusOK, `data-ref="INC-2"`)
+	alice.get("/incidents/1").must(t, http.StatusOK, "Payroll", `data-testid="incident-private"`)
+	if _, err := f.svc.AssignRole(context.Background(), operator, drone.Origin{}, 1, "comms", "web:alice"); err != nil {
+		t.Fatal(err)
+	}
+	alice.get("/incidents/1").must(t, http.StatusOK, "Communications: web:alice")
+	if _, err := f.svc.Grant(context.Background(), operator, drone.Origin{}, 1, "web:bob"); err != nil {
+		t.Fatal(err)
+	}
+	bob.get("/incidents/1").must(t, http.StatusOK, "Payroll")
+}

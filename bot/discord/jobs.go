@@ -34,9 +34,14 @@ func (spaceArgs) Kind() string { return KindSpace }
 // noticeArgs are the arguments of a discord.notice job.
 type noticeArgs struct {
 	IncidentID string `json:"incident_id"`
-	// Lead is the Discord user id of a new lead, who is given access to
-	// the incident's channel.
+	// Lead is the Discord user id of a new lead or role holder, who is
+	// given access to the incident's channel.
 	Lead string `json:"lead,omitempty"`
+	// Post, when set, is a message for the incident's space instead of an
+	// edit of its notice (an access request, for the lead), and Mention
+	// the Discord user it mentions.
+	Post    string `json:"post,omitempty"`
+	Mention string `json:"mention,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -55,16 +60,38 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 		}
 		return []drone.Job{{Kind: KindSpace, Args: spaceArgs{IncidentID: inc.ID, GuildID: guild}, UniqueKey: KindSpace + ":" + inc.ID}}
 	}
+	if e.Kind == drone.EntryAccessRequest && inc.External[KeyChannel] != "" {
+		args := noticeArgs{IncidentID: inc.ID, Post: e.Entry.Text}
+		args.Mention, _ = strings.CutPrefix(inc.Lead, "discord:")
+		return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
+	}
 	// Before the space has its notice, its job renders the latest state
-	// itself once the notice is posted.
+	// itself once the notice is posted (and its people are let in with it).
 	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}
-	if lead, ok := strings.CutPrefix(inc.Lead, "discord:"); ok && (e.Kind == drone.EntryLead || e.Kind == drone.EntryAcknowledged) {
-		args.Lead = lead
+	if holder, ok := strings.CutPrefix(newHolder(e), "discord:"); ok {
+		args.Lead = holder
 	}
 	return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
+}
+
+// newHolder is the identity a change gave a role (the lead, scribe,
+// communications, legal or a membership), or "".
+func newHolder(e drone.Event) string {
+	switch e.Kind {
+	case drone.EntryLead, drone.EntryAcknowledged:
+		return e.Incident.Lead
+	case drone.EntryRole:
+		var d struct {
+			To string `json:"to"`
+		}
+		if json.Unmarshal(e.Entry.Data, &d) == nil {
+			return d.To
+		}
+	}
+	return ""
 }
 
 var _ drone.Planner = (*Adapter)(nil)
@@ -95,6 +122,9 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) err
 	inc, err := w.a.svc.IncidentByID(ctx, job.Args.IncidentID)
 	if err != nil {
 		return w.a.jobError(err)
+	}
+	if job.Args.Post != "" {
+		return w.a.jobError(w.a.postInSpace(ctx, inc, job.Args.Post, job.Args.Mention))
 	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {

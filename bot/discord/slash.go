@@ -34,6 +34,17 @@ func (a *Adapter) slash(i *discordgo.Interaction, actor drone.Actor, data discor
 			return answer(a.fail(drone.Errorf(drone.EINVALID, "name the lead: a member of this server")))
 		}
 		return a.exec(i, actor, drone.Command{Name: "lead", Ref: ref, Args: []string{"discord:" + opts["user"]}}, true)
+	case "role":
+		who := "none"
+		if u := opts["user"]; u != "" {
+			if !isSnowflake(u) {
+				return answer(a.fail(drone.Errorf(drone.EINVALID, "name a member of this server")))
+			}
+			who = "discord:" + u
+		}
+		return a.exec(i, actor, drone.Command{Name: "role", Ref: ref, Args: []string{opts["role"], who}}, true)
+	case "access":
+		return a.exec(i, actor, drone.Command{Name: "access", Ref: ref, Args: strings.Fields(opts["reason"])}, false)
 	case "status":
 		return a.slashStatus(i, actor, ref, opts)
 	case "close":

@@ -1,0 +1,95 @@
+package discord
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ttp0/drone/bot/discord/discordtest"
+	"github.com/ttp0/drone/drone"
+)
+
+// declarePrivate declares a private incident as bob, a Discord member
+// without a responder's role, and returns its space once its notice is up.
+func declarePrivate(t *testing.T, b *bundle) (*drone.Incident, string) {
+	t.Helper()
+	reporter := drone.Actor{Platform: "discord", ID: b.bob.Member.ID, Name: "bob"}
+	inc, _, err := b.svc.Declare(b.ctx, reporter, drone.Origin{Channel: "discord"}, drone.DeclareInput{Category: "CAT1",
+		Severity: "high", TLP: "AMBER", Private: true, Overview: "Payroll export leaked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := b.waitExternal(inc.Number, KeyChannel)
+	b.waitExternal(inc.Number, KeyMessage)
+	return inc, ch
+}
+
+// TestPrivateIncidentThread: in thread mode a private (AMBER) incident is
+// a private thread with its reporter; its notice does not call the
+// responders in; a role holder is added to the thread.
+func TestPrivateIncidentThread(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "gateway", func(c *Config) { c.CategoryID, c.ThreadChannelID = "", testThreads })
+	inc, ch := declarePrivate(t, b)
+	th := b.dc.Channel(ch)
+	if th.Type != discordgo.ChannelTypeGuildPrivateThread || !slices.Equal(th.Members, []string{b.bob.Member.ID}) {
+		t.Fatalf("thread type %d members %v: want a private thread with the reporter", th.Type, th.Members)
+	}
+	post := b.wait("notice posted", func(c discordtest.Call) bool { return c.Route == "POST /channels/{channel}/messages" })
+	if strings.Contains(string(post.Body), "<@&"+testResponder+">") {
+		t.Errorf("a private incident's notice calls the responders in: %s", post.Body)
+	}
+	carol := discordtest.NewID()
+	lead := drone.Actor{Platform: "discord", ID: b.alice.Member.ID, Groups: []string{testResponder}}
+	if _, err := b.svc.AssignRole(b.ctx, lead, drone.Origin{Channel: "discord"}, inc.Number, "scribe", "discord:"+carol); err != nil {
+		t.Fatal(err)
+	}
+	b.wait("the scribe added to the thread", func(c discordtest.Call) bool {
+		return c.Route == "PUT /channels/{channel}/thread-members/{user}" && strings.HasSuffix(c.Path, "/"+carol)
+	})
+	b.h.Eventually("the notice showing the scribe", func() bool {
+		m := b.dc.Message(b.incident(inc.Number).External[KeyMessage])
+		return m != nil && field(m, "Scribe") != ""
+	})
+}
+
+// TestPrivateIncidentChannelOnDiscord: in channel mode a private incident's
+// channel is hidden from @everyone and from the responders' role, open to
+// its reporter; a new role holder gets a member's overwrite; an access
+// request is posted there for the lead.
+func TestPrivateIncidentChannelOnDiscord(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "http")
+	inc, ch := declarePrivate(t, b)
+	c := b.dc.Channel(ch)
+	if !denied(c, testGuild) || allowed(c, testResponder) || !allowed(c, b.bob.Member.ID) {
+		t.Fatalf("a private incident's channel must be hidden from @everyone and the responders, open to its reporter: %+v", c.Overwrites)
+	}
+	dan := discordtest.NewID()
+	op := drone.Actor{Platform: "local", ID: "op"}
+	if _, err := b.svc.AssignRole(b.ctx, op, drone.Origin{Channel: "cli"}, inc.Number, "lead", "discord:"+dan); err != nil {
+		t.Fatal(err)
+	}
+	b.h.Eventually("the lead let into the channel", func() bool { return allowed(b.dc.Channel(ch), dan) })
+	eve := drone.Actor{Platform: "discord", ID: discordtest.NewID(), Name: "eve"}
+	if err := b.svc.RequestAccess(b.ctx, eve, drone.Origin{Channel: "discord"}, inc.Number, "payroll team"); err != nil {
+		t.Fatal(err)
+	}
+	post := b.wait("the access request", func(c discordtest.Call) bool {
+		return c.Route == "POST /channels/{channel}/messages" && strings.Contains(c.Path, ch) && strings.Contains(string(c.Body), "payroll team")
+	})
+	var sent struct {
+		Content  string
+		Mentions struct{ Users []string } `json:"allowed_mentions"`
+	}
+	if err := json.Unmarshal(post.Body, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sent.Content, "<@"+dan+">") || !slices.Equal(sent.Mentions.Users, []string{dan}) ||
+		!strings.Contains(sent.Content, "grant INC-1 <@"+eve.ID+">") {
+		t.Errorf("the access request should mention the lead alone and say how to grant: %s", post.Body)
+	}
+}
