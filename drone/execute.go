@@ -30,6 +30,17 @@ type Reply struct {
 // channel the command came from (0 when none), used when the command names
 // no incident.
 func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, here int64) (*Reply, error) {
+	r, err := s.execute(ctx, a, o, cmd, here)
+	if err == nil && r != nil && r.Public && r.Incident != nil && s.IsPrivate(r.Incident) && r.Incident.Number != here {
+		// A private incident is news for its own channel only: elsewhere
+		// (a public channel its lead typed in) only the one who asked sees
+		// the answer.
+		r.Public = false
+	}
+	return r, err
+}
+
+func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, here int64) (*Reply, error) {
 	if cmd.Ref == 0 {
 		cmd.Ref = here
 	}

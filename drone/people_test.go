@@ -125,8 +125,14 @@ func TestPrivateIncidentIsNoIncidentToOutsiders(t *testing.T) {
 	if _, err := f.run(reporter, "show INC-1", 0); err != nil {
 		t.Errorf("the reporter sees the incident: %v", err)
 	}
-	if _, err := f.run(responder, "ack", 1); err != nil {
-		t.Errorf("a responder in the incident's channel acts on it: %v", err)
+	if r, err := f.run(responder, "ack", 1); err != nil || !r.Public {
+		t.Errorf("a responder in the incident's channel acts on it, for the channel to see: %+v %v", r, err)
+	}
+	if r, err := f.run(responder, "status INC-1 mailbox export stopped", 0); err != nil || r.Public {
+		t.Errorf("the lead's update from another channel is for the lead's eyes only: %+v %v", r, err)
+	}
+	if r, err := f.run(reporter, `declare cat=CAT1 sev=high private=yes overview="Second leak"`, 0); err != nil || r.Public {
+		t.Errorf("a private declaration is not announced in the channel it was typed in: %+v %v", r, err)
 	}
 	if _, err := f.run(responder, "show INC-1", 0); err != nil {
 		t.Errorf("the lead sees the incident from anywhere: %v", err)
@@ -162,9 +168,9 @@ func TestPrivateIncidentIsNoIncidentToOutsiders(t *testing.T) {
 	}{
 		{outsider, 0, "INC-2"},
 		{outsider, 1, "INC-2 INC-1"},
-		{reporter, 0, "INC-2 INC-1"},
+		{reporter, 0, "INC-4 INC-2 INC-1"},
 		{responder, 0, "INC-2 INC-1"}, // the lead of INC-1 now
-		{operator, 0, "INC-3 INC-2 INC-1"},
+		{operator, 0, "INC-4 INC-3 INC-2 INC-1"},
 	} {
 		if got := list(c.who, c.here); got != c.want {
 			t.Errorf("list by %s in the channel of INC-%d: %q, want %q", c.who, c.here, got, c.want)

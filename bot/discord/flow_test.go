@@ -95,8 +95,8 @@ func declare(t *testing.T, b *bundle, tlp string) (string, string) {
 	r = b.send(b.alice.Submit(r.Data.CustomID, map[string]string{drone.FieldOverview: "Credential phishing wave",
 		drone.FieldIndicators: "login-examp1e[.]com", drone.FieldTitle: ""}))
 	must(t, r, typeMessage, "Declared INC-1: [ CAT1 HIGH ZONE-A ] Intrusion - Phishing")
-	if r.Ephemeral() {
-		t.Error("a declaration is announced to the channel")
+	if private := strings.EqualFold(tlp, "RED"); r.Ephemeral() != private {
+		t.Errorf("a declaration is announced to the channel unless it is private (TLP:%s): ephemeral %v", tlp, r.Ephemeral())
 	}
 	inc := b.incident(1)
 	if inc.TLP != tlp || inc.SubContext != "Phishing" || inc.Reporter.ID != b.alice.Member.ID {

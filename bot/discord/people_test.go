@@ -68,6 +68,14 @@ func TestPrivateIncidentChannelOnDiscord(t *testing.T) {
 	if !denied(c, testGuild) || allowed(c, testResponder) || !allowed(c, b.bob.Member.ID) {
 		t.Fatalf("a private incident's channel must be hidden from @everyone and the responders, open to its reporter: %+v", c.Overwrites)
 	}
+	r := b.send(b.alice.Autocomplete("ack", discordtest.Option{Name: "incident", Value: "", Focused: true}))
+	if len(r.Data.Choices) != 0 {
+		t.Errorf("a responder who is not one of its people is offered the private incident: %+v", r.Data.Choices)
+	}
+	r = b.send(b.bob.Autocomplete("ack", discordtest.Option{Name: "incident", Value: "", Focused: true}))
+	if len(r.Data.Choices) != 1 || r.Data.Choices[0].Value != "INC-1" {
+		t.Errorf("its reporter is not offered the private incident: %+v", r.Data.Choices)
+	}
 	dan := discordtest.NewID()
 	op := drone.Actor{Platform: "local", ID: "op"}
 	if _, err := b.svc.AssignRole(b.ctx, op, drone.Origin{Channel: "cli"}, inc.Number, "lead", "discord:"+dan); err != nil {
@@ -91,5 +99,47 @@ func TestPrivateIncidentChannelOnDiscord(t *testing.T) {
 	if !strings.HasPrefix(sent.Content, "<@"+dan+">") || !slices.Equal(sent.Mentions.Users, []string{dan}) ||
 		!strings.Contains(sent.Content, "grant INC-1 <@"+eve.ID+">") {
 		t.Errorf("the access request should mention the lead alone and say how to grant: %s", post.Body)
+	}
+}
+
+// TestDeclarePrivateFromDiscord: the declare command's Visibility option
+// makes the incident private, in a private space.
+func TestDeclarePrivateFromDiscord(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "http")
+	r := b.send(b.alice.Command("declare", discordtest.Option{Name: "category", Value: "CAT1"},
+		discordtest.Option{Name: "severity", Value: "3"}, discordtest.Option{Name: "tlp", Value: "GREEN"},
+		discordtest.Option{Name: drone.FieldPrivate, Value: "yes"}))
+	must(t, r, typeModal, "Declare an incident")
+	r = b.send(b.alice.Submit(r.Data.CustomID, map[string]string{drone.FieldOverview: "Payroll export leaked"}))
+	must(t, r, typeMessage, "Declared INC-1")
+	if !r.Ephemeral() {
+		t.Error("a private incident is announced in the channel it was declared in")
+	}
+	if inc := b.incident(1); !inc.Private || inc.TLP != "GREEN" {
+		t.Fatalf("declared %+v; want a private GREEN incident", inc)
+	}
+	c := b.dc.Channel(b.waitExternal(1, KeyChannel))
+	if !denied(c, testGuild) || allowed(c, testResponder) {
+		t.Errorf("a private incident's channel is open beyond its people: %+v", c.Overwrites)
+	}
+}
+
+// TestPrivateAnswersAreDeferredEphemeral: a command on a private incident
+// from another channel than its own is deferred for the one who asked,
+// since a public deferral cannot be made ephemeral afterwards.
+func TestPrivateAnswersAreDeferredEphemeral(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "http", func(a *Adapter) { a.DeferAfter = 0 })
+	_, ch := declarePrivate(t, b)
+	r := b.send(b.bob.Command("ack", discordtest.Option{Name: "incident", Value: "INC-1"}))
+	if r.Type != typeDeferred || !r.Ephemeral() {
+		t.Errorf("ack of a private incident from elsewhere: first answer %+v, want an ephemeral deferral", r)
+	}
+	inside := b.bob
+	inside.ChannelID = ch
+	r = b.send(inside.Command("ack"))
+	if r.Type != typeDeferred || r.Ephemeral() {
+		t.Errorf("ack in the incident's own channel: first answer %+v, want a public deferral", r)
 	}
 }

@@ -213,8 +213,15 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *d
 		if err != nil {
 			a.log.Error("completing incidents", "err", err)
 		}
+		actor, _ := actorOf(i)
+		here, err := a.router.ChannelIncident(ctx, i.ChannelID)
+		if err != nil {
+			a.log.Error("completing incidents", "err", err)
+		}
 		for _, inc := range incs {
-			add(inc.Ref()+" · "+inc.Title, inc.Ref())
+			if a.svc.CanSee(actor, inc, here) { // a private incident's title is not for everyone
+				add(inc.Ref()+" · "+inc.Title, inc.Ref())
+			}
 		}
 	} else {
 		d := a.declareDialog()
