@@ -620,4 +620,17 @@ func TestPrivateIncidentsNeedRedClearance(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.get("/incidents/1").must(t, http.StatusOK, "Payroll")
+	// The declare form's Visibility: carol, cleared to GREEN, declares a
+	// private GREEN incident, and sees it as its reporter; bob does not.
+	carol := f.as("carol")
+	page := carol.get("/declare")
+	page.must(t, http.StatusOK, `data-testid="f-declare-private"`)
+	key := regexpFind(t, page.body, `name="key" value="([^"]+)"`)
+	carol.submit("/declare", url.Values{"key": {key}, "category": {"CAT1"}, "severity": {"3"}, "tlp": {"GREEN"}, "pap": {"AMBER"},
+		"private": {"yes"}, "overview": {"Salary sheet mailed outside"}}).must(t, http.StatusSeeOther)
+	if inc := f.incident(3); !inc.Private {
+		t.Fatalf("declared %+v; want it private", inc)
+	}
+	carol.get("/incidents/3").must(t, http.StatusOK, "Salary sheet")
+	bob.get("/incidents/3").must(t, http.StatusNotFound)
 }
