@@ -288,9 +288,10 @@ func (s *Service) RequestAccess(ctx context.Context, a Actor, o Origin, number i
 		if !s.IsPrivate(inc) || inc.IsMember(a.Identity()) {
 			return nil
 		}
-		reason = normalise(reason)
-		if len(reason) > 500 {
-			reason = reason[:500]
+		if r := []rune(normalise(reason)); len(r) > 500 {
+			reason = string(r[:500])
+		} else {
+			reason = string(r)
 		}
 		text := fmt.Sprintf("%s asked to be let into %s", a, inc.Ref())
 		if reason != "" {
