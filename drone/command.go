@@ -31,7 +31,7 @@ type CommandSpec struct {
 // add their own commands as Extensions registered with the Service; the
 // Service's Grammar is both.
 var Commands = []CommandSpec{
-	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber overview=\"...\"]",
+	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber private=yes overview=\"...\"]",
 		Summary: "declare an incident (without fields: open the declare dialog)"},
 	{Name: "ioc", Usage: "ioc [INC-n] TEXT", Summary: "add the indicators found in TEXT to an incident", Aliases: []string{"iocs", "add"}},
 	{Name: "ack", Usage: "ack [INC-n]", Summary: "acknowledge an incident (and lead it, if it has no lead)", Aliases: []string{"acknowledge"}},

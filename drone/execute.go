@@ -142,9 +142,9 @@ func (s *Service) execDeclare(ctx context.Context, a Actor, o Origin, cmd Comman
 	return &Reply{Text: text, Incident: inc, Added: &res, Public: true}, nil
 }
 
-// execList lists the incidents a may see from the channel of here: a
-// private incident only to its people, in its own channel and to the local
-// operator.
+// execList lists the incidents a may see from the channel of here
+// (CanSee): a private incident only to its people, in its own channel and
+// to the holders of PermPrivate.
 func (s *Service) execList(ctx context.Context, a Actor, cmd Command, here int64) (*Reply, error) {
 	const shown = 25
 	f := IncidentFilter{Open: true, Limit: 4 * shown}

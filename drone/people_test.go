@@ -98,6 +98,10 @@ func TestPrivateIncidentIsNoIncidentToOutsiders(t *testing.T) {
 	if err != nil || !r.Incident.Private {
 		t.Fatalf("declare private: %+v %v", r, err)
 	}
+	if _, err := f.run(reporter, `declare cat=CAT1 sev=high private=maybe overview="x"`, 0); drone.ErrorCode(err) != drone.EINVALID ||
+		!strings.Contains(drone.ErrorMessage(err), "yes or no") {
+		t.Errorf("private=maybe: %v", err)
+	}
 	f.declare(t, phishing) // INC-2, not private
 	red := phishing
 	red.TLP = "red"
