@@ -65,17 +65,29 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 		args.Mention, _ = strings.CutPrefix(inc.Lead, "discord:")
 		return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
 	}
-	// Before the space has its notice, its job renders the latest state
-	// itself once the notice is posted (and its people are let in with it).
-	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
+	if !drone.ChangesIncident(e.Kind) {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}
-	if holder, ok := strings.CutPrefix(newHolder(e), "discord:"); ok {
+	if holder, ok := strings.CutPrefix(newHolder(e), "discord:"); ok && isSnowflake(holder) {
 		args.Lead = holder
+	}
+	// Before the space has its notice, its job renders the latest state
+	// itself once the notice is posted; but a new holder is let in by a job
+	// of their own, which waits for the space: the space job may have read
+	// the incident before they took their role.
+	if inc.External[KeyMessage] == "" && args.Lead == "" {
+		return nil
 	}
 	return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
 }
+
+// How long a job letting someone into an incident's space waits for the
+// space to exist, and how often it looks.
+const (
+	spaceWait  = 2 * time.Minute
+	spaceRetry = 5 * time.Second
+)
 
 // newHolder is the identity a change gave a role (the lead, scribe,
 // communications, legal or a membership), or "".
@@ -127,6 +139,13 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) err
 		return w.a.jobError(w.a.postInSpace(ctx, inc, job.Args.Post, job.Args.Mention))
 	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
+		if inc.External[KeyChannel] == "" {
+			if time.Since(job.CreatedAt) < spaceWait {
+				return w.a.jobError(drone.RetryAfter(spaceRetry, fmt.Errorf("%s has no Discord space yet", inc.Ref())))
+			}
+			w.a.log.Warn("discord: incident has no space to let its people into", "incident", inc.Ref())
+			return nil
+		}
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
 			return w.a.jobError(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
@@ -142,4 +143,27 @@ func TestPrivateAnswersAreDeferredEphemeral(t *testing.T) {
 	if r.Type != typeDeferred || r.Ephemeral() {
 		t.Errorf("ack in the incident's own channel: first answer %+v, want a public deferral", r)
 	}
+}
+
+// TestRoleTakenWhileTheSpaceOpens: a role handed on while the space job,
+// which read the incident before, is creating the thread still lets its
+// holder in, once the space exists.
+func TestRoleTakenWhileTheSpaceOpens(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "gateway", func(c *Config) { c.CategoryID, c.ThreadChannelID = "", testThreads })
+	carol := discordtest.NewID()
+	var once sync.Once
+	b.dc.BeforeAnswer(func(route string) {
+		if route != "POST /channels/{channel}/threads" {
+			return
+		}
+		once.Do(func() {
+			op := drone.Actor{Platform: "local", ID: "op"}
+			if _, err := b.svc.AssignRole(b.ctx, op, drone.Origin{Channel: "cli"}, 1, "scribe", "discord:"+carol); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	_, ch := declarePrivate(t, b)
+	b.h.Eventually("the scribe in the thread", func() bool { return slices.Contains(b.dc.Channel(ch).Members, carol) })
 }
