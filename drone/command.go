@@ -31,11 +31,14 @@ type CommandSpec struct {
 // add their own commands as Extensions registered with the Service; the
 // Service's Grammar is both.
 var Commands = []CommandSpec{
-	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber overview=\"...\"]",
+	{Name: "declare", Usage: "declare [category=CAT1 subcontext=Phishing severity=high tier=T2 zone=Z bu=B tlp=amber private=yes overview=\"...\"]",
 		Summary: "declare an incident (without fields: open the declare dialog)"},
 	{Name: "ioc", Usage: "ioc [INC-n] TEXT", Summary: "add the indicators found in TEXT to an incident", Aliases: []string{"iocs", "add"}},
 	{Name: "ack", Usage: "ack [INC-n]", Summary: "acknowledge an incident (and lead it, if it has no lead)", Aliases: []string{"acknowledge"}},
 	{Name: "lead", Usage: "lead [INC-n] USER", Summary: "make USER the incident lead"},
+	{Name: "role", Usage: "role [INC-n] ROLE USER", Summary: "hand a role (lead, scribe, communications, legal) to USER; USER none releases it"},
+	{Name: "grant", Usage: "grant [INC-n] USER", Summary: "let USER into a private incident"},
+	{Name: "access", Usage: "access INC-n [REASON]", Summary: "ask the lead of a private incident to let you in"},
 	{Name: "status", Usage: "status [INC-n] [contained|resolved] [SUMMARY]", Summary: "post a status update (without text: open the update dialog)", Aliases: []string{"update"}},
 	{Name: "close", Usage: "close [INC-n] [RESOLUTION] [IMPACT] [SUMMARY]", Summary: "close an incident (without text: open the close dialog)"},
 	{Name: "reopen", Usage: "reopen [INC-n] [REASON]", Summary: "reopen a resolved or closed incident"},
@@ -241,6 +244,7 @@ var declareFlags = map[string]string{
 	"tier": "tier", "zone": "zone",
 	"bu": "business_unit", "business_unit": "business_unit", "business-unit": "business_unit", "unit": "business_unit",
 	"tlp": "tlp", "pap": "pap", "overview": "overview", "title": "title", "iocs": "iocs", "ioc": "iocs",
+	"private": "private",
 }
 
 // DeclareInputFromFlags reads a declaration from command flags.
@@ -257,10 +261,25 @@ func DeclareInputFromFlags(flags map[string]string) (DeclareInput, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return DeclareInput{}, Errorf(EINVALID, "unknown declare field(s) %s; fields: category, subcontext, severity, tier, zone, bu, tlp, pap, title, overview, iocs",
+		return DeclareInput{}, Errorf(EINVALID, "unknown declare field(s) %s; fields: category, subcontext, severity, tier, zone, bu, tlp, pap, title, overview, iocs, private",
 			strings.Join(unknown, ", "))
+	}
+	private, err := ParseYesNo("private", v["private"])
+	if err != nil {
+		return DeclareInput{}, err
 	}
 	return DeclareInput{Category: v["category"], SubContext: v["subcontext"], Severity: v["severity"], Tier: v["tier"],
 		Zone: v["zone"], BusinessUnit: v["business_unit"], TLP: v["tlp"], PAP: v["pap"], Title: v["title"],
-		Overview: v["overview"], Observables: ObservableInput{Text: v["iocs"]}}, nil
+		Overview: v["overview"], Observables: ObservableInput{Text: v["iocs"]}, Private: private}, nil
+}
+
+// ParseYesNo reads a yes/no value of field ("" is no).
+func ParseYesNo(field, s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "no", "false", "0", "off":
+		return false, nil
+	case "yes", "true", "1", "on":
+		return true, nil
+	}
+	return false, Errorf(EINVALID, "%s=%q: say yes or no", field, s)
 }

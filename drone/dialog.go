@@ -114,6 +114,7 @@ const (
 	FieldZone         = "zone"
 	FieldBusinessUnit = "business_unit"
 	FieldTLP          = "tlp"
+	FieldPrivate      = "private"
 	FieldTitle        = "title"
 	FieldOverview     = "overview"
 	FieldIndicators   = "indicators"
@@ -142,6 +143,9 @@ func (s *Service) DeclareDialog() Dialog {
 		{ID: FieldBusinessUnit, Label: "Affected business unit", Kind: FieldSelect, Options: names(f.BusinessUnits)},
 		{ID: FieldTLP, Label: "TLP", Kind: FieldSelect, Required: true, Options: names(f.TLP),
 			Initial: orDefault(s.DefaultTLP, "AMBER")},
+		{ID: FieldPrivate, Label: "Visibility", Kind: FieldSelect, Initial: "no", Options: []Option{
+			{Value: "no", Label: "Responders"}, {Value: "yes", Label: "Private: invited people only"}},
+			Hint: "A private incident gets a private channel and stays out of lists, summaries and digests. TLP:RED is always private."},
 		{ID: FieldOverview, Label: "Overview", Kind: FieldTextArea, Required: true, MaxLen: 3000,
 			Hint: "What happened, in a sentence or two."},
 		{ID: FieldIndicators, Label: "First indicators", Kind: FieldTextArea, MaxLen: 3000,
@@ -154,7 +158,8 @@ func (s *Service) DeclareDialog() Dialog {
 func DeclareInputFromDialog(v map[string]string) DeclareInput {
 	return DeclareInput{Category: v[FieldCategory], SubContext: v[FieldSubContext], Severity: v[FieldSeverity],
 		Tier: v[FieldTier], Zone: v[FieldZone], BusinessUnit: v[FieldBusinessUnit], TLP: v[FieldTLP],
-		Title: v[FieldTitle], Overview: v[FieldOverview], Observables: ObservableInput{Text: v[FieldIndicators]}}
+		Title: v[FieldTitle], Overview: v[FieldOverview], Observables: ObservableInput{Text: v[FieldIndicators]},
+		Private: v[FieldPrivate] == "yes"}
 }
 
 // StatusDialog describes the status-update form for an incident.

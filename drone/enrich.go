@@ -90,7 +90,7 @@ func (s *Service) Enrich(ctx context.Context, a Actor, text string) ([]Enrichmen
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for i, ind := range found {
-		seen, err := s.Sightings(ctx, string(ind.Type), ind.Value, 20)
+		seen, err := s.SightingsSeenBy(ctx, a, string(ind.Type), ind.Value, 20)
 		if err != nil {
 			return nil, fmt.Errorf("reading where %s was seen: %w", ind.Value, err)
 		}

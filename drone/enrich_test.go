@@ -173,3 +173,45 @@ func TestNoticeShowsThreatIntelligence(t *testing.T) {
 		}
 	}
 }
+
+// TestSeenBeforeHidesPrivateIncidents: an analyst who may not see a
+// private incident is not told that it held the same indicator, neither
+// when adding indicators nor when asking enrich.
+func TestSeenBeforeHidesPrivateIncidents(t *testing.T) {
+	h := dronetest.New(t)
+	h.Service.Roles = drone.Roles{{Name: "everyone", Permissions: []drone.Permission{drone.PermDeclare, drone.PermIOC}, Members: []string{"*"}}}
+	reporter := drone.Actor{Platform: "slack", ID: "U1"}
+	analyst := drone.Actor{Platform: "slack", ID: "U2"}
+	declare := func(a drone.Actor, private bool, iocs string) *drone.Incident {
+		inc, _, err := h.Service.Declare(h.Ctx, a, drone.Origin{Channel: "test"}, drone.DeclareInput{Category: "CAT1",
+			Severity: "high", Overview: "beacon", Private: private, Observables: drone.ObservableInput{Text: iocs}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	declare(reporter, true, "203.0.113.7")
+	declare(analyst, false, "203.0.113.7")
+	now := declare(analyst, false, "nothing yet")
+	run := func(a drone.Actor, line string) string {
+		t.Helper()
+		cmd, err := h.Service.Grammar().Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := h.Service.Execute(h.Ctx, a, drone.Origin{Channel: "test"}, cmd, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Text
+	}
+	if got := run(analyst, fmt.Sprintf("ioc INC-%d 203.0.113.7", now.Number)); strings.Contains(got, "INC-1") || !strings.Contains(got, "INC-2") {
+		t.Errorf("the analyst's answer names the private INC-1 or misses INC-2:\n%s", got)
+	}
+	if got := run(analyst, "enrich 203.0.113.7"); strings.Contains(got, "INC-1") || !strings.Contains(got, "INC-2") {
+		t.Errorf("enrich for the analyst names the private INC-1 or misses INC-2:\n%s", got)
+	}
+	if got := run(reporter, "enrich 203.0.113.7"); !strings.Contains(got, "INC-1") {
+		t.Errorf("enrich for the private incident's reporter must name it:\n%s", got)
+	}
+}

@@ -30,6 +30,17 @@ type Reply struct {
 // channel the command came from (0 when none), used when the command names
 // no incident.
 func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, here int64) (*Reply, error) {
+	r, err := s.execute(ctx, a, o, cmd, here)
+	if err == nil && r != nil && r.Public && r.Incident != nil && s.IsPrivate(r.Incident) && r.Incident.Number != here {
+		// A private incident is news for its own channel only: elsewhere
+		// (a public channel its lead typed in) only the one who asked sees
+		// the answer.
+		r.Public = false
+	}
+	return r, err
+}
+
+func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, here int64) (*Reply, error) {
 	if cmd.Ref == 0 {
 		cmd.Ref = here
 	}
@@ -43,9 +54,18 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 	case "declare":
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
-		return s.execList(ctx, cmd)
+		return s.execList(ctx, a, cmd, here)
 	case "enrich":
 		return s.execEnrich(ctx, a, cmd)
+	case "access":
+		return s.execAccess(ctx, a, o, cmd)
+	}
+	// A private incident is, to whoever may not see it, no incident at
+	// all: every command naming it gets the missing incident's answer.
+	if cmd.Ref != 0 {
+		if _, err := s.visible(ctx, a, cmd.Ref, here); err != nil {
+			return nil, err
+		}
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)
@@ -71,6 +91,14 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		}
 		inc, err := s.SetLead(ctx, a, o, cmd.Ref, cmd.Args[0])
 		return changed(inc, err, func() string { return inc.Ref() + " is now led by " + inc.Lead })
+	case "role":
+		return s.execRole(ctx, a, o, cmd)
+	case "grant":
+		if len(cmd.Args) == 0 {
+			return nil, Errorf(EINVALID, "usage: grant [INC-n] USER")
+		}
+		inc, err := s.Grant(ctx, a, o, cmd.Ref, cmd.Args[0])
+		return changed(inc, err, func() string { return cmd.Args[0] + " may now see " + inc.Ref() })
 	case "status":
 		return s.execStatus(ctx, a, o, cmd)
 	case "close":
@@ -116,8 +144,12 @@ func (s *Service) execDeclare(ctx context.Context, a Actor, o Origin, cmd Comman
 	return &Reply{Text: text, Incident: inc, Added: &res, Public: true}, nil
 }
 
-func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
-	f := IncidentFilter{Open: true, Limit: 25}
+// execList lists the incidents a may see from the channel of here
+// (CanSee): a private incident only to its people, in its own channel and
+// to the holders of PermPrivate.
+func (s *Service) execList(ctx context.Context, a Actor, cmd Command, here int64) (*Reply, error) {
+	const shown = 25
+	f := IncidentFilter{Open: true, Limit: 4 * shown}
 	if len(cmd.Args) > 0 && strings.EqualFold(cmd.Args[0], "all") {
 		f.Open = false
 	}
@@ -125,7 +157,50 @@ func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: RenderList(incs), Incidents: incs}, nil
+	seen := incs[:0]
+	for _, inc := range incs {
+		if s.CanSee(a, inc, here) && len(seen) < shown {
+			seen = append(seen, inc)
+		}
+	}
+	return &Reply{Text: RenderList(seen), Incidents: seen}, nil
+}
+
+// execRole runs "role [INC-n] ROLE USER" ("none" for USER releases it).
+func (s *Service) execRole(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	if len(cmd.Args) == 0 {
+		return nil, Errorf(EINVALID, "usage: role [INC-n] ROLE USER — roles: lead, scribe, communications, legal, member; USER none releases the role")
+	}
+	who := ""
+	if len(cmd.Args) > 1 {
+		who = cmd.Args[1]
+	}
+	role, err := ParseIncidentRole(cmd.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.AssignRole(ctx, a, o, cmd.Ref, role, who)
+	return changed(inc, err, func() string {
+		if h := inc.Holder(role); h != "" && role != RoleMember {
+			return inc.Ref() + ": " + role + " is now " + h
+		}
+		if role == RoleMember {
+			return who + " may now see " + inc.Ref()
+		}
+		return inc.Ref() + ": nobody is " + role + " now"
+	})
+}
+
+// execAccess runs "access INC-n [REASON]": the answer is the same whether
+// the incident exists, is private or not.
+func (s *Service) execAccess(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
+	if cmd.Ref == 0 {
+		return nil, Errorf(EINVALID, "usage: access INC-n [REASON]")
+	}
+	if err := s.RequestAccess(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " ")); err != nil {
+		return nil, err
+	}
+	return &Reply{Text: AccessAnswer}, nil
 }
 
 func (s *Service) execEnrich(ctx context.Context, a Actor, cmd Command) (*Reply, error) {
@@ -155,17 +230,17 @@ func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, s.RenderAdded(ctx, res)), Added: &res}, nil
+	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, s.RenderAdded(ctx, a, res)), Added: &res}, nil
 }
 
 // RenderAdded is RenderAddResult followed by the incidents that held the
 // same indicators before ("Seen before: INC-3 (2 shared: ...)"), for every
 // surface that answers an analyst who added indicators. The indicators are
 // added by then: a failed look-up of where else they were seen is said,
-// not turned into a failure.
-func (s *Service) RenderAdded(ctx context.Context, res AddResult) string {
+// not turned into a failure. Only incidents a may see are named.
+func (s *Service) RenderAdded(ctx context.Context, a Actor, res AddResult) string {
 	text := RenderAddResult(res)
-	line, err := s.seenBefore(ctx, append(append([]Observable(nil), res.Added...), res.Known...))
+	line, err := s.seenBefore(ctx, a, append(append([]Observable(nil), res.Added...), res.Known...))
 	if err != nil {
 		line = "Seen before: not known now (" + err.Error() + ")"
 	}
@@ -182,13 +257,13 @@ const maxSeenBefore = 50
 // seenBefore says which other incidents held the indicators, the most
 // shared first: "Seen before: INC-3 (2 shared: 203.0.113[.]7, ...)", or ""
 // for none. These are the similar incidents by shared indicators.
-func (s *Service) seenBefore(ctx context.Context, obs []Observable) (string, error) {
+func (s *Service) seenBefore(ctx context.Context, a Actor, obs []Observable) (string, error) {
 	shared := map[int64][]string{}
 	for i, o := range obs {
 		if i == maxSeenBefore {
 			break
 		}
-		ss, err := s.Sightings(ctx, string(o.Type), o.Value, 20)
+		ss, err := s.SightingsSeenBy(ctx, a, string(o.Type), o.Value, 20)
 		if err != nil {
 			return "", fmt.Errorf("reading where %s was seen: %w", o.Value, err)
 		}
@@ -353,6 +428,15 @@ func RenderRecord(r *Record) string {
 	row("TLP / PAP", inc.TLP+" / "+inc.PAP)
 	row("Reporter", inc.Reporter.String())
 	row("Lead", inc.Lead)
+	for _, r := range IncidentRoles {
+		row(RoleLabel(r), inc.Roles[r])
+	}
+	if m := inc.GrantedMembers(); len(m) > 0 {
+		row("Members", strings.Join(m, ", "))
+	}
+	if inc.Private {
+		row("Private", "yes: only its people see it")
+	}
 	row("Declared", inc.DeclaredAt.Format(time.RFC3339))
 	row("Overview", inc.Overview)
 	if inc.Resolution != "" {

@@ -86,9 +86,12 @@ func BuildNotice(rec *Record, kind, audience string, now time.Time) *Notice {
 		{"Affected Business Unit", inc.BusinessUnit},
 		{"Status", string(inc.Status)},
 		{"Lead", inc.Lead},
-		{"Notification Date/Time", now.UTC().Format("2006-01-02 15:04 MST")},
-		{"Overview", inc.Overview},
 	}
+	for _, r := range IncidentRoles {
+		n.Rows = append(n.Rows, Row{RoleLabel(r), inc.Roles[r]})
+	}
+	n.Rows = append(n.Rows, Row{"Notification Date/Time", now.UTC().Format("2006-01-02 15:04 MST")},
+		Row{"Overview", inc.Overview})
 	if inc.NextUpdateDue != nil && inc.Open() {
 		n.Rows = append(n.Rows, Row{"Next update", inc.NextUpdateDue.UTC().Format("2006-01-02 15:04 MST")})
 	}

@@ -45,6 +45,27 @@ func (s *Service) Sightings(ctx context.Context, typ, value string, limit int) (
 	return s.Store.Sightings(ctx, typ, value, limit)
 }
 
+// SightingsSeenBy returns the sightings of an indicator in the incidents
+// a may see: a private incident a may not see is no more named in "seen
+// before" answers than anywhere else.
+func (s *Service) SightingsSeenBy(ctx context.Context, a Actor, typ, value string, limit int) ([]Sighting, error) {
+	ss, err := s.Store.Sightings(ctx, typ, value, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := ss[:0]
+	for _, si := range ss {
+		inc, err := s.Store.IncidentByID(ctx, si.IncidentID)
+		if err != nil {
+			return nil, err
+		}
+		if s.CanSee(a, inc, 0) {
+			out = append(out, si)
+		}
+	}
+	return out, nil
+}
+
 // IncidentByRef returns the incident an external reference names, such as
 // its chat channel ("slack.channel", "C123"); ENOTFOUND if none.
 func (s *Service) IncidentByRef(ctx context.Context, key, value string) (*Incident, error) {

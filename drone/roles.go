@@ -18,10 +18,13 @@ const (
 	PermLead        Permission = "lead"
 	PermUpdate      Permission = "update" // status updates, containment, resolution
 	PermClose       Permission = "close"  // closing and reopening
+	// PermPrivate sees private incidents from anywhere, as their own
+	// people do (a SOC manager, the duty officer): others find none.
+	PermPrivate Permission = "private"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermDeclare, PermIOC, PermAcknowledge, PermLead, PermUpdate, PermClose}
+var Permissions = []Permission{PermDeclare, PermIOC, PermAcknowledge, PermLead, PermUpdate, PermClose, PermPrivate}
 
 // Role grants permissions to members. A member is "*" (anyone who can reach
 // drone), "platform:id" (a user, such as "slack:U024BE7LH", or the web

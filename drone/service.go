@@ -69,6 +69,11 @@ type DeclareInput struct {
 	PAP          string
 	Overview     string
 	Observables  ObservableInput
+	// Private keeps the incident to its people (IsPrivate): its channel
+	// is private, and it stays out of lists, summaries, digests and
+	// exports for audiences not cleared for RED. A RED incident is
+	// private whatever this says.
+	Private bool
 	// Key, when set, makes the declaration idempotent: declaring again with
 	// the same key (a double-clicked submit, a replayed interaction)
 	// returns the incident the first declaration made.
@@ -190,6 +195,7 @@ func (s *Service) newIncident(a Actor, in DeclareInput) (*Incident, error) {
 	inc.DeclaredAt = s.now()
 	inc.UpdatedAt = inc.DeclaredAt
 	inc.Tags = inc.DroneTags()
+	inc.Private = in.Private || f.Private(inc)
 	return inc, nil
 }
 
@@ -320,7 +326,14 @@ func (s *Service) SetLead(ctx context.Context, a Actor, o Origin, number int64, 
 		return nil, Errorf(EINVALID, "name the lead (a user of this chat)")
 	}
 	return s.transition(ctx, a, o, number, PermLead, func(tx Tx, inc *Incident, now time.Time) (string, string, error) {
+		from := inc.Lead
+		if strings.EqualFold(from, lead) {
+			return "", "", Errorf(ECONFLICT, "%s is already led by %s", inc.Ref(), lead)
+		}
 		inc.Lead = lead
+		if from != "" {
+			return EntryLead, handoffText(a, inc, RoleLead, from, lead), nil
+		}
 		return EntryLead, fmt.Sprintf("%s made %s the lead of %s", a, lead, inc.Ref()), nil
 	})
 }
@@ -471,9 +484,17 @@ func (s *Service) advance(inc *Incident, to Status, now time.Time) {
 	inc.Status = to
 }
 
-// transition runs a change that edits the incident itself and records it.
+// transition runs a change that edits the incident itself and records it,
+// with the fields it changed as the entry's data.
 func (s *Service) transition(ctx context.Context, a Actor, o Origin, number int64, p Permission,
 	fn func(tx Tx, inc *Incident, now time.Time) (kind, text string, err error)) (*Incident, error) {
+	return s.transitionData(ctx, a, o, number, p, fn, nil)
+}
+
+// transitionData is transition whose entry's data, when data is not nil,
+// is data's answer (called after fn) instead of the changed fields.
+func (s *Service) transitionData(ctx context.Context, a Actor, o Origin, number int64, p Permission,
+	fn func(tx Tx, inc *Incident, now time.Time) (kind, text string, err error), data func() any) (*Incident, error) {
 	var out *Incident
 	err := s.change(ctx, a, o, number, p, func(tx Tx, inc *Incident) error {
 		now := s.now()
@@ -487,6 +508,9 @@ func (s *Service) transition(ctx context.Context, a Actor, o Origin, number int6
 			return err
 		}
 		out = inc
+		if data != nil {
+			return s.record(ctx, tx, inc, a, o, kind, text, data(), nil)
+		}
 		changes, err := diff(&before, inc)
 		if err != nil {
 			return err

@@ -213,7 +213,7 @@ func writeUpdates(b *strings.Builder, st *incidentState) {
 	var ups []drone.Entry
 	for _, e := range st.timeline {
 		switch e.Kind {
-		case drone.EntryAcknowledged, drone.EntryLead, drone.EntryStatus, drone.EntryUpdate, drone.EntryReopened:
+		case drone.EntryAcknowledged, drone.EntryLead, drone.EntryRole, drone.EntryStatus, drone.EntryUpdate, drone.EntryReopened:
 			ups = append(ups, e)
 		}
 	}

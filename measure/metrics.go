@@ -10,7 +10,8 @@ import (
 	"github.com/ttp0/drone/drone"
 )
 
-// Metrics exposes the DRONE measures as Prometheus histograms and the
+// Metrics exposes the DRONE measures as Prometheus histograms (of every
+// incident but the private ones, drone.Service.IsPrivate) and the
 // messages sent per medium, all computed from the database at scrape time:
 // they survive restarts and agree with drone report. (Failed and dead
 // deliveries are River jobs, which drone_jobs already counts.)
@@ -100,6 +101,12 @@ func (m *Metrics) collectDurations(ctx context.Context, ch chan<- prometheus.Met
 		}
 	}
 	for _, inc := range incs {
+		// /metrics is read by monitoring, cleared for no TLP: a private
+		// incident stays out even of the histograms, where a lone CRITICAL
+		// resolution time could tell that one happened.
+		if m.svc.IsPrivate(inc) {
+			continue
+		}
 		d := inc.Durations()
 		sev := inc.SeverityName
 		if sev == "" {

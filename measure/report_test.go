@@ -67,6 +67,17 @@ func TestReportMeasures(t *testing.T) {
 	if len(r.Open) != 2 || len(r.Opened) != 3 {
 		t.Fatalf("open %d opened %d, want 2 and 3", len(r.Open), len(r.Opened))
 	}
+	// Private incidents (declared so, or RED) stay out of /metrics.
+	for _, in := range []drone.DeclareInput{{Category: "CAT1", Severity: "high", Overview: "y", Private: true},
+		{Category: "CAT1", Severity: "high", Overview: "z", TLP: "RED"}} {
+		inc, _, err := svc.Declare(ctx, responder, cli, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(measure.NewMetrics(svc))
 	families, err := reg.Gather()
@@ -82,6 +93,6 @@ func TestReportMeasures(t *testing.T) {
 		}
 	}
 	if acks != 3 {
-		t.Fatalf("the acknowledge histogram holds %d samples, want 3", acks)
+		t.Fatalf("the acknowledge histogram holds %d samples, want the 3 of the incidents that are not private", acks)
 	}
 }

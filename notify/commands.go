@@ -36,13 +36,8 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 			return nil, err
 		}
 	}
-	fw := n.svc.Framework
-	ceiling := fw.TLPRank(n.cfg.SummaryTLP)
 	now := n.now()
-	r, err := n.Report(ctx, now.Add(-period), now, func(inc *drone.Incident) bool {
-		rank := fw.TLPRank(inc.TLP)
-		return rank >= 0 && rank <= ceiling
-	})
+	r, err := n.Report(ctx, now.Add(-period), now, SummaryIncludes(n.svc.Framework, n.cfg.SummaryTLP))
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +46,9 @@ func (n *Notifier) Summary(ctx context.Context, _ drone.Actor, _ drone.Origin, c
 		return nil, err
 	}
 	note := fmt.Sprintf("\n(incidents above TLP:%s are left out of this channel's summary)", n.cfg.SummaryTLP)
+	if fw := n.svc.Framework; fw.TLPRank(n.cfg.SummaryTLP) < len(fw.TLP)-1 {
+		note = fmt.Sprintf("\n(incidents above TLP:%s, and private ones, are left out of this channel's summary)", n.cfg.SummaryTLP)
+	}
 	return &drone.Reply{Text: strings.TrimSpace(string(text)) + note, Public: true}, nil
 }
 
@@ -107,7 +105,7 @@ func (n *Notifier) Test(ctx context.Context, ruleName, event string, rec *drone.
 }
 
 func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event string, rec *drone.Record) (drone.MessageRef, error) {
-	if event != EventDigest && !n.router.Cleared(t, rec.Incident.TLP) {
+	if event != EventDigest && !n.router.Sees(t, rec.Incident) {
 		return drone.MessageRef{}, errWithheld
 	}
 	if !n.on(t.Medium) {
@@ -118,9 +116,7 @@ func (n *Notifier) testOne(ctx context.Context, rule Rule, t Target, addr, event
 	var notice *drone.Notice
 	var view *View
 	if event == EventDigest {
-		r, err := n.Report(ctx, now.Add(-n.cfg.Digest.Period), now, func(inc *drone.Incident) bool {
-			return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
-		})
+		r, err := n.Report(ctx, now.Add(-n.cfg.Digest.Period), now, n.router.DigestIncludes(rule, t))
 		if err != nil {
 			return drone.MessageRef{}, err
 		}

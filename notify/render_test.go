@@ -26,6 +26,7 @@ func goldenRecord() *drone.Record {
 	rec.Incident.Number = 42
 	rec.Incident.TLP = "AMBER"
 	rec.Incident.Summary = "Blocked 203.0.113.7 at the proxy; resetting two passwords."
+	rec.Incident.Roles = map[string]string{drone.RoleScribe: "slack:U2", drone.RoleCommunications: "slack:U3"}
 	for i := range rec.Timeline {
 		rec.Timeline[i].Text = strings.ReplaceAll(rec.Timeline[i].Text, "INC-0", "INC-42")
 	}

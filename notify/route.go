@@ -57,6 +57,30 @@ func (r *Router) Cleared(t Target, tlp string) bool {
 	return inc >= 0 && cl >= 0 && inc <= cl
 }
 
+// Sees reports whether target t may receive inc: whether it is cleared for
+// the incident's sensitivity (drone.Framework.Sensitivity), the most
+// restricted TLP for a private incident.
+func (r *Router) Sees(t Target, inc *drone.Incident) bool {
+	return r.Cleared(t, r.fw.Sensitivity(inc))
+}
+
+// DigestIncludes is what a digest of rule to target t lists and counts:
+// the incidents the rule covers that t may see.
+func (r *Router) DigestIncludes(rule Rule, t Target) func(*drone.Incident) bool {
+	return func(inc *drone.Incident) bool { return r.Covers(rule, inc) && r.Sees(t, inc) }
+}
+
+// SummaryIncludes is what the summary command, posted in a channel, lists
+// and counts: the incidents whose sensitivity is at most ceiling (so a
+// private one only when ceiling is the most restricted TLP).
+func SummaryIncludes(fw drone.Framework, ceiling string) func(*drone.Incident) bool {
+	top := fw.TLPRank(ceiling)
+	return func(inc *drone.Incident) bool {
+		rank := fw.TLPRank(fw.Sensitivity(inc))
+		return rank >= 0 && rank <= top
+	}
+}
+
 // Matches reports whether rule matches an event of kind on inc (nil for a
 // digest, which matches on the event alone).
 func (r *Router) Matches(rule Rule, kind string, inc *drone.Incident) bool {
@@ -67,7 +91,8 @@ func (r *Router) Matches(rule Rule, kind string, inc *drone.Incident) bool {
 }
 
 // Covers reports whether inc passes rule's filters: severity, category,
-// zone, business unit and TLP ceiling.
+// zone, business unit and TLP ceiling (which a private incident passes
+// only when it is the most restricted TLP).
 func (r *Router) Covers(rule Rule, inc *drone.Incident) bool {
 	if rule.MinSeverity != "" {
 		sev, err := r.fw.Severity(rule.MinSeverity)
@@ -85,7 +110,7 @@ func (r *Router) Covers(rule Rule, inc *drone.Incident) bool {
 		return false
 	}
 	if rule.MaxTLP != "" {
-		max, rank := r.fw.TLPRank(rule.MaxTLP), r.fw.TLPRank(inc.TLP)
+		max, rank := r.fw.TLPRank(rule.MaxTLP), r.fw.TLPRank(r.fw.Sensitivity(inc))
 		if max < 0 || rank < 0 || rank > max {
 			return false
 		}
@@ -95,7 +120,7 @@ func (r *Router) Covers(rule Rule, inc *drone.Incident) bool {
 
 // Route returns the deliveries of an event of kind on inc: one per address
 // of each target of each matching rule, never to a target not cleared for
-// the incident's TLP. An address several rules reach gets one message, for
+// the incident's TLP (the most restricted one when the incident is private). An address several rules reach gets one message, for
 // responders if any of those rules is for responders.
 func (r *Router) Route(kind string, inc *drone.Incident) []Delivery {
 	var out []Delivery
@@ -117,7 +142,7 @@ func (r *Router) RouteTo(out []Delivery, targets []string, audience string, inc 
 func (r *Router) add(out []Delivery, rule Rule, targets []string, inc *drone.Incident) []Delivery {
 	for _, name := range targets {
 		t, ok := r.targets[name]
-		if !ok || (inc != nil && !r.Cleared(t, inc.TLP)) {
+		if !ok || (inc != nil && !r.Sees(t, inc)) {
 			continue
 		}
 		for _, addr := range t.To {

@@ -31,6 +31,9 @@ type View struct {
 // report: no indicator appears in it.
 type Summary struct {
 	What, Latest, Impact, Where, Status, Lead, NextUpdate, Severity, Resolution string
+	// Roles names the incident's other role holders ("Scribe: Carol ·
+	// Communications: Dan"), "" when nobody holds one.
+	Roles string
 }
 
 // TimelineLine is one entry of the close report's timeline.
@@ -145,13 +148,15 @@ func (s Summary) Rows() []drone.Row {
 	}
 	return append(rows, drone.Row{Label: "Business impact", Value: s.Impact}, drone.Row{Label: "Affected", Value: s.Where},
 		drone.Row{Label: "Status", Value: s.Status}, drone.Row{Label: "Who leads", Value: s.Lead},
+		drone.Row{Label: "Roles", Value: s.Roles},
 		drone.Row{Label: "Next update", Value: s.NextUpdate}, drone.Row{Label: "Severity", Value: s.Severity})
 }
 
 func summarise(rec *drone.Record, text func(string) string) Summary {
 	inc := rec.Incident
 	s := Summary{What: text(inc.Overview), Latest: text(inc.Summary), Severity: inc.SeverityName,
-		Lead: orText(leadName(rec), "not assigned yet"), Resolution: orText(inc.Resolution, "not resolved yet")}
+		Lead: orText(leadName(rec), "not assigned yet"), Resolution: orText(inc.Resolution, "not resolved yet"),
+		Roles: roleNames(rec)}
 	switch inc.Impact {
 	case "WithImpact":
 		s.Impact = "yes: the incident affected the business"
@@ -191,14 +196,28 @@ func summarise(rec *drone.Record, text func(string) string) Summary {
 
 // leadName is the lead as people know them: the display name the lead had
 // on the timeline ("Alice Martin"), else the identity ("slack:U024BE7LH").
-func leadName(rec *drone.Record) string {
-	lead := rec.Incident.Lead
+func leadName(rec *drone.Record) string { return personName(rec, rec.Incident.Lead) }
+
+// personName is how people know an identity: the display name it had on
+// the timeline, else the identity itself.
+func personName(rec *drone.Record, id string) string {
 	for i := len(rec.Timeline) - 1; i >= 0; i-- {
-		if a := rec.Timeline[i].Actor; a.Identity() == lead && a.Name != "" {
+		if a := rec.Timeline[i].Actor; a.Identity() == id && a.Name != "" {
 			return a.Name
 		}
 	}
-	return lead
+	return id
+}
+
+// roleNames is the incident's role holders other than its lead, by name.
+func roleNames(rec *drone.Record) string {
+	var parts []string
+	for _, r := range drone.IncidentRoles {
+		if h := rec.Incident.Roles[r]; h != "" {
+			parts = append(parts, drone.RoleLabel(r)+": "+personName(rec, h))
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 func durations(inc *drone.Incident, t drone.Target) []DurationLine {

@@ -108,7 +108,7 @@ func (n *Notifier) prepare(ctx context.Context, a deliverArgs) (*drone.Message, 
 	}
 	// The TLP is checked again here, not only when the job was planned:
 	// the incident may have been raised since, or the target lowered.
-	if !n.router.Cleared(t, rec.Incident.TLP) {
+	if !n.router.Sees(t, rec.Incident) {
 		return nil, nil, drone.MessageRef{}, errWithheld
 	}
 	in := NoticeInput{Record: rec, Event: a.Event, Seq: a.Seq, Audience: a.Audience, Now: now}
@@ -234,9 +234,7 @@ func (n *Notifier) digestReport(ctx context.Context, a deliverArgs, t Target) (*
 		return nil, drone.Permanent(fmt.Errorf("rule %q is no longer configured", a.Rule))
 	}
 	at := time.Unix(a.DigestAt, 0).UTC()
-	return n.Report(ctx, at.Add(-n.cfg.Digest.Period), at, func(inc *drone.Incident) bool {
-		return n.router.Covers(rule, inc) && n.router.Cleared(t, inc.TLP)
-	})
+	return n.Report(ctx, at.Add(-n.cfg.Digest.Period), at, n.router.DigestIncludes(rule, t))
 }
 
 // Report computes the measures of [from, to) over the incidents include

@@ -188,9 +188,15 @@ func (c *Console) userOf(acc *drone.Account, sess *drone.Session) *user {
 func (u *user) can(c *Console, p drone.Permission) bool { return c.svc.Roles.Allows(u.actor, p) }
 
 // sees reports whether an incident is within the user's TLP clearance. An
-// incident whose TLP the framework does not know counts as the highest.
+// incident whose TLP the framework does not know counts as the highest. A
+// private one (drone.Service.IsPrivate) needs the highest clearance (RED),
+// unless the user is one of its people (its reporter, lead, a role holder
+// or a member let in), who still needs a clearance for its own TLP.
 func (c *Console) sees(u *user, inc *drone.Incident) bool {
-	return u.rank >= 0 && c.tlpRank(inc.TLP) <= u.rank
+	if u.rank < 0 || c.tlpRank(inc.TLP) > u.rank {
+		return false
+	}
+	return u.rank >= c.tlpRank(c.svc.Framework.Sensitivity(inc)) || inc.IsMember(u.actor.Identity())
 }
 
 func (c *Console) tlpRank(tlp string) int {

@@ -590,3 +590,47 @@ func TestAccountsPageChangesRolesAndClearance(t *testing.T) {
 	}
 	bob.get("/incidents/1").must(t, http.StatusOK, "Board member", `data-testid="action-ack"`)
 }
+
+// A private incident needs RED clearance, as a RED one does, whatever its
+// own TLP: bob, cleared to AMBER, finds no AMBER private incident anywhere
+// until he is let into it; alice, cleared for RED, sees it.
+func TestPrivateIncidentsNeedRedClearance(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{TLP: "AMBER", Private: true, Overview: "Payroll export leaked"})
+	f.declare(drone.DeclareInput{TLP: "AMBER", Overview: "Phishing wave"})
+	bob, alice := f.as("bob"), f.as("alice")
+	for _, path := range []string{"/incidents/1", "/incidents/1/export", "/leaders/1"} {
+		res := bob.get(path)
+		res.must(t, http.StatusNotFound, "There is no such page or incident.")
+		res.mustNot(t, "Payroll")
+	}
+	for _, path := range []string{"/", "/?q=payroll", "/?q=INC-1", "/leaders"} {
+		res := bob.get(path)
+		res.must(t, http.StatusOK)
+		res.mustNot(t, `data-ref="INC-1"`, "Payroll")
+	}
+	bob.get("/").must(t, http.StatusOK, `data-ref="INC-2"`)
+	alice.get("/incidents/1").must(t, http.StatusOK, "Payroll", `data-testid="incident-private"`)
+	if _, err := f.svc.AssignRole(context.Background(), operator, drone.Origin{}, 1, "comms", "web:alice"); err != nil {
+		t.Fatal(err)
+	}
+	alice.get("/incidents/1").must(t, http.StatusOK, "Communications: web:alice")
+	if _, err := f.svc.Grant(context.Background(), operator, drone.Origin{}, 1, "web:bob"); err != nil {
+		t.Fatal(err)
+	}
+	bob.get("/incidents/1").must(t, http.StatusOK, "Payroll")
+	// The declare form's Visibility: carol, cleared to GREEN, declares a
+	// private GREEN incident, and sees it as its reporter; bob does not.
+	carol := f.as("carol")
+	page := carol.get("/declare")
+	page.must(t, http.StatusOK, `data-testid="f-declare-private"`)
+	key := regexpFind(t, page.body, `name="key" value="([^"]+)"`)
+	carol.submit("/declare", url.Values{"key": {key}, "category": {"CAT1"}, "severity": {"3"}, "tlp": {"GREEN"}, "pap": {"AMBER"},
+		"private": {"yes"}, "overview": {"Salary sheet mailed outside"}}).must(t, http.StatusSeeOther)
+	if inc := f.incident(3); !inc.Private {
+		t.Fatalf("declared %+v; want it private", inc)
+	}
+	carol.get("/incidents/3").must(t, http.StatusOK, "Salary sheet")
+	bob.get("/incidents/3").must(t, http.StatusNotFound)
+}

@@ -38,8 +38,10 @@ func TestIncidentOverBothTransports(t *testing.T) {
 			if c.ParentID != testCategory || !strings.HasPrefix(c.Name, "inc-1-intrusion-phishing") {
 				t.Errorf("channel %+v", c)
 			}
-			if !denied(c, testGuild) || !allowed(c, testResponder) || !allowed(c, b.alice.Member.ID) {
-				t.Errorf("a RED incident's channel must be hidden from @everyone, open to responders and reporter: %+v", c.Overwrites)
+			// RED is private: its channel is its people's, not every
+			// responder's.
+			if !denied(c, testGuild) || allowed(c, testResponder) || !allowed(c, b.alice.Member.ID) {
+				t.Errorf("a RED incident's channel must be hidden from @everyone and the responders' role, open to its reporter: %+v", c.Overwrites)
 			}
 			if c.Topic == "" || !strings.Contains(c.Topic, b.incident(1).ID) {
 				t.Errorf("topic %q lacks the incident's id", c.Topic)
@@ -97,8 +99,8 @@ func declare(t *testing.T, b *bundle, tlp string) (string, string) {
 	r = b.send(b.alice.Submit(r.Data.CustomID, map[string]string{drone.FieldOverview: "Credential phishing wave",
 		drone.FieldIndicators: "login-examp1e[.]com", drone.FieldTitle: ""}))
 	must(t, r, typeMessage, "Declared INC-1: [ CAT1 HIGH ZONE-A ] Intrusion - Phishing")
-	if r.Ephemeral() {
-		t.Error("a declaration is announced to the channel")
+	if private := strings.EqualFold(tlp, "RED"); r.Ephemeral() != private {
+		t.Errorf("a declaration is announced to the channel unless it is private (TLP:%s): ephemeral %v", tlp, r.Ephemeral())
 	}
 	inc := b.incident(1)
 	if inc.TLP != tlp || inc.SubContext != "Phishing" || inc.Reporter.ID != b.alice.Member.ID {
@@ -114,8 +116,9 @@ func declare(t *testing.T, b *bundle, tlp string) (string, string) {
 	if err := json.Unmarshal(post.Body, &sent); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sent.Content, "<@&"+testResponder+">") || len(sent.Mentions.Roles) != 1 || sent.Mentions.Roles[0] != testResponder {
-		t.Errorf("the notice should mention the responders: %s", post.Body)
+	mentioned := strings.Contains(sent.Content, "<@&"+testResponder+">") && len(sent.Mentions.Roles) == 1 && sent.Mentions.Roles[0] == testResponder
+	if private := b.svc.IsPrivate(inc); mentioned == private {
+		t.Errorf("the notice of an incident private=%v should mention the responders only when it is not: %s", private, post.Body)
 	}
 	return ch, notice
 }

@@ -202,7 +202,8 @@ func (a *Adapter) route(i *discordgo.Interaction, actor drone.Actor) step {
 	case discordgo.ModalSubmitInteractionData:
 		if mid, err := parseModalID(data.CustomID); err == nil {
 			values := modalValues(data)
-			return step{defers: true, public: mid.Dialog != "ioc", changes: true, run: func(ctx context.Context) *discordgo.InteractionResponse {
+			public := mid.Dialog != "ioc" && !a.privateSubmit(i, mid)
+			return step{defers: true, public: public, changes: true, run: func(ctx context.Context) *discordgo.InteractionResponse {
 				return a.submit(ctx, i, actor, mid, values)
 			}}
 		}
@@ -217,6 +218,7 @@ func answer(r *discordgo.InteractionResponse) step {
 
 // exec runs a command of drone's grammar in the interaction's channel.
 func (a *Adapter) exec(i *discordgo.Interaction, actor drone.Actor, cmd drone.Command, public bool) step {
+	public = public && !a.privateElsewhere(i, cmd.Ref)
 	return step{defers: true, public: public, changes: changing[cmd.Name], run: func(ctx context.Context) *discordgo.InteractionResponse {
 		here, err := a.router.ChannelIncident(ctx, i.ChannelID)
 		if err != nil {
@@ -231,7 +233,7 @@ func (a *Adapter) exec(i *discordgo.Interaction, actor drone.Actor, cmd drone.Co
 }
 
 // changing are the commands that change an incident.
-var changing = map[string]bool{"ioc": true, "ack": true, "lead": true, "status": true, "close": true, "reopen": true}
+var changing = map[string]bool{"ioc": true, "ack": true, "lead": true, "role": true, "access": true, "status": true, "close": true, "reopen": true}
 
 // button answers a press on a notice's buttons.
 func (a *Adapter) button(i *discordgo.Interaction, actor drone.Actor, action string, ref int64) step {
@@ -411,7 +413,8 @@ func (a *Adapter) submitDeclare(ctx context.Context, i *discordgo.Interaction, a
 	if n := len(res.Added) + len(res.Known) + len(res.Rejected); n > 0 {
 		text += "\n" + drone.RenderAddResult(res)
 	}
-	return textResponse(text, true)
+	// A private incident is not announced where it was declared.
+	return textResponse(text, !a.svc.IsPrivate(inc))
 }
 
 // orElse returns v, or def when v is empty.
@@ -439,5 +442,39 @@ func (a *Adapter) submitIndicators(ctx context.Context, i *discordgo.Interaction
 	if err != nil {
 		return a.fail(err)
 	}
-	return textResponse(fmt.Sprintf("INC-%d: %s", ref, a.svc.RenderAdded(ctx, res)), false)
+	return textResponse(fmt.Sprintf("INC-%d: %s", ref, a.svc.RenderAdded(ctx, actor, res)), false)
+}
+
+// privateElsewhere reports whether incident ref is private and the
+// interaction comes from another channel than its own: the answer, which
+// may be deferred before the core says so, must then be ephemeral from the
+// start. ref 0 is the channel's own incident.
+func (a *Adapter) privateElsewhere(i *discordgo.Interaction, ref int64) bool {
+	if ref == 0 {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	inc, err := a.svc.Incident(ctx, ref)
+	if err != nil || !a.svc.IsPrivate(inc) {
+		return false // a missing incident's answer is an error, ephemeral anyway
+	}
+	here, err := a.router.ChannelIncident(ctx, i.ChannelID)
+	return err != nil || here != ref
+}
+
+// privateSubmit reports whether a submitted modal is about a private
+// incident outside its channel: a declaration made private (or RED), or a
+// status or closing form of a private incident.
+func (a *Adapter) privateSubmit(i *discordgo.Interaction, mid modalID) bool {
+	if mid.Dialog != "declare" {
+		return a.privateElsewhere(i, mid.Ref)
+	}
+	d := a.declareDialog()
+	values := map[string]string{}
+	if err := decodeFixed(&d, mid.Fixed, values); err != nil {
+		return true // refused by the submission itself; nothing to show the channel
+	}
+	in := drone.DeclareInputFromDialog(values)
+	return a.svc.IsPrivate(&drone.Incident{TLP: in.TLP, Private: in.Private})
 }

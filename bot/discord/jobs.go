@@ -34,9 +34,14 @@ func (spaceArgs) Kind() string { return KindSpace }
 // noticeArgs are the arguments of a discord.notice job.
 type noticeArgs struct {
 	IncidentID string `json:"incident_id"`
-	// Lead is the Discord user id of a new lead, who is given access to
-	// the incident's channel.
+	// Lead is the Discord user id of a new lead or role holder, who is
+	// given access to the incident's channel.
 	Lead string `json:"lead,omitempty"`
+	// Post, when set, is a message for the incident's space instead of an
+	// edit of its notice (an access request, for the lead), and Mention
+	// the Discord user it mentions.
+	Post    string `json:"post,omitempty"`
+	Mention string `json:"mention,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -61,16 +66,51 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 		}
 		return reviewJob(e)
 	}
-	// Before the space has its notice, its job renders the latest state
-	// itself once the notice is posted.
-	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
+	if e.Kind == drone.EntryAccessRequest && inc.External[KeyChannel] != "" {
+		args := noticeArgs{IncidentID: inc.ID, Post: e.Entry.Text}
+		args.Mention, _ = strings.CutPrefix(inc.Lead, "discord:")
+		return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
+	}
+	if !drone.ChangesIncident(e.Kind) {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}
-	if lead, ok := strings.CutPrefix(inc.Lead, "discord:"); ok && (e.Kind == drone.EntryLead || e.Kind == drone.EntryAcknowledged) {
-		args.Lead = lead
+	if holder, ok := strings.CutPrefix(newHolder(e), "discord:"); ok && isSnowflake(holder) {
+		args.Lead = holder
+	}
+	// Before the space has its notice, its job renders the latest state
+	// itself once the notice is posted; but a new holder is let in by a job
+	// of their own, which waits for the space: the space job may have read
+	// the incident before they took their role.
+	if inc.External[KeyMessage] == "" && args.Lead == "" {
+		return nil
 	}
 	return []drone.Job{{Kind: KindNotice, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindNotice, inc.ID, e.Entry.Seq)}}
+}
+
+// How long a job that needs an incident's space (letting someone in,
+// posting a review) waits for the space job to make it, and how often it
+// looks.
+const (
+	spaceWait  = 2 * time.Minute
+	spaceRetry = 5 * time.Second
+)
+
+// newHolder is the identity a change gave a role (the lead, scribe,
+// communications, legal or a membership), or "".
+func newHolder(e drone.Event) string {
+	switch e.Kind {
+	case drone.EntryLead, drone.EntryAcknowledged:
+		return e.Incident.Lead
+	case drone.EntryRole:
+		var d struct {
+			To string `json:"to"`
+		}
+		if json.Unmarshal(e.Entry.Data, &d) == nil {
+			return d.To
+		}
+	}
+	return ""
 }
 
 var _ drone.Planner = (*Adapter)(nil)
@@ -103,7 +143,17 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[noticeArgs]) err
 	if err != nil {
 		return w.a.jobError(err)
 	}
+	if job.Args.Post != "" {
+		return w.a.jobError(w.a.postInSpace(ctx, inc, job.Args.Post, job.Args.Mention))
+	}
 	if job.Args.Lead != "" && isSnowflake(job.Args.Lead) {
+		if inc.External[KeyChannel] == "" {
+			if time.Since(job.CreatedAt) < spaceWait {
+				return w.a.jobError(drone.RetryAfter(spaceRetry, fmt.Errorf("%s has no Discord space yet", inc.Ref())))
+			}
+			w.a.log.Warn("discord: incident has no space to let its people into", "incident", inc.Ref())
+			return nil
+		}
 		if err := w.a.admit(ctx, inc, job.Args.Lead); err != nil {
 			return w.a.jobError(err)
 		}

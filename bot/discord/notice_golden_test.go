@@ -20,6 +20,7 @@ func goldenRecord() *drone.Record {
 		Category: "CAT1", CategoryName: "Intrusion", SubContext: "Phishing", Severity: 3, SeverityName: "HIGH",
 		Tier: "T2", Zone: "ZONE-A", BusinessUnit: "SALES", TLP: "AMBER", PAP: "AMBER", Status: drone.StatusOpen,
 		Overview: "Credential phishing @everyone & a **fake** login page", Lead: "discord:80351110224678912",
+		Roles:    map[string]string{drone.RoleCommunications: "discord:80351110224678913"},
 		Reporter: drone.Actor{Platform: "discord", ID: "80351110224678913", Name: "alice"}, DeclaredAt: at}
 	return &drone.Record{Incident: inc, Observables: []drone.Observable{
 		{Type: ioc.IPv4, Value: "45.33.32.156"},

@@ -22,12 +22,6 @@ const KindReview = "discord.review"
 // notices' (notify replies to the last "discord" delivery).
 const reviewMedium = "discord.review"
 
-// Waiting for the incident's channel, which the space job makes.
-const (
-	spaceWait  = 2 * time.Minute
-	spaceRetry = 5 * time.Second
-)
-
 type reviewArgs struct {
 	IncidentID string `json:"incident_id"`
 	Version    int    `json:"version"`

@@ -34,6 +34,17 @@ func (a *Adapter) slash(i *discordgo.Interaction, actor drone.Actor, data discor
 			return answer(a.fail(drone.Errorf(drone.EINVALID, "name the lead: a member of this server")))
 		}
 		return a.exec(i, actor, drone.Command{Name: "lead", Ref: ref, Args: []string{"discord:" + opts["user"]}}, true)
+	case "role":
+		who := "none"
+		if u := opts["user"]; u != "" {
+			if !isSnowflake(u) {
+				return answer(a.fail(drone.Errorf(drone.EINVALID, "name a member of this server")))
+			}
+			who = "discord:" + u
+		}
+		return a.exec(i, actor, drone.Command{Name: "role", Ref: ref, Args: []string{opts["role"], who}}, true)
+	case "access":
+		return a.exec(i, actor, drone.Command{Name: "access", Ref: ref, Args: strings.Fields(opts["reason"])}, false)
 	case "status":
 		return a.slashStatus(i, actor, ref, opts)
 	case "close":
@@ -202,8 +213,15 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *d
 		if err != nil {
 			a.log.Error("completing incidents", "err", err)
 		}
+		actor, _ := actorOf(i)
+		here, err := a.router.ChannelIncident(ctx, i.ChannelID)
+		if err != nil {
+			a.log.Error("completing incidents", "err", err)
+		}
 		for _, inc := range incs {
-			add(inc.Ref()+" · "+inc.Title, inc.Ref())
+			if a.svc.CanSee(actor, inc, here) { // a private incident's title is not for everyone
+				add(inc.Ref()+" · "+inc.Title, inc.Ref())
+			}
 		}
 	} else {
 		d := a.declareDialog()

@@ -19,10 +19,23 @@ const (
 	permBot = permMember | discordgo.PermissionEmbedLinks | discordgo.PermissionManageMessages
 )
 
-// restricted reports whether an incident's TLP keeps its space to the
-// responders: AMBER+STRICT and RED.
-func restricted(inc *drone.Incident) bool {
-	return strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
+// restricted reports whether an incident's space is hidden from the rest
+// of the guild: at AMBER+STRICT (kept to the responders) and for a private
+// incident (drone.Service.IsPrivate, RED included: kept to its people).
+func (a *Adapter) restricted(inc *drone.Incident) bool {
+	return strings.EqualFold(inc.TLP, "AMBER+STRICT") || a.svc.IsPrivate(inc)
+}
+
+// people are the Discord users of an incident's people: its reporter,
+// lead, role holders and members.
+func people(inc *drone.Incident) []string {
+	var out []string
+	for _, m := range inc.Members() {
+		if id, ok := strings.CutPrefix(m, "discord:"); ok && isSnowflake(id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // LockSpace is the purpose of the lock a space job holds on its incident
@@ -95,31 +108,33 @@ func (a *Adapter) createSpace(ctx context.Context, inc *drone.Incident, guild st
 	return c.ID, nil
 }
 
-// overwrites are an incident channel's permissions: the bot, the reporter
-// and the responders' role may see it; when the TLP restricts it, nobody
-// else (@everyone, whose role id is the guild's, is denied).
+// overwrites are an incident channel's permissions: the bot, the
+// incident's people (reporter, lead, role holders) and, unless the incident
+// is private, the responders' role may see it; when the TLP restricts it,
+// nobody else (@everyone, whose role id is the guild's, is denied).
 func (a *Adapter) overwrites(ctx context.Context, inc *drone.Incident, guild string) ([]*discordgo.PermissionOverwrite, error) {
 	bot, err := a.botUserID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	over := []*discordgo.PermissionOverwrite{{ID: bot, Type: discordgo.PermissionOverwriteTypeMember, Allow: permBot}}
-	if id, ok := discordUser(inc.Reporter); ok {
+	for _, id := range people(inc) {
 		over = append(over, &discordgo.PermissionOverwrite{ID: id, Type: discordgo.PermissionOverwriteTypeMember, Allow: permMember})
 	}
-	if r := a.cfg.ResponderRoleID; r != "" {
+	if r := a.cfg.ResponderRoleID; r != "" && !a.svc.IsPrivate(inc) {
 		over = append(over, &discordgo.PermissionOverwrite{ID: r, Type: discordgo.PermissionOverwriteTypeRole, Allow: permMember})
 	}
-	if restricted(inc) {
+	if a.restricted(inc) {
 		over = append(over, &discordgo.PermissionOverwrite{ID: guild, Type: discordgo.PermissionOverwriteTypeRole,
 			Deny: discordgo.PermissionViewChannel})
 	}
 	return over, nil
 }
 
-// createThread starts the incident's thread: private when the TLP restricts
-// it, with the reporter added (the responders join through the mention of
-// their role in the notice). A thread an earlier attempt started is taken
+// createThread starts the incident's thread: private when the TLP
+// restricts it or the incident is private, with its people added (the
+// responders join through the mention of their role in the notice, which a
+// private incident's notice leaves out). A thread an earlier attempt started is taken
 // up instead of started twice.
 func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident, guild string) (string, error) {
 	name := clip(validUTF8(inc.Ref()+" "+inc.Title), maxChannelName)
@@ -129,7 +144,7 @@ func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident, guild s
 	}
 	if id == "" {
 		typ := discordgo.ChannelTypeGuildPublicThread
-		if restricted(inc) {
+		if a.restricted(inc) {
 			typ = discordgo.ChannelTypeGuildPrivateThread
 		}
 		th, err := a.session.ThreadStartComplex(a.cfg.ThreadChannelID, &discordgo.ThreadStart{
@@ -139,9 +154,9 @@ func (a *Adapter) createThread(ctx context.Context, inc *drone.Incident, guild s
 		}
 		id = th.ID
 	}
-	if user, ok := discordUser(inc.Reporter); ok {
+	for _, user := range people(inc) {
 		if err := a.session.ThreadMemberAdd(id, user, discordgo.WithContext(ctx)); err != nil {
-			return "", fmt.Errorf("adding the reporter to the thread of %s: %w", inc.Ref(), err)
+			return "", fmt.Errorf("adding %s to the thread of %s: %w", user, inc.Ref(), err)
 		}
 	}
 	return id, nil
@@ -168,7 +183,9 @@ func (a *Adapter) ownThread(ctx context.Context, inc *drone.Incident, guild, nam
 	return "", nil
 }
 
-// admit lets a user (a new lead) into the incident's space.
+// admit lets a user (a new lead or role holder) into the incident's space:
+// a thread member, or a member's permission overwrite on its channel. Both
+// are PUTs, so a retry does nothing twice.
 func (a *Adapter) admit(ctx context.Context, inc *drone.Incident, user string) error {
 	ch := inc.External[KeyChannel]
 	if ch == "" {
@@ -181,7 +198,7 @@ func (a *Adapter) admit(ctx context.Context, inc *drone.Incident, user string) e
 		err = a.session.ChannelPermissionSet(ch, user, discordgo.PermissionOverwriteTypeMember, permMember, 0, discordgo.WithContext(ctx))
 	}
 	if err != nil {
-		return fmt.Errorf("letting the lead into the space of %s: %w", inc.Ref(), err)
+		return fmt.Errorf("letting %s into the space of %s: %w", user, inc.Ref(), err)
 	}
 	return nil
 }
@@ -196,7 +213,7 @@ func (a *Adapter) postNotice(ctx context.Context, inc *drone.Incident, ch string
 	msg := renderNotice(drone.BuildNotice(rec, drone.EntryDeclared, drone.AudienceResponders, a.now()))
 	allowed := noMentions()
 	var who []string
-	if r := a.cfg.ResponderRoleID; r != "" {
+	if r := a.cfg.ResponderRoleID; r != "" && !a.svc.IsPrivate(inc) {
 		who = append(who, "<@&"+r+">")
 		allowed.Roles = []string{r}
 	}
@@ -274,4 +291,25 @@ func channelName(inc *drone.Incident) string {
 		s = strings.TrimRight(s[:maxChannelName], "-")
 	}
 	return s
+}
+
+// postInSpace posts text in the incident's space (an access request, for
+// its lead), mentioning only the user mention names, if any.
+func (a *Adapter) postInSpace(ctx context.Context, inc *drone.Incident, text, mention string) error {
+	ch := inc.External[KeyChannel]
+	if ch == "" {
+		return nil
+	}
+	allowed := noMentions()
+	if isSnowflake(mention) {
+		text = "<@" + mention + "> " + text
+		allowed.Users = []string{mention}
+	}
+	text = discordIdentity.ReplaceAllString(validUTF8(text), "<@$1>")
+	_, err := a.session.ChannelMessageSendComplex(ch, &discordgo.MessageSend{Content: clip(text, maxContent),
+		AllowedMentions: allowed}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("posting in the space of %s: %w", inc.Ref(), err)
+	}
+	return nil
 }

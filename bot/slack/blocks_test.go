@@ -20,6 +20,7 @@ func record(obs ...drone.Observable) *drone.Record {
 		Category: "CAT1", CategoryName: "Intrusion", SubContext: "Phishing", Severity: 3, SeverityName: "HIGH",
 		Tier: "T2", Zone: "ZONE-A", BusinessUnit: "SALES", TLP: "AMBER", PAP: "AMBER", Status: drone.StatusOpen,
 		Overview: "Credential phishing <!channel> & a fake login page", Lead: "slack:U0BOB",
+		Roles:    map[string]string{drone.RoleScribe: "slack:U0CAROL", drone.RoleLegal: "slack:U0DPO"},
 		Reporter: drone.Actor{Platform: "slack", ID: "U0ALICE", Name: "alice"}, DeclaredAt: at}
 	return &drone.Record{Incident: inc, Observables: obs}
 }

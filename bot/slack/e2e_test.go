@@ -58,13 +58,15 @@ func TestDeclare(t *testing.T) {
 		if ch.Name != "inc-1-phishing-sales" || !ch.Private {
 			t.Errorf("channel %q private=%v; want inc-1-phishing-sales, private at TLP:RED", ch.Name, ch.Private)
 		}
-		for _, u := range []string{alice, bob, carol} {
-			if !ch.Members[u] {
-				t.Errorf("%s was not invited to the incident channel", u)
-			}
+		// A RED incident is private: its reporter is invited, not every
+		// responder (they join as lead, role holders or members).
+		if !ch.Members[alice] {
+			t.Errorf("the reporter was not invited to the incident channel")
 		}
-		if ch.Members[eve] {
-			t.Error("eve, no responder, was invited")
+		for _, u := range []string{bob, carol, eve} {
+			if ch.Members[u] {
+				t.Errorf("%s was invited to a private incident's channel", u)
+			}
 		}
 		notice := unescaped(ch.Messages[0].Blocks)
 		for _, want := range []string{"Security Incident Notification — INC-1", "evil-login[.]com", "virustotal.com",

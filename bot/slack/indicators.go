@@ -82,7 +82,7 @@ func (h *Handler) openIndicators(trigger, user string, meta viewMeta, channel, t
 			if n > 1 {
 				source = fmt.Sprintf("the message and its %d replies", n-1)
 			}
-			view, err = h.indicatorsView(ctx, meta, h.router.Preview(texts...), source)
+			view, err = h.indicatorsView(ctx, user, meta, h.router.Preview(texts...), source)
 			if err != nil {
 				return err
 			}
@@ -121,7 +121,7 @@ func (h *Handler) thread(ctx context.Context, channel, ts string) ([]string, int
 // message, or none: the notice's "Add indicators" button).
 func (h *Handler) openIndicatorsView(trigger, channel, user string, meta viewMeta, texts []string, source string) {
 	h.later("opening the indicators modal", func(ctx context.Context) error {
-		view, err := h.indicatorsView(ctx, meta, h.router.Preview(texts...), source)
+		view, err := h.indicatorsView(ctx, user, meta, h.router.Preview(texts...), source)
 		if err != nil {
 			return err
 		}
@@ -136,8 +136,8 @@ func (h *Handler) openIndicatorsView(trigger, channel, user string, meta viewMet
 // indicatorsView lists what was found: public indicators ticked, internal
 // ones marked and left unticked, rejected candidates with the reason; the
 // incident defaults to the channel's; a box takes more.
-func (h *Handler) indicatorsView(ctx context.Context, meta viewMeta, res ioc.Result, source string) (slack.ModalViewRequest, error) {
-	choices, initial, err := h.incidentChoices(ctx, meta.Ref)
+func (h *Handler) indicatorsView(ctx context.Context, user string, meta viewMeta, res ioc.Result, source string) (slack.ModalViewRequest, error) {
+	choices, initial, err := h.incidentChoices(ctx, h.actor(ctx, user, ""), meta.Ref)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
@@ -192,9 +192,9 @@ func countOptions(b slack.Block) int {
 	return 0
 }
 
-// incidentChoices are the open incidents (and the one of the channel, open
-// or not), newest first, with the channel's chosen.
-func (h *Handler) incidentChoices(ctx context.Context, ref int64) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error) {
+// incidentChoices are the open incidents a may see (and the one of the
+// channel, open or not), newest first, with the channel's chosen.
+func (h *Handler) incidentChoices(ctx context.Context, a drone.Actor, ref int64) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error) {
 	incs, err := h.svc.Incidents(ctx, drone.IncidentFilter{Open: true, Limit: maxOptions})
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing open incidents: %w", err)
@@ -203,6 +203,9 @@ func (h *Handler) incidentChoices(ctx context.Context, ref int64) ([]*slack.Opti
 	var initial *slack.OptionBlockObject
 	found := false
 	for _, inc := range incs {
+		if !h.svc.CanSee(a, inc, ref) {
+			continue // a private incident's title is not for everyone
+		}
 		o := option(strconv.FormatInt(inc.Number, 10), inc.Ref()+" "+inc.Title)
 		if inc.Number == ref {
 			initial, found = o, true
@@ -326,7 +329,7 @@ func (h *Handler) submitIndicators(ctx context.Context, ic *slack.InteractionCal
 		msg := h.failure("adding indicators", err)
 		return errorsResponse(map[string]string{inputIncident: truncate(msg, maxLabel)}), nil
 	}
-	return doneResponse("Indicators added", fmt.Sprintf("*INC-%d*\n```%s```", n, escape(h.svc.RenderAdded(ctx, res)))), nil
+	return doneResponse("Indicators added", fmt.Sprintf("*INC-%d*\n```%s```", n, escape(h.svc.RenderAdded(ctx, a, res)))), nil
 }
 
 // decodeCheckbox reads a checkbox value back into a typed indicator.

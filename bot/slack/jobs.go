@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,6 +27,9 @@ const (
 	// KindEvent edits the notification after a change and posts the change
 	// in its thread.
 	KindEvent = "slack.event"
+	// KindInvite invites a new lead or role holder to the incident's
+	// channel.
+	KindInvite = "slack.invite"
 )
 
 // Queue timing: how long a change waits for its incident's channel to
@@ -53,6 +57,13 @@ type eventArgs struct {
 
 func (eventArgs) Kind() string { return KindEvent }
 
+type inviteArgs struct {
+	IncidentID string `json:"incident_id"`
+	User       string `json:"user"` // a Slack user id
+}
+
+func (inviteArgs) Kind() string { return KindInvite }
+
 // Planner plans Slack's jobs: a declared incident gets its channel; every
 // later change (drone.ChangesIncident) edits the notification and is posted
 // in its thread.
@@ -64,12 +75,41 @@ func (h *Handler) Planner() drone.Planner {
 			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
 		case e.Kind == drone.EntryReview:
 			return reviewJob(e)
-		case drone.ChangesIncident(e.Kind):
+		case drone.ChangesIncident(e.Kind) || e.Kind == drone.EntryAccessRequest:
 			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
-			return []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
+			jobs := []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
+			if user := newHolder(e); user != "" {
+				// Unique per person and incident: handing them a second
+				// role invites nobody twice.
+				jobs = append(jobs, drone.Job{Kind: KindInvite, Args: inviteArgs{IncidentID: id, User: user},
+					UniqueKey: KindInvite + ":" + id + ":" + user})
+			}
+			return jobs
 		}
 		return nil
 	})
+}
+
+// newHolder is the Slack user a change gave a role (the lead, scribe,
+// communications, legal or a membership), or "".
+func newHolder(e drone.Event) string {
+	var to string
+	switch e.Kind {
+	case drone.EntryLead, drone.EntryAcknowledged:
+		to = e.Incident.Lead
+	case drone.EntryRole:
+		var d struct {
+			To string `json:"to"`
+		}
+		if json.Unmarshal(e.Entry.Data, &d) != nil {
+			return ""
+		}
+		to = d.To
+	}
+	if id, ok := strings.CutPrefix(to, "slack:"); ok && id != "" {
+		return id
+	}
+	return ""
 }
 
 // threadText is the thread's message about a change: the timeline's
@@ -95,6 +135,51 @@ func (h *Handler) Register(w *river.Workers) {
 	river.AddWorker(w, &openWorker{h: h})
 	river.AddWorker(w, &eventWorker{h: h})
 	river.AddWorker(w, &reviewWorker{h: h})
+	river.AddWorker(w, &inviteWorker{h: h})
+}
+
+type inviteWorker struct {
+	river.WorkerDefaults[inviteArgs]
+	h *Handler
+}
+
+func (w *inviteWorker) Work(ctx context.Context, job *river.Job[inviteArgs]) error {
+	release, err := w.h.jobSlot(ctx)
+	if err != nil {
+		return queue.Steer(err)
+	}
+	defer release()
+	return queue.Steer(classify(w.h.inviteHolder(ctx, job.Args, job.CreatedAt)))
+}
+
+// inviteHolder invites a new role holder to the incident's channel, once
+// it exists. Someone already in it is no error (a retry, or a responder);
+// someone Slack will not invite is logged, not retried.
+func (h *Handler) inviteHolder(ctx context.Context, a inviteArgs, created time.Time) error {
+	inc, err := h.svc.IncidentByID(ctx, a.IncidentID)
+	if err != nil {
+		return err
+	}
+	channel := inc.External[KeyChannel]
+	if channel == "" {
+		if time.Since(created) < channelWait {
+			return drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack channel yet", inc.Ref()))
+		}
+		h.log.Warn("slack: incident has no channel to invite its people to", "incident", inc.Ref())
+		return nil
+	}
+	if a.User == h.bot().userID {
+		return nil
+	}
+	err = h.inviteUsers(ctx, channel, []string{a.User})
+	if hopeless(err) {
+		h.log.Warn("slack: inviting a role holder to an incident channel", "incident", inc.Ref(), "user", a.User, "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inviting %s to the channel of %s: %w", a.User, inc.Ref(), err)
+	}
+	return nil
 }
 
 type openWorker struct {
@@ -148,8 +233,9 @@ func (h *Handler) jobSlot(ctx context.Context) (release func(), err error) {
 // replica and its rescue on another cannot both miss it and both make one.
 const LockChannel = "slack.channel"
 
-// open creates the incident's channel (private from AMBER+STRICT up),
-// invites the reporter and the responders, and posts the notification.
+// open creates the incident's channel (private from AMBER+STRICT up, and
+// for a private incident), invites the reporter, its lead and role holders
+// and (unless it is private) the responders, and posts the notification.
 // Each step records what it made, so a retried job goes on where it failed.
 // It holds the incident's LockChannel throughout, and reads the incident
 // once it holds it.
@@ -208,7 +294,7 @@ func (h *Handler) open(ctx context.Context, incidentID string) error {
 // id makes the name unique.
 func (h *Handler) createChannel(ctx context.Context, inc *drone.Incident) (*slack.Channel, error) {
 	name := ChannelName(h.cfg.ChannelName, inc)
-	private := strings.EqualFold(inc.TLP, "AMBER+STRICT") || strings.EqualFold(inc.TLP, "RED")
+	private := strings.EqualFold(inc.TLP, "AMBER+STRICT") || h.svc.IsPrivate(inc)
 	ch, err := h.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) && se.Err == "name_taken" {
@@ -257,8 +343,9 @@ func (h *Handler) ownChannel(ctx context.Context, name string, inc *drone.Incide
 	}
 }
 
-// invite invites the reporter (a Slack user) and the responders, user
-// groups expanded to their members. Slack refuses a whole invitation for
+// invite invites the incident's people (its reporter, lead and role
+// holders who are Slack users) and, unless it is private, the responders,
+// user groups expanded to their members. Slack refuses a whole invitation for
 // one bad user, so a refused one is retried a user at a time; someone
 // Slack will not invite (a deactivated user) is logged, not retried: the
 // channel is still useful.
@@ -313,8 +400,14 @@ func (h *Handler) invitees(ctx context.Context, inc *drone.Incident) ([]string, 
 			users = append(users, id)
 		}
 	}
-	if inc.Reporter.Platform == "slack" {
-		add(inc.Reporter.ID)
+	// The incident's people: its reporter, lead, role holders and members.
+	for _, m := range inc.Members() {
+		if id, ok := strings.CutPrefix(m, "slack:"); ok {
+			add(id)
+		}
+	}
+	if h.svc.IsPrivate(inc) {
+		return users, nil // only those invited to it, not every responder
 	}
 	for _, r := range h.cfg.Responders {
 		if !strings.HasPrefix(r, "S") {
@@ -353,6 +446,9 @@ func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) er
 		h.log.Warn("slack: incident has no notification to update", "incident", inc.Ref())
 		return nil
 	}
+	if a.EntryKind == drone.EntryAccessRequest {
+		return h.postAccessRequest(ctx, inc, channel, a.Text)
+	}
 	rec, err := h.svc.Get(ctx, inc.Number)
 	if err != nil {
 		return err
@@ -373,6 +469,22 @@ func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) er
 		slack.MsgOptionTS(ts))
 	if err != nil {
 		return fmt.Errorf("posting a change of %s in its thread: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// postAccessRequest tells the lead, in the incident's channel, that
+// someone asks to be let in, with the command that does it.
+func (h *Handler) postAccessRequest(ctx context.Context, inc *drone.Incident, channel, text string) error {
+	if inc.Lead != "" {
+		text = inc.Lead + ": " + text
+	}
+	if err := h.pace.wait(ctx, channel); err != nil {
+		return err
+	}
+	_, _, err := h.api.PostMessageContext(ctx, channel, slack.MsgOptionText(mentions(escape(text)), false))
+	if err != nil {
+		return fmt.Errorf("posting an access request for %s: %w", inc.Ref(), err)
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ func (c *cli) declareCommand() *cobra.Command {
 	f.StringVar(&in.Title, "title", "", "title (default: built in the DRONE format)")
 	f.StringVar(&in.Overview, "overview", "", "what happened; required")
 	f.StringVar(&iocs, "iocs", "", "text holding the first indicators")
+	f.BoolVar(&in.Private, "private", false, "keep the incident to its people (always so at TLP:RED)")
 	f.BoolVar(&asJSON, "json", false, "print the whole incident as JSON")
 	return cmd
 }
@@ -261,6 +262,25 @@ func (c *cli) leadCommand() *cobra.Command {
 			return a.svc.SetLead(ctx, c.operator(), cliOrigin, n, args[0])
 		})
 	return cmd
+}
+
+func (c *cli) roleCommand() *cobra.Command {
+	return c.changeCommand("role INC-n ROLE [IDENTITY]",
+		"Hand a role (lead, scribe, communications, legal) to someone (e.g. slack:U024BE7LH); without IDENTITY, release it", 2,
+		func(ctx context.Context, a *app, n int64, args []string) (*drone.Incident, error) {
+			who := ""
+			if len(args) > 1 {
+				who = args[1]
+			}
+			return a.svc.AssignRole(ctx, c.operator(), cliOrigin, n, args[0], who)
+		})
+}
+
+func (c *cli) grantCommand() *cobra.Command {
+	return c.changeCommand("grant INC-n IDENTITY", "Let someone into a private incident (e.g. slack:U024BE7LH)", 2,
+		func(ctx context.Context, a *app, n int64, args []string) (*drone.Incident, error) {
+			return a.svc.Grant(ctx, c.operator(), cliOrigin, n, args[0])
+		})
 }
 
 func (c *cli) statusCommand() *cobra.Command {

@@ -49,7 +49,8 @@ func (c *cli) printReport(ctx context.Context, a *app, period time.Duration, for
 		if ceiling < 0 {
 			return usageError{fmt.Errorf("--max-tlp %q must be one of %v", maxTLP, fw.TLP)}
 		}
-		include = func(inc *drone.Incident) bool { r := fw.TLPRank(inc.TLP); return r >= 0 && r <= ceiling }
+		// A private incident ranks as the most restricted TLP (drone.Service.IsPrivate's rule).
+		include = func(inc *drone.Incident) bool { r := fw.TLPRank(fw.Sensitivity(inc)); return r >= 0 && r <= ceiling }
 	}
 	n, err := newNotifier(ctx, a)
 	if err != nil {

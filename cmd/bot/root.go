@@ -109,7 +109,7 @@ The command line acts as the local operator, who holds every role.`,
 	pf.StringVar(&c.configPath, "config", "", "configuration file (default $DRONE_CONFIG, else the embedded defaults)")
 	pf.StringVar(&c.dbPath, "db", "", "database file (default $DRONE_DB, else the configuration's)")
 	root.AddCommand(c.serveCommand(), c.shellCommand(), c.declareCommand(), c.incidentCommand(), c.iocCommand(),
-		c.ackCommand(), c.leadCommand(), c.statusCommand(), c.closeCommand(), c.reopenCommand(),
+		c.ackCommand(), c.leadCommand(), c.roleCommand(), c.grantCommand(), c.statusCommand(), c.closeCommand(), c.reopenCommand(),
 		c.deliverCommand(), c.queueCommand(), c.configCommand(), c.configureCommand(), c.backupCommand(),
 		c.versionCommand(), c.tdsCommand(), c.hiveCommand(), c.mispCommand(), c.cortexCommand(), c.jiraCommand(), c.serviceNowCommand(),
 		c.discordCommand(), c.reportCommand(), c.notifyCommand(), c.slackCommand(), c.migrateCommand(), c.userCommand(), c.reviewCommand())
