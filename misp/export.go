@@ -34,7 +34,7 @@ type Refusal struct{ Reason string }
 func (r *Refusal) Error() string { return "not exported to MISP: " + r.Reason }
 
 // Allowed returns a *Refusal when cfg forbids exporting inc: its TLP above
-// export.max_tlp, RED without export.allow_red, its PAP above
+// export.max_tlp, RED or private without export.allow_red, its PAP above
 // export.max_pap, or a level drone does not know (refused rather than
 // guessed).
 func Allowed(cfg Config, inc *drone.Incident) error {
@@ -45,6 +45,8 @@ func Allowed(cfg Config, inc *drone.Incident) error {
 		return &Refusal{fmt.Sprintf("%s has TLP %q, which drone cannot rank", inc.Ref(), inc.TLP)}
 	case level(inc.TLP, "TLP:") == "RED" && !e.AllowRed:
 		return &Refusal{fmt.Sprintf("%s is TLP:RED; RED incidents never leave drone (misp.export.allow_red)", inc.Ref())}
+	case inc.Private && !e.AllowRed:
+		return &Refusal{fmt.Sprintf("%s is private; private incidents never leave drone (misp.export.allow_red)", inc.Ref())}
 	case max < 0 || tlp > max:
 		return &Refusal{fmt.Sprintf("%s is TLP:%s, above misp.export.max_tlp (%s)", inc.Ref(), level(inc.TLP, "TLP:"), e.MaxTLP)}
 	}

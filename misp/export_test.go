@@ -89,6 +89,14 @@ func TestExportRefusesRedAndPAP(t *testing.T) {
 			t.Errorf("Export of %s/%s = %v, want a refusal naming %s", tc.tlp, tc.pap, err, tc.why)
 		}
 	}
+	private, _, err := b.svc.Declare(context.Background(), operator, drone.Origin{Channel: "cli"}, drone.DeclareInput{
+		Category: "CAT1", Severity: "high", TLP: "green", PAP: "green", Private: true, Overview: "payroll leak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.exporter().Export(context.Background(), private.Number); !strings.Contains(fmt.Sprint(err), "is private") {
+		t.Errorf("Export of a private GREEN incident = %v, want a refusal", err)
+	}
 	if n := b.srv.Calls(misptest.RouteEventAdd) + b.srv.Calls(misptest.RouteEventSearch); n != 0 {
 		t.Errorf("%d event calls for refused incidents, want 0", n)
 	}
