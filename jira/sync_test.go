@@ -365,6 +365,12 @@ func TestIncidentTickets(t *testing.T) {
 	if is := b.onlyIssue(t); is.Status != "To Do" {
 		t.Errorf("incident's issue is %q once the incident is reopened, want To Do", is.Status)
 	}
+	// A private incident gets no ticket that every Jira user would see.
+	private := incident
+	private.Private = true
+	b.h.Declare(operator, private)
+	b.work(t)
+	b.onlyIssue(t)
 }
 
 func TestScheduleQueuesOnePoll(t *testing.T) {

@@ -68,6 +68,10 @@ type Planner[P Prefix] struct {
 	// a status brought back from the tracker) plan nothing, since the
 	// tracker has them already.
 	Actor drone.Actor
+	// Private says which incidents are private (drone.Service.IsPrivate):
+	// they get no ticket of their own, which would show them to every
+	// user of the tracker. Their follow-up actions still do.
+	Private func(*drone.Incident) bool
 }
 
 var _ drone.Planner = Planner[jobPrefix]{}
@@ -93,7 +97,7 @@ func (p Planner[P]) Plan(e drone.Event) []drone.Job {
 		args := ActionArgs[P]{Action: ac.Number, Seq: e.Entry.Seq}
 		return []drone.Job{{Kind: args.Kind(), Args: args,
 			UniqueKey: args.Kind() + ":" + e.Incident.ID + ":" + strconv.FormatInt(e.Entry.Seq, 10)}}
-	case p.Incidents && (e.Kind == drone.EntryDeclared || e.Kind == drone.EntryStatus || e.Kind == drone.EntryReopened):
+	case p.Incidents && (p.Private == nil || !p.Private(e.Incident)) && (e.Kind == drone.EntryDeclared || e.Kind == drone.EntryStatus || e.Kind == drone.EntryReopened):
 		args := IncidentArgs[P]{IncidentID: e.Incident.ID, Seq: e.Entry.Seq}
 		return []drone.Job{{Kind: args.Kind(), Args: args,
 			UniqueKey: args.Kind() + ":" + e.Incident.ID + ":" + strconv.FormatInt(e.Entry.Seq, 10)}}

@@ -74,7 +74,7 @@ func New[P Prefix](o Options) (*Sync[P], error) {
 
 // Planner returns the planner of the sync's jobs.
 func (s *Sync[P]) Planner() Planner[P] {
-	return Planner[P]{Incidents: s.o.Incidents, Actor: s.o.Actor}
+	return Planner[P]{Incidents: s.o.Incidents, Actor: s.o.Actor, Private: s.o.Service.IsPrivate}
 }
 
 // Register adds the sync's workers. Each returns through queue.Steer: a
