@@ -117,6 +117,9 @@ func (h *Handler) timelineFromEvent(ctx context.Context, t pinTarget) error {
 	if err != nil {
 		return fmt.Errorf("reading message %s of %s: %w", t.ts, t.channel, err)
 	}
+	if h.own(msg.User, msg.BotID) {
+		return nil // drone's own notice: the timeline has what it says
+	}
 	m := h.chatMessage(ctx, t.channel, msg)
 	res, err := h.svc.PinMessage(ctx, a, o, inc.Number, m, t.via)
 	if err != nil {
