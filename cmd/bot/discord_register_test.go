@@ -9,7 +9,7 @@ func TestDiscordRegister(t *testing.T) {
 	t.Parallel()
 	e := newDiscordEnv(t, "gateway")
 	out, errOut, code := e.run("", "discord", "register")
-	if code != 0 || !strings.Contains(out, "registered 2 commands in guild "+e.guild) ||
+	if code != 0 || !strings.Contains(out, "registered 3 commands in guild "+e.guild) || !strings.Contains(out, `"Add to timeline" on messages`) ||
 		!strings.Contains(out, "/drone (11 subcommands)") || !strings.Contains(out, `"Add indicators to incident" on messages`) {
 		t.Fatalf("register: exit %d\n%s%s", code, out, errOut)
 	}
