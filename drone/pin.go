@@ -201,6 +201,29 @@ func (s *Service) UnpinMessage(ctx context.Context, a Actor, o Origin, number in
 	return recorded, nil
 }
 
+// PinHeld reports whether via holds a message on an incident's timeline,
+// so that an adapter can skip reading (and hashing the files of) a message
+// a pin already holds each time a channel's pins change.
+func (s *Service) PinHeld(ctx context.Context, number int64, m ChatMessage, via string) (bool, error) {
+	held := false
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		inc, err := tx.Incident(ctx, number)
+		if err != nil {
+			return err
+		}
+		src, err := pinSources(ctx, tx, m.key(inc.ID))
+		if err != nil {
+			return err
+		}
+		held = src.active(via)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("reading whether message %s is on the timeline of INC-%d: %w", m.ID, number, err)
+	}
+	return held, nil
+}
+
 // sources are the ways that hold one message on one timeline. References
 // cannot be deleted, so each source's history is a run of references,
 // "<key>|<via>|<n>" for its n-th addition and "<key>|<via>|<n>|off" for

@@ -137,3 +137,37 @@ func TestPinChecks(t *testing.T) {
 		t.Errorf("pinned = %d entries, last data %d bytes", len(p), len(p[len(p)-1].Data))
 	}
 }
+
+func TestPinHeld(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	inc := f.declare(t, phishing)
+	m := chatMessage(f.clock.Now())
+	held := func(via string) bool {
+		t.Helper()
+		ok, err := f.svc.PinHeld(ctx, inc.Number, m, via)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if held(drone.PinByPin) {
+		t.Fatal("held before anything")
+	}
+	if _, err := f.svc.PinMessage(ctx, responder, here, inc.Number, m, drone.PinByPin); err != nil {
+		t.Fatal(err)
+	}
+	if !held(drone.PinByPin) || held(drone.PinByReaction) {
+		t.Error("after a pin: the pin holds it, no reaction does")
+	}
+	if _, err := f.svc.UnpinMessage(ctx, responder, here, inc.Number, m, drone.PinByPin); err != nil {
+		t.Fatal(err)
+	}
+	if held(drone.PinByPin) {
+		t.Error("held after the unpin")
+	}
+	if _, err := f.svc.PinHeld(ctx, 42, m, drone.PinByPin); drone.ErrorCode(err) != drone.ENOTFOUND {
+		t.Errorf("unknown incident: %v", err)
+	}
+}

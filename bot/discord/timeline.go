@@ -154,6 +154,13 @@ func (a *Adapter) pinsUpdated(ctx context.Context, channel, guild string) error 
 		if a.own(ctx, msg) {
 			continue // drone's own notice, pinned by drone
 		}
+		held, err := a.svc.PinHeld(ctx, inc.Number, drone.ChatMessage{Platform: "discord", Channel: channel, ID: msg.ID}, drone.PinByPin)
+		if err != nil {
+			return err
+		}
+		if held {
+			continue // what the pin holds is not read (nor its files hashed) again
+		}
 		res, err := a.svc.PinMessage(ctx, pinActor, a.messageOrigin(guild, channel, msg.ID), inc.Number,
 			a.chatMessage(ctx, guild, msg), drone.PinByPin)
 		if err != nil {
