@@ -181,3 +181,26 @@ func TestTimelineShortcut(t *testing.T) {
 		t.Errorf("pinned entries after the same message again = %d; want 2", n)
 	}
 }
+
+// TestTimelineThreadReply: a reply in a thread, which conversations.history
+// does not list, is read with conversations.replies and pinned at its time.
+func TestTimelineThreadReply(t *testing.T) {
+	e := setup(t, "http")
+	inc, ch := e.declare(phishing())
+	parent, err := e.srv.Post(ch.ID, alice, "the mail came from a lookalike domain", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := e.srv.Post(ch.ID, carol, "sender was billing@examp1e-pay[.]com", parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.event(e.srv.React(bob, ch.ID, reply, "pushpin"))
+	pinned := e.entries(inc.Number, drone.EntryPinned)
+	if len(pinned) != 1 || !pinned[0].OccurredAt().Equal(tsTime(t, reply)) || !strings.Contains(pinned[0].Text, "billing@") {
+		t.Fatalf("pinned = %+v", pinned)
+	}
+	if e.srv.Count("conversations.replies") == 0 {
+		t.Error("the reply was not read from its thread")
+	}
+}
