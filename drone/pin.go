@@ -228,7 +228,7 @@ func (s *Service) PinHeld(ctx context.Context, number int64, m ChatMessage, via 
 // cannot be deleted, so each source's history is a run of references,
 // "<key>|<via>|<n>" for its n-th addition and "<key>|<via>|<n>|off" for
 // that addition's removal: a source holds the message when its last
-// addition has no removal. Read and written in the change's transaction,
+// addition has no removal (additions finds the last). Read and written in the change's transaction,
 // two deliveries at once cannot both add.
 type sources struct {
 	key string
@@ -239,16 +239,9 @@ type sources struct {
 func pinSources(ctx context.Context, tx Tx, key string) (*sources, error) {
 	src := &sources{key: key, gen: map[string]int{}, on: map[string]bool{}}
 	for _, via := range []string{PinByReaction, PinByPin, PinByAction} {
-		n := 0
-		for {
-			found, err := tx.FindRef(ctx, refPin, fmt.Sprintf("%s|%s|%d", key, via, n+1))
-			if err != nil {
-				return nil, fmt.Errorf("reading the sources of a pinned message: %w", err)
-			}
-			if found == 0 {
-				break
-			}
-			n++
+		n, err := additions(ctx, tx, key+"|"+via)
+		if err != nil {
+			return nil, err
 		}
 		src.gen[via] = n
 		if n == 0 {
@@ -261,6 +254,43 @@ func pinSources(ctx context.Context, tx Tx, key string) (*sources, error) {
 		src.on[via] = off == 0
 	}
 	return src, nil
+}
+
+// additions counts a source's additions, "<prefix>|1" to "<prefix>|n":
+// they are made in turn, so the count is found by doubling then halving,
+// in a number of lookups that grows with the logarithm of n.
+func additions(ctx context.Context, tx Tx, prefix string) (int, error) {
+	exists := func(k int) (bool, error) {
+		found, err := tx.FindRef(ctx, refPin, fmt.Sprintf("%s|%d", prefix, k))
+		if err != nil {
+			return false, fmt.Errorf("reading the sources of a pinned message: %w", err)
+		}
+		return found != 0, nil
+	}
+	lo, hi := 0, 1 // lo exists (0 stands for none), hi is to be checked
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 { // lo exists, hi does not
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 func (s *sources) active(via string) bool { return s.on[via] }

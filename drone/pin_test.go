@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/dronetest"
 )
 
 func chatMessage(posted time.Time) drone.ChatMessage {
@@ -169,5 +170,51 @@ func TestPinHeld(t *testing.T) {
 	}
 	if _, err := f.svc.PinHeld(ctx, 42, m, drone.PinByPin); drone.ErrorCode(err) != drone.ENOTFOUND {
 		t.Errorf("unknown incident: %v", err)
+	}
+}
+
+// BenchmarkPinToggle measures a reaction put on and taken off one message,
+// a pair of changes per iteration: the sources are read from references
+// in the change's transaction, one lookup per addition seen, so a message
+// toggled often costs more.
+func BenchmarkPinToggle(b *testing.B) {
+	h := dronetest.New(b)
+	inc := h.Declare(drone.Actor{Platform: "local", ID: "op"}, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "x"})
+	m := chatMessage(time.Now())
+	a := drone.Actor{Platform: "slack", ID: "U1"}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := h.Service.PinMessage(h.Ctx, a, here, inc.Number, m, drone.PinByReaction); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := h.Service.UnpinMessage(h.Ctx, a, here, inc.Number, m, drone.PinByReaction); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPinToggledOften: a source put on and taken off many times is read
+// right at every count (the count is searched, not walked).
+func TestPinToggledOften(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	inc := f.declare(t, phishing)
+	m := chatMessage(f.clock.Now())
+	for i := 1; i <= 18; i++ {
+		res, err := f.svc.PinMessage(ctx, responder, here, inc.Number, m, drone.PinByReaction)
+		if err != nil || !res.Added {
+			t.Fatalf("addition %d: %+v %v", i, res, err)
+		}
+		if res, err := f.svc.PinMessage(ctx, responder, here, inc.Number, m, drone.PinByReaction); err != nil || res.Added {
+			t.Fatalf("addition %d again: %+v %v", i, res, err)
+		}
+		if got, err := f.svc.UnpinMessage(ctx, responder, here, inc.Number, m, drone.PinByReaction); err != nil || !got {
+			t.Fatalf("removal %d: %v %v", i, got, err)
+		}
+	}
+	rec, _ := f.svc.Get(ctx, inc.Number)
+	if p, u := len(kinds(rec, drone.EntryPinned)), len(kinds(rec, drone.EntryUnpinned)); p != 18 || u != 18 {
+		t.Errorf("pinned %d, unpinned %d; want 18 and 18", p, u)
 	}
 }
