@@ -37,6 +37,10 @@ const eventTimeout = time.Minute
 // not say who pinned. Roles that restrict "ioc" name it as "discord:pins".
 var pinActor = drone.Actor{Platform: "discord", ID: "pins", Name: "a Discord pin"}
 
+// clearActor is who takes a reaction's hold off when every reaction of a
+// message is cleared (MESSAGE_REACTION_REMOVE_ALL names nobody).
+var clearActor = drone.Actor{Platform: "discord", ID: "reactions", Name: "reactions cleared in Discord"}
+
 // addTimelineHandlers makes the gateway's reaction and pin events put
 // messages of incident channels on their timelines; it returns the
 // function that removes the handlers.
@@ -60,6 +64,12 @@ func (a *Adapter) addTimelineHandlers(ctx context.Context) func() {
 		}),
 		a.session.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {
 			event("reaction removed", r.MessageReaction != nil && r.Emoji.Name == a.cfg.TimelineEmoji,
+				func(ctx context.Context) error { return a.reactionRemoved(ctx, r.MessageReaction) })
+		}),
+		// A moderator clearing every reaction of a message takes the
+		// reaction's hold off too (MESSAGE_REACTION_REMOVE_ALL).
+		a.session.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionRemoveAll) {
+			event("reactions cleared", r.MessageReaction != nil,
 				func(ctx context.Context) error { return a.reactionRemoved(ctx, r.MessageReaction) })
 		}),
 		a.session.AddHandler(func(_ *discordgo.Session, p *discordgo.ChannelPinsUpdate) {
@@ -126,8 +136,11 @@ func (a *Adapter) reactionRemoved(ctx context.Context, r *discordgo.MessageReact
 		}
 	} // an unreadable (deleted) message holds no reaction
 	m := drone.ChatMessage{Platform: "discord", Channel: r.ChannelID, ID: r.MessageID, PostedAt: snowflakeTime(r.MessageID)}
-	_, err = a.svc.UnpinMessage(ctx, drone.Actor{Platform: "discord", ID: r.UserID}, a.messageOrigin(r.GuildID, r.ChannelID, r.MessageID),
-		inc.Number, m, drone.PinByReaction)
+	actor := drone.Actor{Platform: "discord", ID: r.UserID}
+	if !isSnowflake(r.UserID) {
+		actor = clearActor // every reaction cleared: Discord does not say by whom
+	}
+	_, err = a.svc.UnpinMessage(ctx, actor, a.messageOrigin(r.GuildID, r.ChannelID, r.MessageID), inc.Number, m, drone.PinByReaction)
 	return err
 }
 

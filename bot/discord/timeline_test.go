@@ -100,6 +100,14 @@ func TestTimelineFromReactionAndPin(t *testing.T) {
 	if out := drone.RenderRecord(b.h.Record(1)); !strings.Contains(out, posted.Format("2006-01-02 15:04:05")+"  alice put on the timeline bob's message") {
 		t.Errorf("show does not give the message's time:\n%s", out)
 	}
+
+	// Reactions cleared by a moderator take the reaction's hold off.
+	b.handledAfter("📌 again", func() error { return b.dc.React(ch, msg.ID, b.bob.Member, "📌") })
+	b.handledAfter("reactions cleared", func() error { return b.dc.ClearReactions(ch, msg.ID) })
+	un = b.entries(1, drone.EntryUnpinned)
+	if p := len(b.entries(1, drone.EntryPinned)); p != 2 || len(un) != 2 || un[1].Actor.ID != "reactions" {
+		t.Errorf("after a reaction and a clear: pinned %d, unpinned %+v; want 2 and 2, the last by discord:reactions", p, un)
+	}
 }
 
 // TestTimelineMenu: "Add to timeline" from a channel that is no

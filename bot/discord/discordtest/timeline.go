@@ -155,6 +155,22 @@ func slicesDeleteEmpty(rs []Reaction) []Reaction {
 	return out
 }
 
+// ClearReactions removes every reaction of a message, as a moderator
+// may, and dispatches MESSAGE_REACTION_REMOVE_ALL.
+func (s *Server) ClearReactions(channel, message string) error {
+	s.mu.Lock()
+	m, ok := s.messages[message]
+	if !ok || m.ChannelID != channel {
+		s.mu.Unlock()
+		return fmt.Errorf("no message %s in %s", message, channel)
+	}
+	m.Reactions = nil
+	guild := s.guildOf(channel)
+	s.mu.Unlock()
+	return s.DispatchEvent("MESSAGE_REACTION_REMOVE_ALL", map[string]any{"channel_id": channel, "message_id": message,
+		"guild_id": guild})
+}
+
 // guildOf is a channel's guild; s.mu must be held.
 func (s *Server) guildOf(channel string) string {
 	if c := s.channels[channel]; c != nil {
