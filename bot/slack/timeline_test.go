@@ -53,7 +53,7 @@ func (e *env) entries(number int64, kind string) []drone.Entry {
 	return out
 }
 
-func tsTime(t *testing.T, ts string) time.Time {
+func tsTime(t testing.TB, ts string) time.Time {
 	t.Helper()
 	sec, frac, _ := strings.Cut(ts, ".")
 	s, err1 := strconv.ParseInt(sec, 10, 64)
