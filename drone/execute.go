@@ -454,8 +454,8 @@ func RenderRecord(r *Record) string {
 	}
 	if len(r.Timeline) > 0 {
 		b.WriteString("Timeline:\n")
-		for _, e := range r.Timeline {
-			fmt.Fprintf(&b, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text)
+		for _, e := range InOrder(r.Timeline) {
+			fmt.Fprintf(&b, "  %s  %s\n", e.OccurredAt().Format("2006-01-02 15:04:05"), e.Text)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")

@@ -18,7 +18,8 @@ func TestChangesIncident(t *testing.T) {
 		}
 	}
 	for _, k := range []string{drone.EntryDeclared, drone.EntryAttachment, drone.EntryExternal, drone.EntryDelivery,
-		drone.EntryDenied, drone.EntryAdvice, drone.EntryTargetMissed, drone.EntryReminder, ""} {
+		drone.EntryDenied, drone.EntryAdvice, drone.EntryTargetMissed, drone.EntryReminder, drone.EntryPinned,
+		drone.EntryUnpinned, ""} {
 		if drone.ChangesIncident(k) {
 			t.Errorf("%q is not a change every copy of the incident follows", k)
 		}

@@ -129,11 +129,11 @@ func (r Redactor) IncidentView(org, soc string, n *drone.Notice, rec *drone.Reco
 		return s
 	}
 	v := &View{Org: org, SOC: soc, Notice: n, Incident: inc, Now: now, Summary: summarise(rec, text)}
-	for _, e := range rec.Timeline {
+	for _, e := range drone.InOrder(rec.Timeline) { // a pinned message at the time it was posted
 		if e.Kind == drone.EntryDenied || (leaders && !slices.Contains(leaderKinds, e.Kind)) {
 			continue
 		}
-		v.Timeline = append(v.Timeline, TimelineLine{At: e.At, Text: text(e.Text)})
+		v.Timeline = append(v.Timeline, TimelineLine{At: e.OccurredAt(), Text: text(e.Text)})
 	}
 	v.Durations = durations(inc, targets[inc.Severity])
 	return v

@@ -135,7 +135,7 @@ func TestManualDraftsOnlyWhenAsked(t *testing.T) {
 		return reply.Text
 	}
 	if got := run("review INC-1"); !strings.Contains(got, "Drafted the post-incident review of INC-1 (version 1): INC-1-review-v1.md") ||
-		!strings.Contains(got, "8 key event(s) and 2 follow-up action(s), 2 open") {
+		!strings.Contains(got, "10 key event(s) and 2 follow-up action(s), 2 open") {
 		t.Errorf("review with none yet: %s", got)
 	}
 	if got := run("review INC-1"); !strings.Contains(got, "version 1, drafted") || !strings.Contains(got, "review INC-1 draft") {

@@ -2,9 +2,10 @@ package review_test
 
 import (
 	"context"
-	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +20,8 @@ var (
 	alice = drone.Actor{Platform: "slack", ID: "U1", Name: "alice"}
 	bob   = drone.Actor{Platform: "slack", ID: "U2", Name: "bob"}
 	here  = drone.Origin{Channel: "test"}
+	// localOp hands roles: the operator at the machine may do anything.
+	localOp = drone.Actor{Platform: "local", ID: "op"}
 )
 
 // fixture is an incident taken from declaration to resolution on the
@@ -60,9 +63,9 @@ func (f *fixture) resolve(t *testing.T) {
 	step(3*time.Minute, err)
 	_, err = svc.SetLead(ctx, bob, here, n, alice.Identity())
 	step(5*time.Minute, err)
-	f.pin(t, "pinned", bob, dronetest.Epoch.Add(17*time.Minute), "Mail gateway rule blocks phish.example from now on", "https://example.slack.com/archives/C1/p1")
-	f.pin(t, "pinned", bob, dronetest.Epoch.Add(18*time.Minute), "wrong channel, ignore", "https://example.slack.com/archives/C1/p2")
-	f.pin(t, "unpinned", bob, dronetest.Epoch.Add(18*time.Minute), "wrong channel, ignore", "https://example.slack.com/archives/C1/p2")
+	f.pin(t, drone.EntryPinned, bob, dronetest.Epoch.Add(17*time.Minute), "Mail gateway rule blocks phish.example from now on", "https://example.slack.com/archives/C1/p1")
+	f.pin(t, drone.EntryPinned, bob, dronetest.Epoch.Add(18*time.Minute), "wrong channel, ignore", "https://example.slack.com/archives/C1/p2")
+	f.pin(t, drone.EntryUnpinned, bob, dronetest.Epoch.Add(18*time.Minute), "wrong channel, ignore", "https://example.slack.com/archives/C1/p2")
 	_, err = svc.AddObservables(ctx, bob, here, n, drone.ObservableInput{Text: "44d88612fea8a8f36de82e1278abb02f", IOC: true})
 	step(10*time.Minute, err)
 	_, err = svc.PostUpdate(ctx, alice, here, n, drone.UpdateInput{Status: drone.StatusContained, Summary: "Sender blocked; 3 mailboxes purged"})
@@ -81,49 +84,30 @@ func (f *fixture) resolve(t *testing.T) {
 	step(time.Minute, err)
 }
 
-// pin records a chat message put on the timeline (or taken off), as the
-// chat integrations do: a timeline entry whose data is the message
-// (drone.PinnedMessage: platform, channel, id, author, posted_at, text,
-// link, via); an unpinned entry's names the message without its text.
+// pin puts a chat message on the timeline (or takes it off) as the chat
+// integrations do, through the service.
 func (f *fixture) pin(t *testing.T, kind string, by drone.Actor, posted time.Time, text, link string) {
 	t.Helper()
-	msg := map[string]any{"platform": "slack", "channel": "C1", "id": strconv.FormatInt(posted.Unix(), 10),
-		"posted_at": posted.Format(time.RFC3339Nano), "link": link, "via": "pin"}
-	if kind == "pinned" {
-		msg["author"], msg["text"] = by, text
+	m := drone.ChatMessage{Platform: "slack", Channel: "C1", ID: strconv.FormatInt(posted.Unix(), 10), Author: by,
+		PostedAt: posted, Text: text, Link: link}
+	var err error
+	if kind == drone.EntryPinned {
+		_, err = f.h.Service.PinMessage(f.h.Ctx, by, here, f.inc.Number, m, drone.PinByPin)
+	} else {
+		_, err = f.h.Service.UnpinMessage(f.h.Ctx, by, here, f.inc.Number, m, drone.PinByPin)
 	}
-	data, err := json.Marshal(msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = f.h.DB.Update(f.h.Ctx, func(tx drone.Tx) error {
-		seq, prev, err := tx.LastEntry(f.h.Ctx, f.inc.ID)
-		if err != nil {
-			return err
-		}
-		e := drone.Entry{IncidentID: f.inc.ID, Seq: seq + 1, At: f.clock.Now(), Actor: by, Origin: here, Kind: kind,
-			Text: by.Name + " " + kind + " a message", Data: data, PrevHash: prev}
-		e.Hash = e.ComputeHash()
-		return tx.AppendEntry(f.h.Ctx, &e)
-	})
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-// setRoles gives the incident roles, as the roles command will.
+// setRoles hands the incident's roles, as the role command does.
 func (f *fixture) setRoles(t *testing.T, roles map[string]string) {
 	t.Helper()
-	err := f.h.DB.Update(f.h.Ctx, func(tx drone.Tx) error {
-		inc, err := tx.Incident(f.h.Ctx, f.inc.Number)
-		if err != nil {
-			return err
+	for _, role := range slices.Sorted(maps.Keys(roles)) {
+		if _, err := f.h.Service.AssignRole(f.h.Ctx, localOp, here, f.inc.Number, role, roles[role]); err != nil {
+			t.Fatal(err)
 		}
-		inc.Roles = roles
-		return tx.SaveIncident(f.h.Ctx, inc)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -146,61 +146,16 @@ func person(identity string, names map[string]string) string {
 	return inline(identity)
 }
 
-// Kinds of timeline entries the chat integrations record for pinned
-// messages: the data of "pinned" says {author, posted_at, text, link,
-// ...}; an "unpinned" entry takes a pinned message out of the key events.
-const (
-	kindPinned   = "pinned"
-	kindUnpinned = "unpinned"
-	// kindRole is a role handed on (data {role, from, to}) or a person let
-	// into a private incident.
-	kindRole = "role"
-)
-
 // keyKinds are the entries a review's timeline keeps: the turns of the
 // incident, not every indicator added (the indicators have a section).
 var keyKinds = map[string]bool{
 	drone.EntryDeclared: true, drone.EntryAcknowledged: true, drone.EntryLead: true, drone.EntryStatus: true,
 	drone.EntryUpdate: true, drone.EntryReopened: true, drone.EntryReportable: true, drone.EntryReported: true,
-	drone.EntryTargetMissed: true, kindRole: true,
+	drone.EntryTargetMissed: true, drone.EntryRole: true,
 }
 
-// pinData is what the review reads of a pinned message's entry (the
-// chat integrations' drone.PinnedMessage); every field may be missing.
-type pinData struct {
-	Platform string          `json:"platform"`
-	Channel  string          `json:"channel"`
-	ID       string          `json:"id"`
-	Author   json.RawMessage `json:"author"` // an actor {name, id}, or a name
-	PostedAt string          `json:"posted_at"`
-	Text     string          `json:"text"`
-	Link     string          `json:"link"`
-}
-
-// key identifies a pinned message between its pin and its unpin, whose
-// data names the message but not its text.
-func (p pinData) key() string {
-	switch {
-	case p.ID != "":
-		return p.Platform + "\x00" + p.Channel + "\x00" + p.ID
-	case p.Link != "":
-		return p.Link
-	}
-	return p.author() + "\x00" + p.PostedAt + "\x00" + p.Text
-}
-
-// author is the name of the message's author.
-func (p pinData) author() string {
-	var name string
-	if json.Unmarshal(p.Author, &name) == nil {
-		return name
-	}
-	var a drone.Actor
-	if json.Unmarshal(p.Author, &a) == nil {
-		return a.String()
-	}
-	return ""
-}
+// pinKey identifies a pinned message between its pin and its unpin.
+func pinKey(m drone.PinnedMessage) string { return m.Platform + "\x00" + m.Channel + "\x00" + m.ID }
 
 // keyEvents returns the key events of a timeline, oldest first: pinned
 // messages at the time they were posted, unless unpinned since.
@@ -212,15 +167,15 @@ func keyEvents(timeline []drone.Entry) []Event {
 		switch {
 		case keyKinds[e.Kind]:
 			out = append(out, Event{Time: e.At, Kind: e.Kind, What: inline(e.Text)})
-		case e.Kind == kindPinned:
-			var d pinData
+		case e.Kind == drone.EntryPinned:
+			var d drone.PinnedMessage
 			_ = json.Unmarshal(e.Data, &d) // a malformed pin still shows, by its entry's sentence
-			pinned[d.key()] = len(out)
+			pinned[pinKey(d)] = len(out)
 			out = append(out, pinEvent(e, d))
-		case e.Kind == kindUnpinned:
-			var d pinData
+		case e.Kind == drone.EntryUnpinned:
+			var d drone.PinnedMessage
 			if json.Unmarshal(e.Data, &d) == nil {
-				if i, ok := pinned[d.key()]; ok {
+				if i, ok := pinned[pinKey(d)]; ok {
 					removed[i] = true
 				}
 			}
@@ -240,15 +195,12 @@ func keyEvents(timeline []drone.Entry) []Event {
 }
 
 // pinEvent writes a pinned message: who said what, linked to the message.
-func pinEvent(e drone.Entry, d pinData) Event {
-	at := e.At
-	if t, err := time.Parse(time.RFC3339Nano, d.PostedAt); err == nil {
-		at = t
-	}
+func pinEvent(e drone.Entry, d drone.PinnedMessage) Event {
+	at := e.OccurredAt()
 	what := e.Text
 	if d.Text != "" {
 		what = d.Text
-		if who := d.author(); who != "" && who != ":" {
+		if who := d.Author.String(); who != "" && who != ":" {
 			what = who + ": " + d.Text
 		}
 	}
@@ -256,7 +208,7 @@ func pinEvent(e drone.Entry, d pinData) Event {
 	if link(d.Link) {
 		what += " ([message](" + d.Link + "))"
 	}
-	return Event{Time: at, Kind: kindPinned, What: what}
+	return Event{Time: at, Kind: drone.EntryPinned, What: what}
 }
 
 // link reports whether s is a web link a review may point to: anything
@@ -389,8 +341,8 @@ var did = map[string]string{
 	drone.EntryDeclared: "declared", drone.EntryAcknowledged: "acknowledged", drone.EntryLead: "named the lead",
 	drone.EntryStatus: "changed the status", drone.EntryUpdate: "posted updates", drone.EntryReopened: "reopened",
 	drone.EntryObservables: "added indicators", drone.EntryAction: "added follow-up actions",
-	drone.EntryActionUpdated: "updated follow-up actions", kindPinned: "pinned messages",
-	drone.EntryReportable: "marked it reportable", drone.EntryReported: "reported it", kindRole: "handed on roles",
+	drone.EntryActionUpdated: "updated follow-up actions", drone.EntryPinned: "pinned messages",
+	drone.EntryReportable: "marked it reportable", drone.EntryReported: "reported it", drone.EntryRole: "handed on roles",
 }
 
 // people says who did what, in the order people first acted, each deed

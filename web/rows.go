@@ -54,13 +54,14 @@ func observableRows(rows []obsRow) template.HTML {
 func timelineRows(entries []drone.Entry) template.HTML {
 	var b strings.Builder
 	b.Grow(len(entries) * 260)
-	for _, e := range entries {
+	for _, e := range drone.InOrder(entries) {
 		kind, label := esc(e.Kind), esc(entryLabel(e))
 		b.WriteString(`<li class="entry kind-` + label + `" data-testid="timeline-entry" data-seq="` +
 			strconv.FormatInt(e.Seq, 10) + `" data-kind="` + kind + `"><time datetime="`)
-		b.WriteString(e.At.UTC().Format("2006-01-02T15:04:05Z07:00"))
+		at := e.OccurredAt().UTC() // a pinned message shows when it was posted
+		b.WriteString(at.Format("2006-01-02T15:04:05Z07:00"))
 		b.WriteString(`">`)
-		b.WriteString(e.At.UTC().Format("2006-01-02 15:04 MST"))
+		b.WriteString(at.Format("2006-01-02 15:04 MST"))
 		b.WriteString(`</time> <span class="kind">` + label + `</span> <span class="text">`)
 		b.WriteString(esc(e.Text))
 		b.WriteString("</span></li>\n")

@@ -634,3 +634,24 @@ func TestPrivateIncidentsNeedRedClearance(t *testing.T) {
 	carol.get("/incidents/3").must(t, http.StatusOK, "Salary sheet")
 	bob.get("/incidents/3").must(t, http.StatusNotFound)
 }
+
+// TestPinnedMessageAtItsTime: a chat message put on the timeline shows at
+// the time it was posted, in the order things happened, while the chain
+// (and its check) keeps the order entries were recorded in.
+func TestPinnedMessageAtItsTime(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{})
+	posted := f.clock().Add(-3 * time.Hour).UTC().Truncate(time.Second)
+	msg := drone.ChatMessage{Platform: "slack", Channel: "C1", ID: "1.000001", PostedAt: posted,
+		Author: drone.Actor{Platform: "slack", ID: "U2", Name: "carol"}, Text: "first beacon <seen>"}
+	if _, err := f.svc.PinMessage(context.Background(), operator, drone.Origin{Channel: "cli"}, 1, msg, drone.PinByAction); err != nil {
+		t.Fatal(err)
+	}
+	page := f.as("alice").get("/incidents/1")
+	at := posted.Format("2006-01-02T15:04:05Z07:00")
+	page.must(t, http.StatusOK, "Hash chain verified", `data-kind="pinned"><time datetime="`+at+`">`, "first beacon &lt;seen&gt;")
+	if first := strings.Index(page.body, `data-kind="pinned"`); first < 0 || first > strings.Index(page.body, `data-kind="declared"`) {
+		t.Error("the message posted before the declaration is not shown first")
+	}
+}

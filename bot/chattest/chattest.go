@@ -2,7 +2,8 @@
 // and run against each adapter through its platform's stand-in and wire
 // format: declaring through the dialog, indicators from a message, the
 // incident's notice posted then edited, a refusal for want of a role
-// (recorded on the timeline), and a redelivered request handled once.
+// (recorded on the timeline), a redelivered request handled once, and a
+// message put on an incident's timeline from another channel.
 //
 // An adapter's test implements Chat over its stand-in (signed HTTP
 // requests, a Socket Mode or gateway connection) and calls Run.
@@ -60,6 +61,10 @@ type Chat interface {
 	// Notice returns the id and the text (rendered, all parts) of inc's
 	// notice on the platform; an empty id while it is not posted.
 	Notice(inc *drone.Incident) (id, text string)
+	// AddToTimeline posts text as u in a channel that is no incident's,
+	// runs the platform's "Add to timeline" message action on it as u,
+	// and returns what u reads and the time the message was posted.
+	AddToTimeline(u User, text string) (answer string, posted time.Time)
 }
 
 // Run runs the contract once per transport (the ways the platform reaches
@@ -87,6 +92,7 @@ func run(t *testing.T, start func(t *testing.T) Chat) {
 		{"NoticePostedThenEdited", testNotice},
 		{"RoleRefusal", testRefusal},
 		{"Replay", testReplay},
+		{"AddToTimeline", testTimeline},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, start(t)) })
 	}
@@ -200,6 +206,34 @@ func testReplay(t *testing.T, c Chat) {
 	}
 	if n != 1 {
 		t.Errorf("%d status updates on the timeline after one update delivered twice; want 1:\n%+v", n, rec.Timeline)
+	}
+}
+
+// testTimeline puts a message naming an incident on its timeline from
+// another channel: one entry, by whoever ran the action, at the time the
+// message was posted, its indicator offered, the chain intact.
+func testTimeline(t *testing.T, c Chat) {
+	inc := declared(t, c)
+	u := c.Outsider()
+	ans, posted := c.AddToTimeline(u, inc.Ref()+": the proxy saw 203.0.113.9 beaconing")
+	if !strings.Contains(ans, "on the timeline of "+inc.Ref()) || !strings.Contains(ans, "203[.]0[.]113[.]9") {
+		t.Errorf("Add to timeline answered %q; want the incident and the indicator offered", ans)
+	}
+	rec := c.Harness().Record(inc.Number)
+	var pinned []drone.Entry
+	for _, en := range rec.Timeline {
+		if en.Kind == drone.EntryPinned {
+			pinned = append(pinned, en)
+		}
+	}
+	if len(pinned) != 1 || pinned[0].Actor.ID != u.ID || !pinned[0].OccurredAt().Equal(posted) {
+		t.Fatalf("pinned entries %+v; want one by %s shown at %v", pinned, u.ID, posted)
+	}
+	if hasObservable(rec, "203.0.113.9") {
+		t.Error("the indicator was added without being asked")
+	}
+	if err := drone.Verify(rec.Timeline); err != nil {
+		t.Error(err)
 	}
 }
 

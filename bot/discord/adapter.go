@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -44,6 +46,8 @@ type Adapter struct {
 	Now func() time.Time
 
 	work    tracker
+	files   *http.Client   // attachments of messages put on the timeline
+	handled atomic.Int64   // reaction and pin events seen and done with, for tests
 	notices [64]sync.Mutex // notice edits of one incident, one at a time
 	botMu   sync.Mutex
 	botID   string
@@ -65,7 +69,8 @@ func New(cfg Config, svc *drone.Service, log *slog.Logger) (*Adapter, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &Adapter{cfg: cfg, svc: svc, router: chat.Router{Service: svc, ChannelKey: KeyChannel},
-		session: s, limiter: tr, log: log.With("integration", "discord"), DeferAfter: 2 * time.Second}
+		session: s, limiter: tr, log: log.With("integration", "discord"), DeferAfter: 2 * time.Second,
+		files: &http.Client{Timeout: 30 * time.Second}}
 	if cfg.PublicKey != "" {
 		if a.verify.Key, err = ParsePublicKey(cfg.PublicKey); err != nil {
 			return nil, err

@@ -60,6 +60,7 @@ func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 		{Type: discordgo.ChatApplicationCommand, Name: CommandName, Contexts: guildOnly,
 			Description: "Security incidents with the DRONE workflow", Options: subs},
 		{Type: discordgo.MessageApplicationCommand, Name: MessageMenuName, Contexts: guildOnly},
+		{Type: discordgo.MessageApplicationCommand, Name: TimelineMenuName, Contexts: guildOnly},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Config connects drone to a Discord application.
@@ -53,7 +54,16 @@ type Config struct {
 	// second. Defaults to 50, Discord's global limit; interaction answers
 	// do not count, as Discord does not count them.
 	RequestsPerSecond int `yaml:"requests_per_second"`
+	// TimelineEmoji is the reaction that puts a message of an incident's
+	// channel on the incident's timeline (pinning it does too): a unicode
+	// emoji, or a custom emoji's name. Defaults to 📌. Reactions and pins
+	// reach drone over the gateway only; in http mode the message menu
+	// "Add to timeline" does it.
+	TimelineEmoji string `yaml:"timeline_emoji"`
 }
+
+// DefaultTimelineEmoji is the reaction that puts a message on the timeline.
+const DefaultTimelineEmoji = "📌"
 
 // DefaultAPIURL is Discord's REST API.
 const DefaultAPIURL = "https://discord.com/api/v10"
@@ -71,6 +81,10 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RequestsPerSecond <= 0 {
 		c.RequestsPerSecond = 50
+	}
+	c.TimelineEmoji = strings.Trim(strings.TrimSpace(c.TimelineEmoji), ":")
+	if c.TimelineEmoji == "" {
+		c.TimelineEmoji = DefaultTimelineEmoji
 	}
 	return c
 }
@@ -111,6 +125,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("discord.api_url %q must be an http or https URL", c.APIURL))
 		}
+	}
+	if len(c.TimelineEmoji) > 64 || strings.ContainsAny(c.TimelineEmoji, " <>") {
+		errs = append(errs, fmt.Errorf("discord.timeline_emoji %q must be an emoji (📌) or a custom emoji's name", c.TimelineEmoji))
 	}
 	if c.RequestsPerSecond < 0 || c.RequestsPerSecond > 50 {
 		errs = append(errs, fmt.Errorf("discord.requests_per_second %d must be between 1 and 50 (0 for 50)", c.RequestsPerSecond))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/bot/chattest"
 	"github.com/ttp0/drone/bot/discord/discordtest"
@@ -31,6 +32,13 @@ func (c discordChat) Outsider() chattest.User     { return user(c.b.bob) }
 
 func user(p discordtest.Place) chattest.User {
 	return chattest.User{ID: p.Member.ID, Name: p.Member.Name}
+}
+
+func (c discordChat) AddToTimeline(u chattest.User, text string) (string, time.Time) {
+	c.b.t.Helper()
+	p := c.place(u, nil) // a channel that is no incident's
+	msg := c.b.dc.AddUserMessage(p.ChannelID, c.b.alice.Member, text, nil)
+	return c.answer(p.TimelineMenu(msg)), discordtest.SnowflakeTime(msg.ID)
 }
 
 // place is where u acts: the channel of inc when there is one.

@@ -46,7 +46,7 @@ func parseModalID(s string) (modalID, error) {
 	}
 	m := modalID{Dialog: parts[1], Key: parts[3]}
 	switch m.Dialog {
-	case "declare", "status", "close", "ioc":
+	case "declare", "status", "close", "ioc", "timeline":
 	default:
 		return modalID{}, errCustomID
 	}

@@ -29,6 +29,8 @@ func FuzzInteractions(f *testing.F) {
 		p.Submit("m:ioc:1::", map[string]string{drone.FieldIndicators: "8.8.8.8"}),
 		p.Submit("m:status:1::", map[string]string{drone.FieldStatus: "contained", drone.FieldSummary: "x", drone.FieldNextUpdate: "1h"}),
 		p.Submit("m:close:1::", map[string]string{drone.FieldResolution: "Other", drone.FieldSummary: "x"}),
+		p.TimelineMenu(b.dc.AddUserMessage(p.ChannelID, p.Member, "INC-1 at 203.0.113.5", nil)),
+		p.Submit("m:timeline:0:"+discordtest.NewID()+":", map[string]string{"incident": "INC-1"}),
 	}
 	for _, s := range seeds {
 		body, err := json.Marshal(s)

@@ -32,6 +32,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	})
 	defer remove()
+	defer a.addTimelineHandlers(ctx)()
 	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil

@@ -187,6 +187,11 @@ func (a *Adapter) fail(err error) *discordgo.InteractionResponse {
 func (a *Adapter) route(i *discordgo.Interaction, actor drone.Actor) step {
 	switch data := i.Data.(type) {
 	case discordgo.ApplicationCommandInteractionData:
+		if data.CommandType == discordgo.MessageApplicationCommand && data.Name == TimelineMenuName {
+			return step{defers: true, changes: true, run: func(ctx context.Context) *discordgo.InteractionResponse {
+				return a.timelineFromMenu(ctx, i, actor, data)
+			}}
+		}
 		if data.CommandType == discordgo.MessageApplicationCommand && data.Name == MessageMenuName {
 			return step{run: func(ctx context.Context) *discordgo.InteractionResponse {
 				return a.indicatorsFromMessage(ctx, i, actor, data)
@@ -338,6 +343,8 @@ func (a *Adapter) submit(ctx context.Context, i *discordgo.Interaction, actor dr
 		return a.submitDeclare(ctx, i, actor, mid, typed)
 	case "ioc":
 		return a.submitIndicators(ctx, i, actor, mid, typed)
+	case "timeline":
+		return a.submitTimeline(ctx, i, actor, mid, typed)
 	}
 	inc, err := a.svc.Incident(ctx, mid.Ref)
 	if err != nil {

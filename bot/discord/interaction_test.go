@@ -201,7 +201,7 @@ func TestCommandsFitDiscord(t *testing.T) {
 	}
 	cfg := b.ad.cfg
 	got, err := RegisterCommands(b.ctx, cfg, b.svc, testGuild)
-	if err != nil || len(got) != 2 || len(b.dc.Commands(testGuild)) != 2 {
+	if err != nil || len(got) != 3 || len(b.dc.Commands(testGuild)) != 3 {
 		t.Fatalf("registered %d commands: %v", len(got), err)
 	}
 	cfg.BotToken = "wrong"

@@ -115,7 +115,9 @@ func newSession(cfg Config) (*discordgo.Session, *transport, error) {
 	// have taken effect (a thread started, a message sent), and the queue's
 	// retry looks for what it made before making it again.
 	s.MaxRestRetries = 0
-	s.Identify.Intents = discordgo.IntentsGuilds
+	// Guilds brings CHANNEL_PINS_UPDATE; reactions put messages on the
+	// timeline.
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessageReactions
 	s.StateEnabled = false
 	return s, tr, nil
 }

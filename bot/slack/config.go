@@ -27,6 +27,7 @@ const (
 	DefaultAppName      = "drone"
 	DefaultPostInterval = time.Second
 	DefaultGroupTTL     = time.Minute
+	DefaultReaction     = "pushpin"
 )
 
 // Config connects drone to a Slack workspace.
@@ -67,6 +68,10 @@ type Config struct {
 	// indicators in an incident channel with an ephemeral offer to add them.
 	// It needs the message events of the manifest. Defaults to false.
 	OfferIndicators bool `yaml:"offer_indicators"`
+	// TimelineReaction is the reaction that puts a message of an incident's
+	// channel on the incident's timeline (pinning it does too), given by
+	// its name with or without colons. Defaults to "pushpin" (📌).
+	TimelineReaction string `yaml:"timeline_reaction"`
 	// PostInterval is the least time between two posts in one channel;
 	// Slack allows about one message per second per channel. Defaults to 1s.
 	PostInterval time.Duration `yaml:"post_interval"`
@@ -90,6 +95,8 @@ func (c Config) WithDefaults() Config {
 	def(&c.AppName, DefaultAppName)
 	def(&c.Command, DefaultCommand)
 	def(&c.ChannelName, DefaultChannelName)
+	c.TimelineReaction = strings.Trim(strings.TrimSpace(c.TimelineReaction), ":")
+	def(&c.TimelineReaction, DefaultReaction)
 	if c.PostInterval <= 0 {
 		c.PostInterval = DefaultPostInterval
 	}
@@ -103,6 +110,7 @@ var (
 	placeholder  = regexp.MustCompile(`\{[^{}]*\}`)
 	responderID  = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
 	commandName  = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	reactionName = regexp.MustCompile(`^:?[a-z0-9_+'-]{1,100}(::skin-tone-[2-6])?:?$`)
 	placeholders = map[string]bool{"{number}": true, "{category}": true, "{subcontext}": true, "{severity}": true,
 		"{tier}": true, "{zone}": true, "{bu}": true, "{tlp}": true}
 )
@@ -137,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.Command != "" && !commandName.MatchString(c.Command) {
 		errs = append(errs, fmt.Errorf("slack.command %q must be a slash and up to 31 lower-case letters, digits, - or _", c.Command))
+	}
+	if c.TimelineReaction != "" && !reactionName.MatchString(c.TimelineReaction) {
+		errs = append(errs, fmt.Errorf("slack.timeline_reaction %q must be a reaction's name, such as pushpin (colons allowed)", c.TimelineReaction))
 	}
 	if c.ChannelName != "" {
 		errs = append(errs, checkChannelName(c.ChannelName)...)

@@ -38,6 +38,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{BotToken: "x", AppToken: "a", ChannelName: "inc-{number}-{team}"}, "unknown placeholder {team}"},
 		{Config{BotToken: "x", AppToken: "a", Responders: []string{"U0A1", "soc-team"}}, `"soc-team" is not a user id`},
 		{Config{BotToken: "x", AppToken: "a", PostInterval: -time.Second}, "must not be negative"},
+		{Config{BotToken: "x", AppToken: "a", TimelineReaction: "📌"}, "slack.timeline_reaction"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/bot/chattest"
 	droneslack "github.com/ttp0/drone/bot/slack"
@@ -99,6 +100,23 @@ func (c slackChat) StatusUpdate(u chattest.User, inc *drone.Incident, status dro
 		}
 		return a.answer()
 	}
+}
+
+func (c slackChat) AddToTimeline(u chattest.User, text string) (string, time.Time) {
+	e := c.e
+	e.t.Helper()
+	ts, err := e.srv.Post(e.general, alice, text, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := e.srv.EphemeralCount(u.ID)
+	e.interact(e.srv.MessageShortcut(droneslack.ShortcutAddToTimeline, u.ID, e.general, ts))
+	e.h.Wait()
+	var answer []string
+	for _, m := range e.srv.Ephemerals(u.ID)[n:] { // the confirmation and the offer
+		answer = append(answer, m.Text+" "+unescaped(m.Blocks))
+	}
+	return strings.Join(answer, "\n"), tsTime(e.t, ts)
 }
 
 func (c slackChat) Notice(inc *drone.Incident) (string, string) {

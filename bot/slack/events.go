@@ -56,6 +56,14 @@ func (h *Handler) event(ctx context.Context, body []byte) (any, error) {
 	if err != nil || !first {
 		return nil, err
 	}
+	t, ok, err := parseTimelineEvent(cb.Event, h.cfg.TimelineReaction)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		h.later("putting a message on the timeline", func(ctx context.Context) error { return h.timelineFromEvent(ctx, t) })
+		return nil, nil
+	}
 	var m messageEvent
 	if len(cb.Event) > 0 && json.Unmarshal(cb.Event, &m) == nil && m.Type == "message" {
 		return nil, h.offer(ctx, m)

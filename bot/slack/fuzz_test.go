@@ -36,6 +36,12 @@ func fuzzEnv(f *testing.F) (*env, [][]byte) {
 	add(e.srv.ButtonClick(bob, ch.ID, ch.Messages[0].TS, "drone.ack", "1"))
 	add(e.srv.ButtonClick(bob, ch.ID, ch.Messages[0].TS, "drone.status", "1"))
 	add(e.srv.ButtonClick(bob, ch.ID, parent, "drone.offer", ch.ID+"/"+parent))
+	add(e.srv.MessageShortcut("drone.add_to_timeline", bob, ch.ID, parent))
+	elsewhere, err := e.srv.Post(e.general, alice, "about INC-1", "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	add(e.srv.MessageShortcut("drone.add_to_timeline", bob, e.general, elsewhere))
 	e.command(alice, ch.ID, "")
 	v := e.newView(alice, 1)
 	add(e.srv.ViewSelect(v.ID, "category", "CAT1"))
@@ -100,6 +106,21 @@ func FuzzEvents(f *testing.F) {
 	}
 	f.Add(body)
 	f.Add([]byte(`{"type":"url_verification","challenge":"x"}`))
+	ch := e.channelOf(1)
+	for _, ev := range []func(string, string, string) (string, []byte, error){e.srv.Pin, e.srv.Unpin} {
+		_, body, err := ev(bob, ch.ID, ch.Messages[0].TS)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(body)
+	}
+	for _, ev := range []func(string, string, string, string) (string, []byte, error){e.srv.React, e.srv.Unreact} {
+		_, body, err := ev(bob, ch.ID, ch.Messages[0].TS, "pushpin")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(body)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		post(t, e, "/slack/events", body)
 	})

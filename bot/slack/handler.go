@@ -25,12 +25,14 @@ const (
 // Ids of the app's interactive parts, shared with the manifest.
 const (
 	ShortcutAddIndicators = "drone.add_indicators"
+	ShortcutAddToTimeline = "drone.add_to_timeline"
 
 	cbDeclare    = "drone.declare"
 	cbStatus     = "drone.status"
 	cbClose      = "drone.close"
 	cbIndicators = "drone.indicators"
 	cbInfo       = "drone.info"
+	cbTimeline   = "drone.timeline"
 
 	actionPrefix = "drone."
 	actionOffer  = "drone.offer"

@@ -26,10 +26,13 @@ func (h *Handler) interaction(ctx context.Context, ic *slack.InteractionCallback
 	case slack.InteractionTypeViewSubmission:
 		return h.submission(ctx, ic)
 	case slack.InteractionTypeMessageAction:
-		if ic.CallbackID != ShortcutAddIndicators {
-			return nil, nil
+		switch ic.CallbackID {
+		case ShortcutAddIndicators:
+			return nil, h.shortcut(ctx, ic)
+		case ShortcutAddToTimeline:
+			return nil, h.timelineShortcut(ctx, ic)
 		}
-		return nil, h.shortcut(ctx, ic)
+		return nil, nil
 	case "":
 		return nil, fmt.Errorf("%w: an interaction without a type", errBadRequest)
 	}
@@ -119,6 +122,8 @@ func (h *Handler) submission(ctx context.Context, ic *slack.InteractionCallback)
 		return h.submitChange(ctx, ic, a, o, meta)
 	case cbIndicators:
 		return h.submitIndicators(ctx, ic, a, meta)
+	case cbTimeline:
+		return h.submitTimeline(ctx, ic, a, meta)
 	}
 	return nil, nil
 }

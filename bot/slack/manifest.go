@@ -17,16 +17,24 @@ var Scopes = []struct{ Name, Why string }{
 	{"channels:read", "conversations.list of public channels: a channel whose creation was interrupted is taken up, not made twice"},
 	{"chat:write", "chat.postMessage, chat.update and chat.postEphemeral"},
 	{"chat:write.public", "chat.postMessage in public notification channels drone was not invited to"},
-	{"commands", "the slash command and the message shortcut"},
+	{"commands", "the slash command and the message shortcuts"},
+	{"files:read", "reading the files of a message put on the timeline (url_private), to hash them"},
 	{"groups:history", "conversations.replies and conversations.history on private channels; message events there"},
 	{"groups:read", "conversations.list of private channels, for the same"},
 	{"groups:write", "conversations.create and conversations.invite for private incident channels (TLP AMBER+STRICT, RED)"},
+	{"pins:read", "pin_added and pin_removed events: a pinned message goes on the incident's timeline"},
+	{"reactions:read", "reaction_added and reaction_removed events: the timeline reaction (pushpin) puts a message on the timeline"},
 	{"usergroups:read", "usergroups.list (roles naming user groups) and usergroups.users.list (responder groups)"},
+	{"users:read", "users.info: the names of a pinned message's author and of who pinned it, for the timeline"},
 }
 
 // MessageEvents are the events the manifest subscribes to when
 // offer_indicators is on.
 var MessageEvents = []string{"message.channels", "message.groups"}
+
+// TimelineEvents are the events that put messages of incident channels on
+// the timeline (a reaction, a pin) and take them off; always subscribed.
+var TimelineEvents = []string{"pin_added", "pin_removed", "reaction_added", "reaction_removed"}
 
 var manifestTemplate = template.Must(template.New("manifest").Funcs(template.FuncMap{"q": quote}).Parse(
 	`# Slack app manifest for drone. Create the app at https://api.slack.com/apps
@@ -56,6 +64,10 @@ features:
       type: message
       callback_id: {{q .Shortcut}}
       description: Add the indicators of this message and its thread to an incident
+    - name: Add to timeline
+      type: message
+      callback_id: {{q .Timeline}}
+      description: Put this message on an incident's timeline, with its author and time
 oauth_config:
   scopes:
     bot:
@@ -95,20 +107,22 @@ func quote(s string) string {
 
 // Manifest returns the app manifest for a configuration: the slash command,
 // the message shortcut, interactivity, the scopes in Scopes, Socket Mode on
-// in socket mode or the request URLs under public_url in http mode, and the
-// message events when offer_indicators is on.
+// in socket mode or the request URLs under public_url in http mode, the
+// timeline's reaction and pin events, and the message events when
+// offer_indicators is on.
 func Manifest(c Config) (string, error) {
 	c = c.WithDefaults()
 	data := struct {
-		Name, Command, Shortcut, URL string
-		HTTP                         bool
-		Scopes                       any
-		Events                       []string
-	}{Name: c.AppName, Command: c.Command, Shortcut: ShortcutAddIndicators,
+		Name, Command, Shortcut, Timeline, URL string
+		HTTP                                   bool
+		Scopes                                 any
+		Events                                 []string
+	}{Name: c.AppName, Command: c.Command, Shortcut: ShortcutAddIndicators, Timeline: ShortcutAddToTimeline,
 		URL: strings.TrimRight(c.PublicURL, "/"), HTTP: c.Mode == "http", Scopes: Scopes}
 	if c.OfferIndicators {
-		data.Events = MessageEvents
+		data.Events = append(data.Events, MessageEvents...)
 	}
+	data.Events = append(data.Events, TimelineEvents...)
 	if data.HTTP && data.URL == "" {
 		return "", errors.New("in http mode the manifest needs drone's public URL: set slack.public_url")
 	}

@@ -75,9 +75,11 @@ func parseManifest(t *testing.T, c droneslack.Config) manifest {
 
 func TestManifestModes(t *testing.T) {
 	m := parseManifest(t, droneslack.Config{})
-	if !m.Settings.SocketMode || m.Settings.Events != nil || !m.Settings.Interactivity.IsEnabled ||
+	if !m.Settings.SocketMode || m.Settings.Events == nil || !m.Settings.Interactivity.IsEnabled ||
+		strings.Join(m.Settings.Events.BotEvents, ",") != "pin_added,pin_removed,reaction_added,reaction_removed" ||
 		m.Features.SlashCommands[0].Command != "/drone" || m.Features.SlashCommands[0].URL != "" ||
-		m.Features.Shortcuts[0].CallbackID != short {
+		len(m.Features.Shortcuts) != 2 || m.Features.Shortcuts[0].CallbackID != short ||
+		m.Features.Shortcuts[1].CallbackID != droneslack.ShortcutAddToTimeline {
 		t.Errorf("socket mode manifest: %+v", m)
 	}
 	m = parseManifest(t, droneslack.Config{Mode: "http", PublicURL: "https://drone.example.org/", Command: "/sec",
@@ -85,7 +87,7 @@ func TestManifestModes(t *testing.T) {
 	if m.Settings.SocketMode || m.Features.SlashCommands[0].URL != "https://drone.example.org/slack/commands" ||
 		m.Settings.Interactivity.RequestURL != "https://drone.example.org/slack/interactions" ||
 		m.Settings.Events == nil || m.Settings.Events.RequestURL != "https://drone.example.org/slack/events" ||
-		strings.Join(m.Settings.Events.BotEvents, ",") != "message.channels,message.groups" ||
+		strings.Join(m.Settings.Events.BotEvents, ",") != "message.channels,message.groups,pin_added,pin_removed,reaction_added,reaction_removed" ||
 		m.Features.SlashCommands[0].Command != "/sec" {
 		t.Errorf("http mode manifest: %+v", m)
 	}
@@ -111,6 +113,8 @@ var scopeOf = map[string][2]string{ // method -> {public channel, private channe
 	"conversations.list":    {"channels:read", "groups:read"}, // both when it lists both
 	"usergroups.list":       {"usergroups:read", "usergroups:read"},
 	"usergroups.users.list": {"usergroups:read", "usergroups:read"},
+	"users.info":            {"users:read", "users:read"},
+	"files-pri":             {"files:read", "files:read"}, // a file's url_private
 }
 
 // TestManifestScopes runs what drone does on Slack, in public and private
@@ -135,6 +139,13 @@ func TestManifestScopes(t *testing.T) {
 		e.interact(e.srv.MessageShortcut(short, alice, ch.ID, parent))
 		e.newView(alice, i+1)
 	}
+	// A message with a file put on the timeline with the reaction.
+	ts, err := e.srv.PostFiles(public.ID, alice, "the dropper", map[string][]byte{"a.bin": []byte("MZ")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.event(e.srv.React(bob, public.ID, ts, "pushpin"))
+	e.h.Wait()
 	e.command(bob, public.ID, "status contained all clear")
 	e.wait("the update", func(s *slacktest.Server) bool { return s.Count("chat.update") > 0 })
 	_, body, err := e.srv.MessageEvent(alice, private.ID, "new: 198.51.100.7 and 203.0.113.9", "")
@@ -157,7 +168,8 @@ func TestManifestScopes(t *testing.T) {
 		t.Fatalf("notification in an incident channel: %v", err)
 	}
 
-	needed := map[string]bool{"commands": true, "channels:history": true, "groups:history": true}
+	needed := map[string]bool{"commands": true, "channels:history": true, "groups:history": true,
+		"pins:read": true, "reactions:read": true} // the timeline's events
 	for _, c := range e.srv.Calls() {
 		scopes, ok := scopeOf[c.Method]
 		if !ok {

@@ -32,6 +32,7 @@ const (
 type viewMeta struct {
 	Ref     int64  `json:"ref,omitempty"`     // the incident, for status, close and indicators
 	Channel string `json:"channel,omitempty"` // where the modal was opened from
+	TS      string `json:"ts,omitempty"`      // the message a timeline modal adds
 	// Long holds indicators too long for a checkbox value, as "type value".
 	Long []string `json:"long,omitempty"`
 }

@@ -9,7 +9,7 @@ func TestDiscordRegister(t *testing.T) {
 	t.Parallel()
 	e := newDiscordEnv(t, "gateway")
 	out, errOut, code := e.run("", "discord", "register")
-	if code != 0 || !strings.Contains(out, "registered 2 commands in guild "+e.guild) ||
+	if code != 0 || !strings.Contains(out, "registered 3 commands in guild "+e.guild) || !strings.Contains(out, `"Add to timeline" on messages`) ||
 		!strings.Contains(out, "/drone (11 subcommands)") || !strings.Contains(out, `"Add indicators to incident" on messages`) {
 		t.Fatalf("register: exit %d\n%s%s", code, out, errOut)
 	}
@@ -32,7 +32,7 @@ func TestDiscordRegister(t *testing.T) {
 		t.Errorf("register with Threat Driven Security on: exit %d\n%s%s", code, out, errOut)
 	}
 	delete(e.vars, "DRONE_TDS_INVENTORY")
-	if out, errOut, code = e.run("", "discord", "register", "--global"); code != 0 || !strings.Contains(out, "globally") || len(e.dc.Commands("")) != 2 {
+	if out, errOut, code = e.run("", "discord", "register", "--global"); code != 0 || !strings.Contains(out, "globally") || len(e.dc.Commands("")) != 3 {
 		t.Errorf("register --global: exit %d\n%s%s", code, out, errOut)
 	}
 	if _, errOut, code = e.run("", "discord", "register", "--global", "--guild", "1"); code != 2 {

@@ -16,6 +16,14 @@ import (
 // come by.
 func slackServe(t *testing.T, mode string) (*slacktest.Server, slacktest.Transport) {
 	t.Helper()
+	_, srv, tr := slackServeEnv(t, mode)
+	return srv, tr
+}
+
+// slackServeEnv is slackServe that also returns the environment, to run
+// drone's other commands on the same database.
+func slackServeEnv(t *testing.T, mode string) (*env, *slacktest.Server, slacktest.Transport) {
+	t.Helper()
 	e := newEnv(t)
 	srv := slacktest.New(t, slacktest.Options{PingInterval: time.Second})
 	srv.AddUser("U0ALICE", "alice")
@@ -37,9 +45,9 @@ queue:
 		t.Fatalf("serve does not say Slack is on: %q", sv.on)
 	}
 	if mode == "http" {
-		return srv, srv.HTTPTransport(sv.base)
+		return e, srv, srv.HTTPTransport(sv.base)
 	}
-	return srv, srv.SocketTransport()
+	return e, srv, srv.SocketTransport()
 }
 
 // TestSlackThroughDroneServe declares an incident with /drone through drone

@@ -24,18 +24,37 @@ type Message struct {
 	Reference    *discordgo.MessageReference `json:"message_reference,omitempty"`
 	// WebhookID is set on a message an incoming webhook posted.
 	WebhookID string `json:"webhook_id,omitempty"`
-	// Attachments are the files a multipart message carried (files[n]).
+	// Attachments are the files a multipart message carried (files[n]),
+	// or a person's message's files (AddUserMessage).
 	Attachments []Attachment `json:"attachments,omitempty"`
+
+	// What Discord adds to a message it keeps: its author and time, and
+	// (for people's messages, see AddUserMessage) reactions and pin.
+	Author    *discordgo.User `json:"author,omitempty"`
+	Timestamp string          `json:"timestamp,omitempty"`
+	Reactions []Reaction      `json:"reactions,omitempty"`
+	Pinned    bool            `json:"pinned"`
 }
 
-// Attachment is a file posted with a message.
+// Attachment is a file posted with a message; the stand-in serves a
+// person's file at URL, as Discord's CDN does.
 type Attachment struct {
 	ID          string `json:"id"`
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type,omitempty"`
 	Size        int    `json:"size"`
+	URL         string `json:"url,omitempty"`
+	ProxyURL    string `json:"proxy_url,omitempty"`
 	// Content is the file's bytes, for tests; Discord serves them at a URL.
 	Content []byte `json:"-"`
+}
+
+// Reaction is one emoji's reactions on a message.
+type Reaction struct {
+	Count int             `json:"count"`
+	Me    bool            `json:"me"`
+	Emoji discordgo.Emoji `json:"emoji"`
+	users map[string]bool // who reacted
 }
 
 // Component is a message or modal component, decoded plainly: an action

@@ -151,10 +151,9 @@ func (s *Server) Identified() []json.RawMessage {
 	return out
 }
 
-// Dispatch sends an interaction (a JSON-ready value, such as one of this
-// package's builders makes) to every identified session as
-// INTERACTION_CREATE.
-func (s *Server) Dispatch(interaction any) error {
+// DispatchEvent sends a gateway event of type typ (MESSAGE_REACTION_ADD,
+// CHANNEL_PINS_UPDATE...) with its data to every identified session.
+func (s *Server) DispatchEvent(typ string, data any) error {
 	g := &s.gateway
 	g.mu.Lock()
 	sessions := make([]*gatewaySession, 0, len(g.sessions))
@@ -166,9 +165,16 @@ func (s *Server) Dispatch(interaction any) error {
 		return errors.New("no gateway session to dispatch to")
 	}
 	for _, gs := range sessions {
-		if err := gs.send(0, "INTERACTION_CREATE", interaction); err != nil {
-			return fmt.Errorf("dispatching: %w", err)
+		if err := gs.send(0, typ, data); err != nil {
+			return fmt.Errorf("dispatching %s: %w", typ, err)
 		}
 	}
 	return nil
+}
+
+// Dispatch sends an interaction (a JSON-ready value, such as one of this
+// package's builders makes) to every identified session as
+// INTERACTION_CREATE.
+func (s *Server) Dispatch(interaction any) error {
+	return s.DispatchEvent("INTERACTION_CREATE", interaction)
 }

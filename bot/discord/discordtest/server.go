@@ -107,6 +107,7 @@ func New(token string) *Server {
 		mux.Handle(method+" "+apiPrefix+path, s.record(route, h))
 	}
 	mux.HandleFunc("GET /ws/", s.serveGateway)
+	mux.HandleFunc("GET /attachments/", s.serveAttachment)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.add(Call{Method: r.Method, Path: r.URL.Path, Status: 404, At: time.Now()})
 		writeError(w, 404, 0, "404: Not Found")
@@ -167,6 +168,8 @@ func (s *Server) routes() map[string]handler {
 		"GET /channels/{channel}/messages":                 s.listMessages,
 		"PATCH /channels/{channel}/messages/{message}":     s.editMessage,
 		"PUT /channels/{channel}/pins/{message}":           s.pin,
+		"GET /channels/{channel}/pins":                     s.listPins,
+		"GET /channels/{channel}/messages/{message}":       s.getMessage,
 	}
 }
 
@@ -674,6 +677,8 @@ func (s *Server) postMessage(r *http.Request, body []byte) (int, any, string) {
 		return 400, nil, problem
 	}
 	m.ID, m.ChannelID = NewID(), r.PathValue("channel")
+	m.Author = &discordgo.User{ID: s.BotID, Username: "drone", Bot: true}
+	m.Timestamp = time.Now().UTC().Format(time.RFC3339Nano)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.channels[m.ChannelID]; !ok {
@@ -709,7 +714,7 @@ func (s *Server) editMessage(r *http.Request, body []byte) (int, any, string) {
 	if !ok || old.ChannelID != r.PathValue("channel") {
 		return 404, nil, "unknown message"
 	}
-	m.ID, m.ChannelID = old.ID, old.ChannelID
+	m.ID, m.ChannelID, m.Author, m.Timestamp, m.Pinned = old.ID, old.ChannelID, old.Author, old.Timestamp, old.Pinned
 	if m.Content == "" {
 		m.Content = old.Content // an edit without content keeps it
 	}
@@ -753,8 +758,10 @@ func (s *Server) ForgetNonces() {
 func (s *Server) pin(r *http.Request, _ []byte) (int, any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.messages[r.PathValue("message")]; !ok {
+	m, ok := s.messages[r.PathValue("message")]
+	if !ok {
 		return 404, nil, "unknown message"
 	}
+	m.Pinned = true
 	return 204, nil, ""
 }

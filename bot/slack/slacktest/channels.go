@@ -39,8 +39,12 @@ type Message struct {
 	// Webhook marks a message posted through an incoming webhook.
 	Webhook bool
 	// Files are the ids of the files the message shares
-	// (files.completeUploadExternal).
+	// (files.completeUploadExternal, PostFiles).
 	Files []string
+	// Reactions holds the users who reacted, by reaction name.
+	Reactions map[string][]string
+	// Pinned is the channel the message is pinned to, if it is.
+	Pinned string
 }
 
 // newChannel adds a channel; s.mu must be held.
@@ -106,6 +110,18 @@ func (m *Message) json(replies int) map[string]any {
 	}
 	if m.Broadcast {
 		out["subtype"] = "thread_broadcast"
+	}
+	var reactions []map[string]any
+	for _, name := range sortedKeys(m.Reactions) {
+		if users := m.Reactions[name]; len(users) > 0 {
+			reactions = append(reactions, map[string]any{"name": name, "users": users, "count": len(users)})
+		}
+	}
+	if len(reactions) > 0 {
+		out["reactions"] = reactions
+	}
+	if m.Pinned != "" {
+		out["pinned_to"] = []string{m.Pinned}
 	}
 	if len(m.Files) > 0 {
 		files := make([]map[string]any, len(m.Files))
@@ -226,4 +242,13 @@ func (ch *Channel) copy() Channel {
 		c.Ephemeral[i] = &mc
 	}
 	return c
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -235,7 +235,7 @@ func (s *Server) MessageShortcut(callbackID, userID, channelID, ts string) ([]by
 	p := s.base("message_action", userID)
 	p["callback_id"] = callbackID
 	p["channel"] = s.channelRef(channelID)
-	p["message"] = m.json(ch.replies(ts))
+	p["message"] = s.messageJSON(m, ch.replies(ts))
 	p["message_ts"] = ts
 	p["response_url"] = "https://hooks.slack.com/app/" + TeamID + "/1/" + randomHex(8)
 	return json.Marshal(p)
@@ -255,7 +255,7 @@ func (s *Server) ButtonClick(userID, channelID, messageTS, actionID, value strin
 	p["container"] = map[string]any{"type": "message", "message_ts": messageTS, "channel_id": channelID, "is_ephemeral": ephemeral}
 	p["channel"] = s.channelRef(channelID)
 	if m := ch.find(messageTS); m != nil {
-		p["message"] = m.json(ch.replies(messageTS))
+		p["message"] = s.messageJSON(m, ch.replies(messageTS))
 	}
 	p["actions"] = []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "actions", "value": value,
 		"action_ts": p["action_ts"]}}

@@ -150,6 +150,7 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("/socket", s.sockets.serve)
 	mux.HandleFunc("POST /services/", s.serveWebhook)
 	mux.HandleFunc("POST /upload/", s.serveUpload)
+	mux.HandleFunc("GET /files-pri/", s.serveFile)
 	s.http = httptest.NewServer(mux)
 	return s
 }

@@ -35,6 +35,7 @@ var methods = map[string]method{
 	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
 	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 	"files.info":                   (*Server).filesInfo,
+	"users.info":                   (*Server).usersInfo,
 }
 
 // maxAPIBody bounds a Web API request body, as Slack does.
@@ -309,7 +310,7 @@ func (s *Server) conversationsReplies(p map[string]string) (map[string]any, stri
 		if oldest := p["oldest"]; oldest != "" && m != parent && tsBefore(m.TS, oldest) {
 			continue
 		}
-		out = append(out, m.withMetadata(m.json(len(thread)-1), meta))
+		out = append(out, m.withMetadata(s.messageJSON(m, len(thread)-1), meta))
 	}
 	next := ""
 	if end < len(thread) {
@@ -364,7 +365,7 @@ func (s *Server) chatPostMessage(p map[string]string) (map[string]any, string) {
 	}
 	m := ch.add(s.nextTS(), Message{User: BotUserID, BotID: BotID, Text: p["text"], Blocks: blocks, ThreadTS: p["thread_ts"],
 		Metadata: meta, Broadcast: p["thread_ts"] != "" && p["reply_broadcast"] == "true"})
-	return map[string]any{"channel": ch.ID, "ts": m.TS, "message": m.json(0)}, ""
+	return map[string]any{"channel": ch.ID, "ts": m.TS, "message": s.messageJSON(m, 0)}, ""
 }
 
 // errRateLimited is the error of a call answered 429.
@@ -408,16 +409,27 @@ func (s *Server) conversationsHistory(p map[string]string) (map[string]any, stri
 		limit = 100
 	}
 	meta := p["include_all_metadata"] == "1" || p["include_all_metadata"] == "true"
+	incl := p["inclusive"] == "1" || p["inclusive"] == "true"
 	out := []map[string]any{}
 	for i := len(ch.Messages) - 1; i >= 0 && len(out) < limit; i-- {
 		m := ch.Messages[i]
 		top := m.ThreadTS == "" || m.ThreadTS == m.TS || m.Broadcast
-		if !top || (p["oldest"] != "" && tsBefore(m.TS, p["oldest"])) {
+		if !top || (p["oldest"] != "" && !within(m.TS, p["oldest"], true, incl)) ||
+			(p["latest"] != "" && !within(m.TS, p["latest"], false, incl)) {
 			continue
 		}
-		out = append(out, m.withMetadata(m.json(ch.replies(m.TS)), meta))
+		out = append(out, m.withMetadata(s.messageJSON(m, ch.replies(m.TS)), meta))
 	}
 	return map[string]any{"messages": out, "has_more": false}, ""
+}
+
+// within reports whether ts is on the right side of a bound: after oldest
+// (after is true) or before latest, the bound itself only when inclusive.
+func within(ts, bound string, after, inclusive bool) bool {
+	if ts == bound {
+		return inclusive
+	}
+	return tsBefore(bound, ts) == after
 }
 
 // tsBefore reports whether the message ts a is older than the time b (both

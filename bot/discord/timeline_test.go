@@ -1,0 +1,153 @@
+package discord
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ttp0/drone/bot/discord/discordtest"
+	"github.com/ttp0/drone/drone"
+)
+
+// handledAfter runs fn, which makes the stand-in dispatch one gateway
+// event, and waits until drone has handled it.
+func (b *bundle) handledAfter(what string, fn func() error) {
+	b.t.Helper()
+	n := b.ad.handled.Load()
+	if err := fn(); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	b.h.Eventually(what+" handled", func() bool { return b.ad.handled.Load() > n })
+}
+
+// entries returns INC-n's entries of a kind, checking the chain.
+func (b *bundle) entries(n int64, kind string) []drone.Entry {
+	b.t.Helper()
+	rec := b.h.Record(n)
+	if err := drone.Verify(rec.Timeline); err != nil {
+		b.t.Fatalf("the timeline does not verify: %v", err)
+	}
+	var out []drone.Entry
+	for _, e := range rec.Timeline {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestTimelineFromReactionAndPin: a 📌 reaction and a pin on the same
+// message make one entry stamped with the message's own time; removing one
+// changes nothing, removing the last records a correction; events seen
+// twice change nothing, and the chain verifies throughout.
+func TestTimelineFromReactionAndPin(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "gateway")
+	ch, _ := declare(t, b, "AMBER")
+	file := []byte("%PDF-1.7 invoice")
+	msg := b.dc.AddUserMessage(ch, b.bob.Member, "the C2 is 45.33.32.156", map[string][]byte{"invoice.pdf": file})
+	posted := discordtest.SnowflakeTime(msg.ID)
+
+	b.handledAfter("👀", func() error { return b.dc.React(ch, msg.ID, b.alice.Member, "👀") }) // not the timeline's
+	if n := len(b.entries(1, drone.EntryPinned)); n != 0 {
+		t.Fatalf("👀 pinned %d messages", n)
+	}
+	b.handledAfter("📌 by alice", func() error { return b.dc.React(ch, msg.ID, b.alice.Member, "📌") })
+	b.handledAfter("📌 by alice again", func() error { return b.dc.React(ch, msg.ID, b.alice.Member, "📌") })
+	pinned := b.entries(1, drone.EntryPinned)
+	if len(pinned) != 1 {
+		t.Fatalf("pinned entries = %d; want 1", len(pinned))
+	}
+	if got := pinned[0].OccurredAt(); !got.Equal(posted) {
+		t.Errorf("the entry shows %v; want the message's time %v", got, posted)
+	}
+	var data drone.PinnedMessage
+	if err := json.Unmarshal(pinned[0].Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.Author.ID != b.bob.Member.ID || data.Author.Name != "bob" || pinned[0].Actor.ID != b.alice.Member.ID ||
+		len(data.Attachments) != 1 || data.Attachments[0].SHA256 != discordtest.FileHash(file) ||
+		data.Attachments[0].Name != "invoice.pdf" || !strings.HasPrefix(data.Link, "https://discord.com/channels/") {
+		t.Errorf("pinned by %+v: %+v", pinned[0].Actor, data)
+	}
+	offered := false
+	for _, m := range b.dc.Messages(ch) {
+		if strings.Contains(m.Content, "45[.]33[.]32[.]156") && m.Reference != nil && m.Reference.MessageID == msg.ID {
+			offered = true
+		}
+	}
+	if !offered {
+		t.Errorf("no reply offers the message's indicator: %+v", b.dc.Messages(ch))
+	}
+
+	b.handledAfter("📌 by bob", func() error { return b.dc.React(ch, msg.ID, b.bob.Member, "📌") })
+	b.handledAfter("alice's 📌 removed", func() error { return b.dc.Unreact(ch, msg.ID, b.alice.Member, "📌") })
+	if n := len(b.entries(1, drone.EntryUnpinned)); n != 0 {
+		t.Fatalf("alice's reaction removed while bob's remains: %d corrections", n)
+	}
+	b.handledAfter("pin", func() error { return b.dc.PinMessage(ch, msg.ID, true) })
+	b.handledAfter("pins again", func() error { return b.dc.PinMessage(ch, msg.ID, true) })
+	b.handledAfter("bob's 📌 removed", func() error { return b.dc.Unreact(ch, msg.ID, b.bob.Member, "📌") })
+	if p, u := len(b.entries(1, drone.EntryPinned)), len(b.entries(1, drone.EntryUnpinned)); p != 1 || u != 0 {
+		t.Fatalf("with the pin holding: pinned %d, unpinned %d; want 1 and 0", p, u)
+	}
+	b.handledAfter("unpin", func() error { return b.dc.PinMessage(ch, msg.ID, false) })
+	b.handledAfter("unpin again", func() error { return b.dc.PinMessage(ch, msg.ID, false) })
+	un := b.entries(1, drone.EntryUnpinned)
+	if len(un) != 1 || len(b.entries(1, drone.EntryPinned)) != 1 || !strings.Contains(un[0].Text, "correction") {
+		t.Fatalf("corrections = %+v; want one, the pinned entry kept", un)
+	}
+	if out := drone.RenderRecord(b.h.Record(1)); !strings.Contains(out, posted.Format("2006-01-02 15:04:05")+"  alice put on the timeline bob's message") {
+		t.Errorf("show does not give the message's time:\n%s", out)
+	}
+
+	// Reactions cleared by a moderator take the reaction's hold off.
+	b.handledAfter("📌 again", func() error { return b.dc.React(ch, msg.ID, b.bob.Member, "📌") })
+	b.handledAfter("reactions cleared", func() error { return b.dc.ClearReactions(ch, msg.ID) })
+	un = b.entries(1, drone.EntryUnpinned)
+	if p := len(b.entries(1, drone.EntryPinned)); p != 2 || len(un) != 2 || un[1].Actor.ID != "reactions" {
+		t.Errorf("after a reaction and a clear: pinned %d, unpinned %+v; want 2 and 2, the last by discord:reactions", p, un)
+	}
+}
+
+// TestTimelineMenu: "Add to timeline" from a channel that is no
+// incident's puts the message on the incident it names, or on the one
+// named in a modal; the same message again adds nothing.
+func TestTimelineMenu(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "http", func(a *Adapter) { a.DeferAfter = workTimeout })
+	declare(t, b, "AMBER")
+	c := discordChat{b}
+	elsewhere := b.dc.AddChannel(testGuild, "general")
+	here := b.bob
+	here.ChannelID = elsewhere
+	msg := b.dc.AddUserMessage(elsewhere, b.alice.Member, "INC-1: the VPN logs show 198.51.100.7 too", nil)
+	got := c.answer(here.TimelineMenu(msg))
+	if !strings.Contains(got, "on the timeline of INC-1") || !strings.Contains(got, "198[.]51[.]100[.]7") {
+		t.Errorf("answer = %q", got)
+	}
+	pinned := b.entries(1, drone.EntryPinned)
+	if len(pinned) != 1 || !pinned[0].OccurredAt().Equal(discordtest.SnowflakeTime(msg.ID)) ||
+		!strings.Contains(string(pinned[0].Data), `"via":"action"`) {
+		t.Fatalf("pinned = %+v", pinned)
+	}
+	if got := c.answer(here.TimelineMenu(msg)); !strings.Contains(got, "already on the timeline") {
+		t.Errorf("the same message again: %q", got)
+	}
+
+	other := b.dc.AddUserMessage(elsewhere, b.alice.Member, "the proxy logs agree", nil)
+	r := b.send(here.TimelineMenu(other))
+	must(t, r, typeModal, "Add to timeline")
+	if err := discordtest.CheckModal(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.answer(here.Submit(r.Data.CustomID, map[string]string{fieldIncident: "INC-9"})); !strings.Contains(got, "INC-9") {
+		t.Errorf("an unknown incident: %q", got)
+	}
+	if got := c.answer(here.Submit(r.Data.CustomID, map[string]string{fieldIncident: "INC-1"})); !strings.Contains(got, "on the timeline of INC-1") {
+		t.Errorf("modal answer = %q", got)
+	}
+	if n := len(b.entries(1, drone.EntryPinned)); n != 2 {
+		t.Errorf("pinned entries = %d; want 2", n)
+	}
+}
