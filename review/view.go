@@ -317,19 +317,24 @@ func actions(list []*drone.FollowUp, names map[string]string) []Action {
 	return out
 }
 
-// roles are the lead and the other roles held, by role name.
+// roles are the lead, the other roles held (drone.IncidentRoles, in their
+// order) and the people let in with grant.
 func roles(inc *drone.Incident, names map[string]string) []Role {
 	var out []Role
 	if inc.Lead != "" {
-		out = append(out, Role{Name: "Lead", Who: person(inc.Lead, names)})
+		out = append(out, Role{Name: drone.RoleLabel(drone.RoleLead), Who: person(inc.Lead, names)})
 	}
-	keys := make([]string, 0, len(inc.Roles))
-	for k := range inc.Roles {
-		keys = append(keys, k)
+	for _, r := range drone.IncidentRoles {
+		if who := inc.Holder(r); who != "" {
+			out = append(out, Role{Name: drone.RoleLabel(r), Who: person(who, names)})
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out = append(out, Role{Name: inline(k), Who: person(inc.Roles[k], names)})
+	if granted := inc.GrantedMembers(); len(granted) > 0 {
+		who := make([]string, len(granted))
+		for i, g := range granted {
+			who[i] = person(g, names)
+		}
+		out = append(out, Role{Name: "Let in", Who: strings.Join(who, ", ")})
 	}
 	return out
 }
