@@ -44,6 +44,10 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
 		return s.execList(ctx, cmd)
+	case "action":
+		return s.execAction(ctx, a, o, cmd)
+	case "actions":
+		return s.execActions(ctx, a, cmd)
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)
@@ -73,6 +77,8 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execStatus(ctx, a, o, cmd)
 	case "close":
 		return s.execClose(ctx, a, o, cmd)
+	case "snooze":
+		return s.execSnooze(ctx, a, o, cmd)
 	case "reopen":
 		inc, err := s.Reopen(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " "))
 		return changed(inc, err, func() string { return inc.Ref() + " reopened; status " + string(inc.Status) })

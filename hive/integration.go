@@ -43,7 +43,10 @@ func Integration(cfg Config) integration.Builder {
 		}
 		in.Enabled = true
 		in.Planner = Planner{}
-		in.Workers = func(w *river.Workers) { river.AddWorker(w, worker) }
+		in.Workers = func(w *river.Workers) {
+			river.AddWorker(w, worker)
+			river.AddWorker(w, worker.FollowUps())
+		}
 		return in, nil
 	}
 }
