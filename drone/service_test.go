@@ -143,8 +143,8 @@ func TestLifecycleStampsEveryTransition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.clock.Now().Add(4*time.Hour)) {
-		t.Errorf("next update due %v, want the HIGH target of 4h", due)
+	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Errorf("next update due %v, want the HIGH target of 1h", due)
 	}
 	f.advance(time.Hour)
 	inc, err = f.svc.Close(ctx, responder, here, 1, drone.CloseInput{Resolution: "truepositive", Impact: "noimpact", Summary: "done"})
