@@ -96,11 +96,12 @@ func (s *Service) execActions(ctx context.Context, a Actor, cmd Command) (*Reply
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: RenderFollowUps(list, s.incidentRefs(ctx, list), s.now())}, nil
+	return &Reply{Text: RenderFollowUps(list, s.IncidentRefs(ctx, list), s.now())}, nil
 }
 
-// incidentRefs maps the incidents of actions to their INC-n references.
-func (s *Service) incidentRefs(ctx context.Context, list []*FollowUp) map[string]string {
+// IncidentRefs maps the incidents of actions to their INC-n references
+// ("?" for one it cannot read).
+func (s *Service) IncidentRefs(ctx context.Context, list []*FollowUp) map[string]string {
 	refs := map[string]string{}
 	for _, ac := range list {
 		if _, ok := refs[ac.IncidentID]; ok {
