@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
 )
 
@@ -57,4 +58,26 @@ func TestReminderInTheIncidentSpace(t *testing.T) {
 		t.Errorf("%d posts of the reminder: the lost answer was not retried", posts)
 	}
 	b.h.NoDeadJobs()
+}
+
+// TestActionSubcommands adds a follow-up action with an owner, lists it
+// and snoozes the incident's update through /drone.
+func TestActionSubcommands(t *testing.T) {
+	b := setup(t, "http")
+	inc, _, err := b.svc.Declare(b.ctx, drone.Actor{Platform: "discord", ID: b.alice.Member.ID, Name: "alice"}, drone.Origin{Channel: "discord"},
+		drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "phishing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := b.bob.Member.ID
+	r := b.send(b.alice.Command("action", discordtest.Option{Name: "text", Value: `"Rotate the VPN keys" due 2026-12-20`},
+		discordtest.Option{Name: "owner", Value: owner, Type: 6}, discordtest.Option{Name: "incident", Value: inc.Ref()}))
+	must(t, r, typeMessage, "added ACT-1 Rotate the VPN keys (owner <@"+owner+">, due 2026-12-20)")
+	r = b.send(b.bob.Command("actions", discordtest.Option{Name: "which", Value: "mine"}))
+	must(t, r, typeMessage, "ACT-1")
+	r = b.send(b.alice.Command("snooze", discordtest.Option{Name: "duration", Value: "45m"},
+		discordtest.Option{Name: "reason", Value: "waiting for the vendor"}, discordtest.Option{Name: "incident", Value: inc.Ref()}))
+	must(t, r, typeMessage, inc.Ref()+": next update due")
+	r = b.send(b.bob.Command("action", discordtest.Option{Name: "text", Value: "done ACT-1 rotated"}))
+	must(t, r, typeMessage, "ACT-1 is done")
 }
