@@ -99,7 +99,18 @@ func (w *Worker) followUp(ctx context.Context, a FollowUpArgs) error {
 	}
 	caseID := inc.External[ExtCaseID]
 	if caseID == "" {
-		return fmt.Errorf("%s: %w", inc.Ref(), errNoCase)
+		// An incident declared before TheHive was on has no case, and no
+		// sync will come unless it changes: this job brings it in line
+		// (it holds the incident's lock, as a sync does).
+		if err := w.sync(ctx, SyncArgs{IncidentID: a.IncidentID, Seq: a.Seq, EntryKind: drone.EntryAction}); err != nil {
+			return err
+		}
+		if inc, err = w.svc.IncidentByID(ctx, a.IncidentID); err != nil {
+			return err
+		}
+		if caseID = inc.External[ExtCaseID]; caseID == "" {
+			return fmt.Errorf("%s: %w", inc.Ref(), errNoCase)
+		}
 	}
 	ac, err := w.svc.FollowUp(ctx, a.Action)
 	if err != nil {

@@ -120,3 +120,25 @@ func TestFollowUpTaskOnceAfterLostAnswer(t *testing.T) {
 		b.noDeadJobs(t)
 	})
 }
+
+// TestFollowUpOfAnIncidentWithoutCase gives an incident declared before
+// TheHive was on its case, then the action its task.
+func TestFollowUpOfAnIncidentWithoutCase(t *testing.T) {
+	b := setupSync(t, syncSetup{api: hive.APIv1})
+	b.svc.Planners = nil // TheHive is off at the declaration
+	inc := b.declare(t, phishing)
+	b.svc.Planners = []drone.Planner{hive.Planner{}}
+	if _, err := b.svc.AddFollowUp(context.Background(), operator, drone.Origin{Channel: "cli"}, inc.Number,
+		drone.FollowUpInput{Text: "Tell the vendor"}); err != nil {
+		t.Fatal(err)
+	}
+	b.deliverAll(t)
+	b.noDeadJobs(t)
+	cs := b.onlyCase(t)
+	if tasks := followUpTasks(b, cs.ID); len(tasks) != 1 || tasks[0].Title != "Follow-up ACT-1: Tell the vendor" {
+		t.Errorf("tasks %+v", tasks)
+	}
+	if n := len(b.srv.Observables(cs.ID)); n != 6 {
+		t.Errorf("case holds %d observables, want 6", n)
+	}
+}
