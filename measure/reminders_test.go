@@ -216,3 +216,18 @@ func TestActionReminders(t *testing.T) {
 		t.Errorf("reminders %v, want before,overdue (none for the action done)", stages)
 	}
 }
+
+// TestFirstUpdateDueAfterTheAcknowledgement reminds the lead of an
+// incident acknowledged and never updated.
+func TestFirstUpdateDueAfterTheAcknowledgement(t *testing.T) {
+	r := setupReminders(t)
+	r.clock.Set(time.Now().UTC().Add(-40 * time.Minute))
+	inc := r.h.Declare(responder, drone.DeclareInput{Category: "CAT1", Severity: "critical", Overview: "x"})
+	if _, err := r.svc.Acknowledge(context.Background(), responder, cli, inc.Number); err != nil {
+		t.Fatal(err)
+	}
+	r.drain()
+	if n := len(entries(r.h.Record(inc.Number), drone.EntryReminder)); n != 1 {
+		t.Errorf("%d reminders, want 1: the first update was due 30m after the acknowledgement", n)
+	}
+}
