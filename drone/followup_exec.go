@@ -96,7 +96,32 @@ func (s *Service) execActions(ctx context.Context, a Actor, cmd Command) (*Reply
 	if err != nil {
 		return nil, err
 	}
+	if f.IncidentID == "" && !a.Local() {
+		list = s.withoutRestricted(ctx, list)
+	}
 	return &Reply{Text: RenderFollowUps(list, s.IncidentRefs(ctx, list), s.now())}, nil
+}
+
+// withoutRestricted leaves out of a listing across incidents the actions
+// of private and TLP:RED incidents (and of incidents it cannot read): a
+// chat channel is no place to learn of them. They are listed by naming
+// their incident.
+func (s *Service) withoutRestricted(ctx context.Context, list []*FollowUp) []*FollowUp {
+	top := len(s.Framework.TLP) - 1
+	keep := map[string]bool{}
+	out := list[:0]
+	for _, ac := range list {
+		ok, seen := keep[ac.IncidentID]
+		if !seen {
+			inc, err := s.Store.IncidentByID(ctx, ac.IncidentID)
+			ok = err == nil && !inc.Private && s.Framework.TLPRank(inc.TLP) < top
+			keep[ac.IncidentID] = ok
+		}
+		if ok {
+			out = append(out, ac)
+		}
+	}
+	return out
 }
 
 // IncidentRefs maps the incidents of actions to their INC-n references

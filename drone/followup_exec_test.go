@@ -97,6 +97,17 @@ func TestActionCommands(t *testing.T) {
 	if r, err := f.run(t, responder, "actions mine", 0); err != nil || !strings.Contains(r.Text, "ACT-2") {
 		t.Errorf("mine: %v %v", r, err)
 	}
+	// A TLP:RED incident's actions are listed only by naming it.
+	red := f.declare(t, drone.DeclareInput{Category: "CAT1", Severity: "high", TLP: "red", Overview: "insider"})
+	if _, err := f.run(t, responder, `action "Interview the insider"`, red.Number); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := f.run(t, responder, "actions open", 0); err != nil || strings.Contains(r.Text, "insider") || !strings.Contains(r.Text, "ACT-2") {
+		t.Errorf("open actions across incidents show a RED incident's: %v %v", r, err)
+	}
+	if r, err := f.run(t, responder, "actions", red.Number); err != nil || !strings.Contains(r.Text, "Interview the insider") {
+		t.Errorf("the RED incident's own actions: %v %v", r, err)
+	}
 	var kinds []string
 	tl, _ := f.svc.Timeline(ctx, inc.ID)
 	for _, e := range tl {

@@ -34,10 +34,14 @@ type FollowUpArgs struct {
 func (FollowUpArgs) Kind() string { return FollowUpKind }
 
 // planFollowUp returns the job of an action's entry: every change of an
-// action (added, done, reopened, cancelled, given, due) reaches its task.
+// action (added, done, reopened, cancelled, given, due) reaches its task,
+// but the record of the task's own id.
 func planFollowUp(e drone.Event) []drone.Job {
 	if e.Kind != drone.EntryAction && e.Kind != drone.EntryActionUpdated {
 		return nil
+	}
+	if e.Entry.Actor.Identity() == Actor.Identity() {
+		return nil // the task's id recorded: following it would make every job cause another
 	}
 	var ac drone.FollowUp
 	if err := json.Unmarshal(e.Entry.Data, &ac); err != nil || ac.Number == 0 {
