@@ -72,7 +72,7 @@ func (r Reminders) Validate() error {
 		}
 	}
 	if r.LeadReminders < 0 || r.LeadReminders > 20 || r.ActionOverdue < 0 || r.ActionOverdue > 20 {
-		errs = append(errs, errors.New("notify.reminders: lead_reminders and action_overdue must be between 1 and 20"))
+		errs = append(errs, errors.New("notify.reminders: lead_reminders and action_overdue must be between 1 and 20 (leave them out for 3)"))
 	}
 	return errors.Join(errs...)
 }
