@@ -231,3 +231,13 @@ func TestFirstUpdateDueAfterTheAcknowledgement(t *testing.T) {
 		t.Errorf("%d reminders, want 1: the first update was due 30m after the acknowledgement", n)
 	}
 }
+
+func TestRemindersValidate(t *testing.T) {
+	if err := (measure.Reminders{}).Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	err := measure.Reminders{EscalateAfter: -time.Minute, LeadReminders: 50}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "escalate_after") || !strings.Contains(err.Error(), "lead_reminders") {
+		t.Errorf("bad reminders: %v", err)
+	}
+}
