@@ -190,7 +190,9 @@ func ParseFollowUpInput(args []string, flags map[string]string, a Actor, now tim
 	var in FollowUpInput
 	words := append([]string(nil), args...)
 	for i := 0; i < len(words); i++ {
-		if !strings.EqualFold(words[i], "due") || i+1 >= len(words) {
+		// "due" before a date or "in": the due date; before another word
+		// ("review due diligence"), part of the text.
+		if !strings.EqualFold(words[i], "due") || i+1 >= len(words) || !dateLike(words[i+1]) {
 			continue
 		}
 		n := 1
@@ -231,6 +233,10 @@ func ParseFollowUpInput(args []string, flags map[string]string, a Actor, now tim
 		return in, Errorf(EINVALID, "say what the action is: action \"text\" @owner due 2026-12-20")
 	}
 	return in, nil
+}
+
+func dateLike(w string) bool {
+	return strings.EqualFold(w, "in") || (w != "" && w[0] >= '0' && w[0] <= '9')
 }
 
 var identityWord = regexp.MustCompile(`^(slack|discord|local|web|email):[A-Za-z0-9._@-]+$`)

@@ -54,7 +54,7 @@ func TestActionCommands(t *testing.T) {
 	}{
 		{outsider, `action "x"`, drone.EFORBIDDEN},                        // adding needs the update permission
 		{responder, `action`, drone.EINVALID},                             // no text
-		{responder, `action "x" due tomorrowish`, drone.EINVALID},         // a bad date
+		{responder, `action "x" due 2026-13-45`, drone.EINVALID},          // a bad date
 		{outsider, `action done ACT-1`, drone.EFORBIDDEN},                 // not the owner
 		{carol, `action cancel ACT-1 no longer needed`, drone.EFORBIDDEN}, // the owner may not cancel
 		{responder, `action cancel ACT-1`, drone.EINVALID},                // a cancellation needs a reason
@@ -135,5 +135,18 @@ func TestSnoozeCommand(t *testing.T) {
 	}
 	if want := f.clock.Now().Add(45 * time.Minute); !r.Incident.NextUpdateDue.Equal(want) {
 		t.Errorf("next update due %v, want %v", r.Incident.NextUpdateDue, want)
+	}
+}
+
+// TestActionDueWord takes "due" for the due date only before a date.
+func TestActionDueWord(t *testing.T) {
+	f := setup(t)
+	inc := f.declare(t, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "x"})
+	if _, err := f.run(t, responder, "action review due diligence papers due 2026-04-01", inc.Number); err != nil {
+		t.Fatal(err)
+	}
+	ac, err := f.svc.FollowUp(context.Background(), 1)
+	if err != nil || ac.Text != "review due diligence papers" || ac.Due == nil || ac.Due.Format("2006-01-02") != "2026-04-01" {
+		t.Errorf("ACT-1 = %+v (%v)", ac, err)
 	}
 }
