@@ -25,11 +25,24 @@ var rules = map[string][]string{
 	"bot":      {"drone", "bot/chat", "queue", "integration"},
 	// Integrations: the core, the queue's words, the shape they plug in by.
 	"hive":   {"drone", "queue", "integration"},
-	"notify": {"drone", "queue", "integration", "configs", "measure"},
+	"cortex": {"drone", "queue", "integration"},
+	"misp":   {"drone", "queue", "integration"},
+	// Issue trackers: the shared sync (tracker), and one package per
+	// tracker speaking its wire format; their stand-ins share the fault
+	// injection of tracker/trackertest.
+	"tracker":             {"drone", "queue", "integration"},
+	"tracker/trackertest": {},
+	"jira":                {"drone", "queue", "integration", "tracker"},
+	"servicenow":          {"drone", "queue", "integration", "tracker"},
+	"notify":              {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.
 	"measure": {"drone", "queue"},
 	"tds":     {"drone", "integration", "configs", "yamlfile"},
+	// The post-incident review: drafted through the core, its template
+	// embedded in configs; the chat integrations and TheHive send it on
+	// from the timeline entry, without importing it.
+	"review": {"drone", "queue", "integration", "configs"},
 	// What an integration contributes, and is given.
 	"integration": {"drone"},
 	// The web console: an adapter like the chat ones, over the core alone
@@ -40,7 +53,7 @@ var rules = map[string][]string{
 	// Steering of queued work: the core's failure words.
 	"queue": {"drone"},
 	// Configuration gathers every section's settings.
-	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "notify", "tds", "store"},
+	"config": {"drone", "yamlfile", "bot/slack", "bot/discord", "bot/mailbox", "hive", "misp", "cortex", "jira", "servicenow", "notify", "tds", "review", "store"},
 	// Where yaml.v3 says a syntax error is.
 	"yamlfile": {"drone"},
 	// Embedded files.

@@ -15,10 +15,15 @@ import (
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 	"github.com/ttp0/drone/hive"
+	"github.com/ttp0/drone/jira"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/review"
+	"github.com/ttp0/drone/servicenow"
 	"github.com/ttp0/drone/store"
 	"github.com/ttp0/drone/tds"
 )
@@ -62,6 +67,17 @@ type Config struct {
 	Queue store.QueueConfig `yaml:"queue"`
 	// Hive connects drone to TheHive.
 	Hive hive.Config `yaml:"hive"`
+	// Cortex runs Cortex analyzers on new observables and for the enrich
+	// command.
+	Cortex cortex.Config `yaml:"cortex"`
+	// MISP looks indicators up in MISP and exports incidents to it.
+	MISP misp.Config `yaml:"misp"`
+	// Jira files follow-up actions (and optionally incidents) as Jira
+	// issues.
+	Jira jira.Config `yaml:"jira"`
+	// ServiceNow files follow-up actions (and optionally incidents) as
+	// records of a ServiceNow table.
+	ServiceNow servicenow.Config `yaml:"servicenow"`
 	// Slack connects drone to a Slack workspace.
 	Slack slack.Config `yaml:"slack"`
 	// Discord connects drone to a Discord application.
@@ -71,6 +87,9 @@ type Config struct {
 	Notify Notify `yaml:"notify"`
 	// TDS locates the threat library and the log-source inventory.
 	TDS tds.Config `yaml:"tds"`
+	// Review configures the post-incident review: its template, and
+	// whether resolving an incident drafts it.
+	Review review.Config `yaml:"review"`
 	// Web configures the web console (config/web.go).
 	Web Web `yaml:"web"`
 }
@@ -187,6 +206,10 @@ func (c *Config) finish() {
 func (c *Config) applyDefaults() {
 	c.Queue = c.Queue.WithDefaults()
 	c.Hive = c.Hive.WithDefaults()
+	c.Cortex = c.Cortex.WithDefaults()
+	c.MISP = c.MISP.WithDefaults()
+	c.Jira = c.Jira.WithDefaults()
+	c.ServiceNow = c.ServiceNow.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
 	c.Discord = c.Discord.WithDefaults()
 	c.Notify.Config = c.Notify.Config.WithDefaults()
@@ -255,11 +278,16 @@ func (c *Config) check() []drone.Problem {
 	if c.Hive.Enabled() {
 		p = append(p, sectionProblems("hive", c.Hive.Validate())...)
 	}
+	p = append(p, sectionProblems("cortex", c.Cortex.Validate())...)
+	p = append(p, sectionProblems("misp", c.MISP.Validate())...)
+	p = append(p, sectionProblems("jira", c.Jira.Validate())...)
+	p = append(p, sectionProblems("servicenow", c.ServiceNow.Validate())...)
 	p = append(p, sectionProblems("slack", c.Slack.Validate())...)
 	p = append(p, sectionProblems("discord", c.Discord.Validate())...)
 	p = append(p, sectionProblems("notify", c.Notify.ValidateFor(c.Framework,
 		map[string]bool{"slack": c.Slack.Enabled(), "discord": c.Discord.Enabled()}))...)
 	p = append(p, sectionProblems("notify", c.Notify.Inbound.Validate())...)
+	p = append(p, sectionProblems("review", c.Review.Validate())...)
 	p = append(p, c.Web.check(c.Framework)...)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {

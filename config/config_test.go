@@ -274,3 +274,68 @@ func TestWebOIDC(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewTemplateChecked: a review template that does not parse is a
+// problem of the review section naming the template's file and line.
+func TestReviewTemplateChecked(t *testing.T) {
+	t.Parallel()
+	tmpl := t.TempDir() + "/review.md.tmpl"
+	if err := os.WriteFile(tmpl, []byte("# {{.Ref}}\n{{if .Events}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Parse("drone.yaml", []byte("review:\n  template: "+tmpl+"\n"), env(nil))
+	var probs drone.Problems
+	if !errors.As(err, &probs) || !strings.Contains(err.Error(), "review") || !strings.Contains(err.Error(), tmpl+":") {
+		t.Fatalf("a broken review template gave %v", err)
+	}
+}
+
+// TestCortexSection reads the cortex section, its analyzers, its key
+// from the environment, and reports an analyzer that does not say whom
+// it contacts.
+func TestCortexSection(t *testing.T) {
+	t.Parallel()
+	file := `cortex:
+  url: https://cortex.example.org:9001
+  analyzers:
+    - {name: AbuseIPDB_1_0, data_types: [ip], reach: passive}
+    - {name: Urlscan_io_Scan_0_1_0, data_types: [url, domain], reach: active, max_tlp: green}
+`
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{"DRONE_CORTEX_API_KEY": "k"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cx := c.Cortex
+	if cx.APIKey != "k" || len(cx.Analyzers) != 2 || cx.Analyzers[0].MaxTLP != "AMBER" || cx.Analyzers[1].MaxTLP != "GREEN" ||
+		cx.Wait <= 0 || cx.EnrichPAP != "AMBER" {
+		t.Errorf("cortex: %+v", cx)
+	}
+	bad := "cortex:\n  url: https://cortex.example.org\n  api_key: k\n  analyzers:\n    - {name: VT, data_types: [ip, tweet]}\n"
+	_, err = config.Parse("f.yaml", []byte(bad), env(nil))
+	for _, want := range []string{"f.yaml:2: cortex: cortex.analyzers[0].reach", `"tweet" is not a data type`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q reported, got %v", want, err)
+		}
+	}
+}
+
+func TestTrackersFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	file := "jira:\n  url: https://example.atlassian.net\n  email: bot@example.org\n  project: SEC\n" +
+		"servicenow:\n  url: https://example.service-now.com\n  user: drone\n"
+	c, err := config.Parse("f.yaml", []byte(file), env(map[string]string{
+		"DRONE_JIRA_TOKEN": "jt", "DRONE_SERVICENOW_PASSWORD": "pw", "DRONE_JIRA_POLL_INTERVAL": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jira.Token != "jt" || c.Jira.PollInterval != 2*time.Minute || c.Jira.IssueType != "Task" || c.Jira.Flavour != "cloud" {
+		t.Errorf("jira: %+v", c.Jira)
+	}
+	if c.ServiceNow.Password != "pw" || c.ServiceNow.Table != "incident" || c.ServiceNow.CloseCode != "Solution provided" {
+		t.Errorf("servicenow: %+v", c.ServiceNow)
+	}
+	_, err = config.Parse("f.yaml", []byte(file), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "jira.token: required") || !strings.Contains(err.Error(), "servicenow.user, password: required") {
+		t.Errorf("want the missing secrets reported, got %v", err)
+	}
+}

@@ -11,3 +11,10 @@ import "embed"
 //
 //go:embed templates/*.tmpl
 var Templates embed.FS
+
+// ReviewTemplate is the shipped post-incident review template
+// (templates/review.md.tmpl, text/template writing Markdown); an
+// organisation replaces it with review.template.
+//
+//go:embed templates/review.md.tmpl
+var ReviewTemplate string

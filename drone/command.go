@@ -44,6 +44,7 @@ var Commands = []CommandSpec{
 	{Name: "actions", Usage: "actions [INC-n|open|mine|overdue]", Summary: "list follow-up actions (an incident's, or the open ones)"},
 	{Name: "reopen", Usage: "reopen [INC-n] [REASON]", Summary: "reopen a resolved or closed incident"},
 	{Name: "list", Usage: "list [open|all]", Summary: "list incidents (open ones by default)", Aliases: []string{"ls"}},
+	{Name: "enrich", Usage: "enrich INDICATOR", Summary: "say what MISP and Cortex know of an indicator, and which past incidents held it", Aliases: []string{"seen"}},
 	{Name: "show", Usage: "show [INC-n]", Summary: "show an incident with its indicators and timeline"},
 	{Name: "help", Usage: "help [COMMAND]", Summary: "list the commands, or explain one"},
 }

@@ -48,6 +48,8 @@ func (s *Service) Execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execAction(ctx, a, o, cmd)
 	case "actions":
 		return s.execActions(ctx, a, cmd)
+	case "enrich":
+		return s.execEnrich(ctx, a, cmd)
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)
@@ -132,6 +134,21 @@ func (s *Service) execList(ctx context.Context, cmd Command) (*Reply, error) {
 	return &Reply{Text: RenderList(incs), Incidents: incs}, nil
 }
 
+func (s *Service) execEnrich(ctx context.Context, a Actor, cmd Command) (*Reply, error) {
+	text := cmd.Text
+	if w, rest := cutWord(text); IsRef(w) {
+		text = rest // a reference typed first is no indicator
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, Errorf(EINVALID, "usage: enrich INDICATOR — an IP address, domain, URL, hash, e-mail...")
+	}
+	es, err := s.Enrich(ctx, a, text)
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Text: RenderEnrichment(es, s.Enrichers)}, nil
+}
+
 func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {
 	text := cmd.Text
 	if w, rest := cutWord(text); IsRef(w) {
@@ -144,7 +161,75 @@ func (s *Service) execIOC(ctx context.Context, a Actor, o Origin, cmd Command) (
 	if err != nil {
 		return nil, err
 	}
-	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, RenderAddResult(res)), Added: &res}, nil
+	return &Reply{Text: fmt.Sprintf("INC-%d: %s", cmd.Ref, s.RenderAdded(ctx, res)), Added: &res}, nil
+}
+
+// RenderAdded is RenderAddResult followed by the incidents that held the
+// same indicators before ("Seen before: INC-3 (2 shared: ...)"), for every
+// surface that answers an analyst who added indicators. The indicators are
+// added by then: a failed look-up of where else they were seen is said,
+// not turned into a failure.
+func (s *Service) RenderAdded(ctx context.Context, res AddResult) string {
+	text := RenderAddResult(res)
+	line, err := s.seenBefore(ctx, append(append([]Observable(nil), res.Added...), res.Known...))
+	if err != nil {
+		line = "Seen before: not known now (" + err.Error() + ")"
+	}
+	if line != "" {
+		text += "\n" + line
+	}
+	return text
+}
+
+// maxSeenBefore bounds the indicators of one answer asked about: the
+// answer is a hint, and each costs a query.
+const maxSeenBefore = 50
+
+// seenBefore says which other incidents held the indicators, the most
+// shared first: "Seen before: INC-3 (2 shared: 203.0.113[.]7, ...)", or ""
+// for none. These are the similar incidents by shared indicators.
+func (s *Service) seenBefore(ctx context.Context, obs []Observable) (string, error) {
+	shared := map[int64][]string{}
+	for i, o := range obs {
+		if i == maxSeenBefore {
+			break
+		}
+		ss, err := s.Sightings(ctx, string(o.Type), o.Value, 20)
+		if err != nil {
+			return "", fmt.Errorf("reading where %s was seen: %w", o.Value, err)
+		}
+		for _, si := range ss {
+			if si.IncidentID != o.IncidentID {
+				shared[si.Number] = append(shared[si.Number], ioc.Defang(o.Type, o.Value))
+			}
+		}
+	}
+	if len(shared) == 0 {
+		return "", nil
+	}
+	nums := make([]int64, 0, len(shared))
+	for n := range shared {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool {
+		if a, b := len(shared[nums[i]]), len(shared[nums[j]]); a != b {
+			return a > b
+		}
+		return nums[i] > nums[j]
+	})
+	parts := make([]string, 0, len(nums))
+	for i, n := range nums {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(nums)-5))
+			break
+		}
+		vals := shared[n]
+		if len(vals) > 3 {
+			vals = append(vals[:3:3], "...")
+		}
+		parts = append(parts, fmt.Sprintf("INC-%d (%d shared: %s)", n, len(shared[n]), strings.Join(vals, ", ")))
+	}
+	return "Seen before: " + strings.Join(parts, "; "), nil
 }
 
 func (s *Service) execStatus(ctx context.Context, a Actor, o Origin, cmd Command) (*Reply, error) {

@@ -98,6 +98,9 @@ func BuildNotice(rec *Record, kind, audience string, now time.Time) *Notice {
 	if audience == AudienceLeaders {
 		return n
 	}
+	if row, ok := intelRow(rec.Verdicts()); ok {
+		n.Rows = append(n.Rows, row)
+	}
 	n.Sections = Sections(rec.Observables)
 	if adv, ok := rec.Advice(); ok {
 		n.BlindSpots = adv.BlindSpots

@@ -32,6 +32,9 @@ type Service struct {
 	// Enrichers are the threat-intelligence sources of the enabled
 	// integrations (MISP, Cortex), asked by the enrich command.
 	Enrichers []Enricher
+	// EnrichTimeout bounds each source's answer to the enrich command.
+	// Defaults to DefaultEnrichTimeout.
+	EnrichTimeout time.Duration
 	// DefaultTLP and DefaultPAP apply when a declaration names none.
 	// Default to AMBER, as TheHive does.
 	DefaultTLP, DefaultPAP string

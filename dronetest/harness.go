@@ -103,7 +103,10 @@ func (h *Harness) Drain(workers *river.Workers, cfg store.QueueConfig, within ti
 		h.T.Fatalf("starting queue: %v", err)
 	}
 	defer func() {
-		if err := q.Stop(context.Background()); err != nil {
+		// Bounded: a job stuck in its worker must fail the test, not hang it.
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Stop(stop); err != nil {
 			h.T.Errorf("stopping queue: %v", err)
 		}
 	}()

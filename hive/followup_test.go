@@ -8,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/hive/hivetest"
-	"github.com/ttp0/drone/store"
 )
 
 // dropTask makes the stand-in commit the first task creation whose title
@@ -43,16 +40,6 @@ func (d *dropTask) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	return d.next.RoundTrip(r)
-}
-
-// deliverAll works the sync and follow-up jobs until none is due.
-func (b *syncBundle) deliverAll(t *testing.T) {
-	t.Helper()
-	workers := river.NewWorkers()
-	river.AddWorker(workers, b.worker)
-	river.AddWorker(workers, b.worker.FollowUps())
-	b.h.Drain(workers, store.QueueConfig{Workers: 2, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
-		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
 }
 
 func followUpTasks(b *syncBundle, caseID string) []hivetest.Task {

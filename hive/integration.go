@@ -46,6 +46,7 @@ func Integration(cfg Config) integration.Builder {
 		in.Workers = func(w *river.Workers) {
 			river.AddWorker(w, worker)
 			river.AddWorker(w, worker.FollowUps())
+			river.AddWorker(w, worker.ReviewWorker())
 		}
 		return in, nil
 	}

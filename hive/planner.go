@@ -33,7 +33,9 @@ func synced(kind string) bool {
 }
 
 // Planner plans one hive.sync job per incident event that TheHive must
-// hear of, and one hive.followup job per change of a follow-up action. Its zero value is ready to use.
+// hear of, a hive.followup job per change of a follow-up action, and a
+// hive.review job per review version drafted. Its zero value is ready to
+// use.
 type Planner struct{}
 
 var _ drone.Planner = Planner{}
@@ -44,6 +46,9 @@ var _ drone.Planner = Planner{}
 func (Planner) Plan(e drone.Event) []drone.Job {
 	if e.Incident == nil {
 		return nil
+	}
+	if e.Kind == drone.EntryReview {
+		return reviewJob(e)
 	}
 	if jobs := planFollowUp(e); jobs != nil {
 		return jobs

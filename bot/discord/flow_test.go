@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -27,7 +28,10 @@ func TestIncidentOverBothTransports(t *testing.T) {
 	for _, mode := range []string{"http", "gateway"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, mode)
+			// This test follows the answers; under load (the race detector,
+			// other packages' tests) the work may outlast the 2 s before a
+			// deferral, which TestSlowWorkIsDeferredThenEdited covers.
+			b := setup(t, mode, func(a *Adapter) { a.DeferAfter = 20 * time.Second })
 			ch, notice := declare(t, b, "RED")
 
 			c := b.dc.Channel(ch)

@@ -440,5 +440,5 @@ func (a *Adapter) submitIndicators(ctx context.Context, i *discordgo.Interaction
 	if err != nil {
 		return a.fail(err)
 	}
-	return textResponse(fmt.Sprintf("INC-%d: %s", ref, drone.RenderAddResult(res)), false)
+	return textResponse(fmt.Sprintf("INC-%d: %s", ref, a.svc.RenderAdded(ctx, res)), false)
 }

@@ -58,6 +58,12 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 		}
 		return []drone.Job{{Kind: KindSpace, Args: spaceArgs{IncidentID: inc.ID, GuildID: guild}, UniqueKey: KindSpace + ":" + inc.ID}}
 	}
+	if e.Kind == drone.EntryReview {
+		if inc.External[KeyChannel] == "" {
+			return nil // no space on Discord: the incident lives elsewhere
+		}
+		return reviewJob(e)
+	}
 	// Before the space has its notice, its job renders the latest state
 	// itself once the notice is posted.
 	if !drone.ChangesIncident(e.Kind) || inc.External[KeyMessage] == "" {
@@ -77,6 +83,7 @@ func (a *Adapter) Register(w *river.Workers) {
 	river.AddWorker(w, &spaceWorker{a: a})
 	river.AddWorker(w, &noticeWorker{a: a})
 	river.AddWorker(w, &remindWorker{a: a})
+	river.AddWorker(w, &reviewWorker{a: a})
 }
 
 type spaceWorker struct {

@@ -326,7 +326,7 @@ func (h *Handler) submitIndicators(ctx context.Context, ic *slack.InteractionCal
 		msg := h.failure("adding indicators", err)
 		return errorsResponse(map[string]string{inputIncident: truncate(msg, maxLabel)}), nil
 	}
-	return doneResponse("Indicators added", fmt.Sprintf("*INC-%d*\n```%s```", n, escape(drone.RenderAddResult(res)))), nil
+	return doneResponse("Indicators added", fmt.Sprintf("*INC-%d*\n```%s```", n, escape(h.svc.RenderAdded(ctx, res)))), nil
 }
 
 // decodeCheckbox reads a checkbox value back into a typed indicator.

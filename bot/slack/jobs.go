@@ -64,6 +64,8 @@ func (h *Handler) Planner() drone.Planner {
 			return planRemind(e)
 		case e.Kind == drone.EntryDeclared:
 			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
+		case e.Kind == drone.EntryReview:
+			return reviewJob(e)
 		case drone.ChangesIncident(e.Kind):
 			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
 			return []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
@@ -95,6 +97,7 @@ func (h *Handler) Register(w *river.Workers) {
 	river.AddWorker(w, &openWorker{h: h})
 	river.AddWorker(w, &eventWorker{h: h})
 	river.AddWorker(w, &remindWorker{h: h})
+	river.AddWorker(w, &reviewWorker{h: h})
 }
 
 type openWorker struct {

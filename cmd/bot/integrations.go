@@ -6,9 +6,14 @@ import (
 	"github.com/ttp0/drone/bot/discord"
 	"github.com/ttp0/drone/bot/mailbox"
 	"github.com/ttp0/drone/bot/slack"
+	"github.com/ttp0/drone/cortex"
 	"github.com/ttp0/drone/hive"
 	"github.com/ttp0/drone/integration"
+	"github.com/ttp0/drone/jira"
+	"github.com/ttp0/drone/misp"
 	"github.com/ttp0/drone/notify"
+	"github.com/ttp0/drone/review"
+	"github.com/ttp0/drone/servicenow"
 	"github.com/ttp0/drone/tds"
 )
 
@@ -19,11 +24,16 @@ func (a *app) builders() []integration.Builder {
 	cfg := a.cfg
 	return []integration.Builder{
 		hive.Integration(cfg.Hive),
+		cortex.Integration(cfg.Cortex),
+		misp.Integration(cfg.MISP),
+		jira.Integration(cfg.Jira),
+		servicenow.Integration(cfg.ServiceNow),
 		slack.Integration(cfg.Slack),
 		discord.Integration(cfg.Discord),
 		notify.Integration(cfg.Notify.Config, cfg.Organisation, orDefault(cfg.SOC.Name, "SOC")),
 		mailbox.Integration(cfg.Notify.Inbound),
 		tds.Integration(cfg.TDS),
+		review.Integration(cfg.Review),
 		webConsole(a),
 	}
 }

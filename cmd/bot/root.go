@@ -111,9 +111,9 @@ The command line acts as the local operator, who holds every role.`,
 	root.AddCommand(c.serveCommand(), c.shellCommand(), c.declareCommand(), c.incidentCommand(), c.iocCommand(),
 		c.ackCommand(), c.leadCommand(), c.statusCommand(), c.closeCommand(), c.reopenCommand(),
 		c.deliverCommand(), c.queueCommand(), c.configCommand(), c.configureCommand(), c.backupCommand(),
-		c.versionCommand(), c.tdsCommand(), c.hiveCommand(), c.discordCommand(), c.reportCommand(),
-		c.notifyCommand(), c.slackCommand(), c.migrateCommand(), c.userCommand(), c.actionCommand(), c.actionsCommand(),
-		c.snoozeCommand())
+		c.versionCommand(), c.tdsCommand(), c.hiveCommand(), c.mispCommand(), c.cortexCommand(), c.jiraCommand(), c.serviceNowCommand(),
+		c.discordCommand(), c.reportCommand(), c.notifyCommand(), c.slackCommand(), c.migrateCommand(), c.userCommand(), c.reviewCommand(),
+		c.actionCommand(), c.actionsCommand(), c.snoozeCommand())
 	wrapAllArgs(root)
 	return root
 }

@@ -24,6 +24,18 @@ type Message struct {
 	Reference    *discordgo.MessageReference `json:"message_reference,omitempty"`
 	// WebhookID is set on a message an incoming webhook posted.
 	WebhookID string `json:"webhook_id,omitempty"`
+	// Attachments are the files a multipart message carried (files[n]).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file posted with a message.
+type Attachment struct {
+	ID          string `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int    `json:"size"`
+	// Content is the file's bytes, for tests; Discord serves them at a URL.
+	Content []byte `json:"-"`
 }
 
 // Component is a message or modal component, decoded plainly: an action

@@ -663,7 +663,13 @@ func (s *Server) setPermission(r *http.Request, body []byte) (int, any, string) 
 }
 
 func (s *Server) postMessage(r *http.Request, body []byte) (int, any, string) {
-	m, problem := readMessage(body, true)
+	var m Message
+	var problem string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		m, problem = readMultipartMessage(r.Header.Get("Content-Type"), body)
+	} else {
+		m, problem = readMessage(body, true)
+	}
 	if problem != "" {
 		return 400, nil, problem
 	}

@@ -38,6 +38,9 @@ type Message struct {
 	Broadcast bool
 	// Webhook marks a message posted through an incoming webhook.
 	Webhook bool
+	// Files are the ids of the files the message shares
+	// (files.completeUploadExternal).
+	Files []string
 }
 
 // newChannel adds a channel; s.mu must be held.
@@ -103,6 +106,13 @@ func (m *Message) json(replies int) map[string]any {
 	}
 	if m.Broadcast {
 		out["subtype"] = "thread_broadcast"
+	}
+	if len(m.Files) > 0 {
+		files := make([]map[string]any, len(m.Files))
+		for i, id := range m.Files {
+			files[i] = map[string]any{"id": id}
+		}
+		out["files"] = files
 	}
 	return out
 }

@@ -105,6 +105,7 @@ type Server struct {
 	seq      int
 	limited  int // posts answered 429 for coming too soon
 	sockets  *socketHub
+	files    map[string]*File // uploads, by file id
 }
 
 // Call is one Web API call the stand-in received.
@@ -148,6 +149,7 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/socket", s.sockets.serve)
 	mux.HandleFunc("POST /services/", s.serveWebhook)
+	mux.HandleFunc("POST /upload/", s.serveUpload)
 	s.http = httptest.NewServer(mux)
 	return s
 }

@@ -18,20 +18,23 @@ import (
 type method func(s *Server, p map[string]string) (map[string]any, string)
 
 var methods = map[string]method{
-	"auth.test":             (*Server).authTest,
-	"apps.connections.open": (*Server).connectionsOpen,
-	"conversations.create":  (*Server).conversationsCreate,
-	"conversations.list":    (*Server).conversationsList,
-	"conversations.invite":  (*Server).conversationsInvite,
-	"conversations.replies": (*Server).conversationsReplies,
-	"conversations.history": (*Server).conversationsHistory,
-	"chat.postMessage":      (*Server).chatPostMessage,
-	"chat.update":           (*Server).chatUpdate,
-	"chat.postEphemeral":    (*Server).chatPostEphemeral,
-	"views.open":            (*Server).viewsOpen,
-	"views.update":          (*Server).viewsUpdate,
-	"usergroups.list":       (*Server).usergroupsList,
-	"usergroups.users.list": (*Server).usergroupsUsersList,
+	"auth.test":                    (*Server).authTest,
+	"apps.connections.open":        (*Server).connectionsOpen,
+	"conversations.create":         (*Server).conversationsCreate,
+	"conversations.list":           (*Server).conversationsList,
+	"conversations.invite":         (*Server).conversationsInvite,
+	"conversations.replies":        (*Server).conversationsReplies,
+	"conversations.history":        (*Server).conversationsHistory,
+	"chat.postMessage":             (*Server).chatPostMessage,
+	"chat.update":                  (*Server).chatUpdate,
+	"chat.postEphemeral":           (*Server).chatPostEphemeral,
+	"views.open":                   (*Server).viewsOpen,
+	"views.update":                 (*Server).viewsUpdate,
+	"usergroups.list":              (*Server).usergroupsList,
+	"usergroups.users.list":        (*Server).usergroupsUsersList,
+	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
+	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
+	"files.info":                   (*Server).filesInfo,
 }
 
 // maxAPIBody bounds a Web API request body, as Slack does.
