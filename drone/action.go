@@ -92,6 +92,7 @@ func (s *Service) AddFollowUp(ctx context.Context, a Actor, o Origin, number int
 	if text == "" {
 		return nil, Errorf(EINVALID, "say what the action is: action \"text\" @owner due 2026-12-20")
 	}
+	in.Due = storedTime(in.Due)
 	var out *FollowUp
 	err := s.change(ctx, a, o, number, PermUpdate, func(tx Tx, inc *Incident) error {
 		n, err := tx.NextFollowUpNumber(ctx)
@@ -112,6 +113,17 @@ func (s *Service) AddFollowUp(ctx context.Context, a Actor, o Origin, number int
 		return nil, err
 	}
 	return out, nil
+}
+
+// storedTime is t as every store keeps it: UTC, to the microsecond, so
+// that what the timeline's data and the planned jobs hold equals what is
+// read back.
+func storedTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC().Truncate(time.Microsecond)
+	return &v
 }
 
 func (ac *FollowUp) describeOwnerDue() string {
@@ -142,6 +154,7 @@ func (s *Service) UpdateFollowUp(ctx context.Context, a Actor, o Origin, number 
 	if c.Status != "" && c.Status != ActionOpen && c.Status != ActionDone && c.Status != ActionCancelled {
 		return nil, invalidChoice("action status", string(c.Status), []string{string(ActionOpen), string(ActionDone), string(ActionCancelled)})
 	}
+	c.Due = storedTime(c.Due)
 	return s.changeFollowUp(ctx, a, o, number, func(ac *FollowUp) (string, bool) {
 		if !s.mayChangeFollowUp(a, ac, c) {
 			return "", false

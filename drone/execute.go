@@ -55,6 +55,10 @@ func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execDeclare(ctx, a, o, cmd)
 	case "list":
 		return s.execList(ctx, a, cmd, here)
+	case "action":
+		return s.execAction(ctx, a, o, cmd, here)
+	case "actions":
+		return s.execActions(ctx, a, cmd, here)
 	case "enrich":
 		return s.execEnrich(ctx, a, cmd)
 	case "access":
@@ -103,6 +107,8 @@ func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return s.execStatus(ctx, a, o, cmd)
 	case "close":
 		return s.execClose(ctx, a, o, cmd)
+	case "snooze":
+		return s.execSnooze(ctx, a, o, cmd)
 	case "reopen":
 		inc, err := s.Reopen(ctx, a, o, cmd.Ref, strings.Join(cmd.Args, " "))
 		return changed(inc, err, func() string { return inc.Ref() + " reopened; status " + string(inc.Status) })

@@ -136,12 +136,14 @@ type Target struct {
 type Targets map[int]Target
 
 // DefaultTargets are common SOC service levels: CRITICAL acknowledged in 15
-// minutes and updated hourly, down to LOW acknowledged within a working day.
+// minutes and updated every 30 minutes, down to LOW acknowledged within a
+// working day and updated daily. The update cadence is also when the lead
+// is reminded of an update not posted.
 func DefaultTargets() Targets {
 	return Targets{
-		4: {Acknowledge: 15 * time.Minute, Update: time.Hour, Resolve: 24 * time.Hour},
-		3: {Acknowledge: time.Hour, Update: 4 * time.Hour, Resolve: 72 * time.Hour},
-		2: {Acknowledge: 4 * time.Hour, Update: 24 * time.Hour, Resolve: 7 * 24 * time.Hour},
-		1: {Acknowledge: 24 * time.Hour, Update: 72 * time.Hour, Resolve: 30 * 24 * time.Hour},
+		4: {Acknowledge: 15 * time.Minute, Update: 30 * time.Minute, Resolve: 24 * time.Hour},
+		3: {Acknowledge: time.Hour, Update: time.Hour, Resolve: 72 * time.Hour},
+		2: {Acknowledge: 4 * time.Hour, Update: 4 * time.Hour, Resolve: 7 * 24 * time.Hour},
+		1: {Acknowledge: 24 * time.Hour, Update: 24 * time.Hour, Resolve: 30 * 24 * time.Hour},
 	}
 }

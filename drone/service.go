@@ -315,6 +315,12 @@ func (s *Service) Acknowledge(ctx context.Context, a Actor, o Origin, number int
 		if inc.Lead == "" {
 			inc.Lead = a.Identity()
 		}
+		// The first status update is due a cadence after the
+		// acknowledgement: from then on the lead is reminded of it.
+		if next := s.Targets[inc.Severity].Update; next > 0 && inc.NextUpdateDue == nil {
+			due := now.Add(next)
+			inc.NextUpdateDue = &due
+		}
 		return EntryAcknowledged, fmt.Sprintf("%s acknowledged %s", a, inc.Ref()), nil
 	})
 }

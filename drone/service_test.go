@@ -132,8 +132,9 @@ func TestLifecycleStampsEveryTransition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inc.Lead != "slack:U1" || inc.AcknowledgedAt == nil || inc.NextUpdateDue != nil {
-		t.Errorf("after ack: lead %q ack %v", inc.Lead, inc.AcknowledgedAt)
+	// The first update is due the HIGH cadence (1h) after the acknowledgement.
+	if inc.Lead != "slack:U1" || inc.AcknowledgedAt == nil || inc.NextUpdateDue == nil || !inc.NextUpdateDue.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Errorf("after ack: lead %q ack %v next update %v", inc.Lead, inc.AcknowledgedAt, inc.NextUpdateDue)
 	}
 	if _, err := f.svc.Acknowledge(ctx, responder, here, 1); drone.ErrorCode(err) != drone.ECONFLICT {
 		t.Errorf("second ack: %v, want conflict", err)
@@ -143,8 +144,8 @@ func TestLifecycleStampsEveryTransition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.clock.Now().Add(4*time.Hour)) {
-		t.Errorf("next update due %v, want the HIGH target of 4h", due)
+	if due := inc.NextUpdateDue; due == nil || !due.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Errorf("next update due %v, want the HIGH target of 1h", due)
 	}
 	f.advance(time.Hour)
 	inc, err = f.svc.Close(ctx, responder, here, 1, drone.CloseInput{Resolution: "truepositive", Impact: "noimpact", Summary: "done"})

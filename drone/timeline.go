@@ -36,7 +36,7 @@ const (
 // make every job cause another.
 func ChangesIncident(kind string) bool {
 	switch kind {
-	case EntryObservables, EntryAcknowledged, EntryLead, EntryRole, EntryStatus, EntryUpdate, EntryReopened:
+	case EntryObservables, EntryAcknowledged, EntryLead, EntryRole, EntryStatus, EntryUpdate, EntryReopened, EntrySnoozed:
 		return true
 	}
 	return false

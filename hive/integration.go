@@ -45,6 +45,7 @@ func Integration(cfg Config) integration.Builder {
 		in.Planner = Planner{}
 		in.Workers = func(w *river.Workers) {
 			river.AddWorker(w, worker)
+			river.AddWorker(w, worker.FollowUps())
 			river.AddWorker(w, worker.ReviewWorker())
 		}
 		return in, nil

@@ -33,7 +33,9 @@ func synced(kind string) bool {
 }
 
 // Planner plans one hive.sync job per incident event that TheHive must
-// hear of, and a hive.review job per review version drafted. Its zero value is ready to use.
+// hear of, a hive.followup job per change of a follow-up action, and a
+// hive.review job per review version drafted. Its zero value is ready to
+// use.
 type Planner struct{}
 
 var _ drone.Planner = Planner{}
@@ -42,10 +44,16 @@ var _ drone.Planner = Planner{}
 // timeline sequence so that an operation retried by its caller enqueues it
 // once.
 func (Planner) Plan(e drone.Event) []drone.Job {
-	if e.Kind == drone.EntryReview && e.Incident != nil {
+	if e.Incident == nil {
+		return nil
+	}
+	if e.Kind == drone.EntryReview {
 		return reviewJob(e)
 	}
-	if !synced(e.Kind) || e.Incident == nil {
+	if jobs := planFollowUp(e); jobs != nil {
+		return jobs
+	}
+	if !synced(e.Kind) {
 		return nil
 	}
 	args := SyncArgs{IncidentID: e.Incident.ID, Seq: e.Entry.Seq, EntryKind: e.Kind}

@@ -12,12 +12,14 @@ import (
 	"github.com/ttp0/drone/store"
 )
 
-// deliverAll works the sync's and the review's jobs until none is due.
+// deliverAll works the sync's, the review's and the follow-up actions'
+// jobs until none is due.
 func (b *syncBundle) deliverAll(t *testing.T) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, b.worker)
 	river.AddWorker(workers, b.worker.ReviewWorker())
+	river.AddWorker(workers, b.worker.FollowUps())
 	b.h.Drain(workers, store.QueueConfig{Workers: 2, MaxAttempts: 8, BackoffBase: 5 * time.Millisecond,
 		BackoffMax: 40 * time.Millisecond, PollInterval: 20 * time.Millisecond, JobTimeout: 10 * time.Second}, 30*time.Second)
 }

@@ -13,6 +13,9 @@ type routes struct {
 	promote                                      string
 	// observableSearch finds a case's observables (v1: the query API).
 	observableSearch string
+	// taskByID updates a task; taskSearch finds a case's tasks (v1: the
+	// query API).
+	taskByID, taskSearch string
 }
 
 func routesFor(api string) routes {
@@ -30,6 +33,8 @@ func routesFor(api string) routes {
 			promote:     "/api/alert/%s/createCase",
 
 			observableSearch: "/api/case/artifact/_search",
+			taskByID:         "/api/case/task/%s",
+			taskSearch:       "/api/case/task/_search",
 		}
 	}
 	return routes{
@@ -45,6 +50,8 @@ func routesFor(api string) routes {
 		promote:     "/api/v1/alert/%s/case",
 
 		observableSearch: "/api/v1/query",
+		taskByID:         "/api/v1/task/%s",
+		taskSearch:       "/api/v1/query",
 	}
 }
 

@@ -88,9 +88,10 @@ var system = drone.Actor{Platform: "notify", ID: "drone", Name: "drone"}
 // plans their jobs, works them, and offers the reportable and reported
 // commands.
 type Measures struct {
-	svc    *drone.Service
-	clocks []Clock
-	now    func() time.Time
+	svc       *drone.Service
+	clocks    []Clock
+	reminders Reminders
+	now       func() time.Time
 }
 
 // Options configure Measures.
@@ -100,12 +101,15 @@ type Options struct {
 	Service *drone.Service
 	// Regulatory holds the clocks; its defaults are applied.
 	Regulatory Regulatory
-	Now        drone.Clock
+	// Reminders say when leads and owners are reminded; its defaults are
+	// applied.
+	Reminders Reminders
+	Now       drone.Clock
 }
 
 // New returns the measures of o.
 func New(o Options) *Measures {
-	m := &Measures{svc: o.Service, clocks: o.Regulatory.WithDefaults().Clocks, now: time.Now}
+	m := &Measures{svc: o.Service, clocks: o.Regulatory.WithDefaults().Clocks, reminders: o.Reminders.WithDefaults(), now: time.Now}
 	if o.Now != nil {
 		m.now = o.Now
 	}
@@ -117,6 +121,10 @@ type checkArgs struct {
 	IncidentID string    `json:"incident_id"`
 	Target     string    `json:"target"` // acknowledge, update
 	Due        time.Time `json:"due"`
+	// Stage of an update check: lead (remind the lead), or soc or ""
+	// (record the target missed, which notify routes to the SOC).
+	Stage string `json:"stage,omitempty"`
+	Round int    `json:"round,omitempty"` // the lead's reminder, from 1
 }
 
 // Kind implements river.JobArgs.
@@ -134,8 +142,9 @@ type clockArgs struct {
 func (clockArgs) Kind() string { return KindClock }
 
 // Plan schedules the checks of the promised times an event starts: the
-// acknowledgement target at declaration, the next update whenever one is
-// due, and the regulatory clocks when the incident becomes reportable. It
+// acknowledgement target at declaration, the reminders of the next update
+// whenever one is due, those of a follow-up action with a due date, and
+// the regulatory clocks when the incident becomes reportable. It
 // implements drone.Planner.
 func (m *Measures) Plan(e drone.Event) []drone.Job {
 	inc := e.Incident
@@ -148,10 +157,9 @@ func (m *Measures) Plan(e drone.Event) []drone.Job {
 		}
 	}
 	if inc.NextUpdateDue != nil && inc.Open() {
-		due := *inc.NextUpdateDue
-		jobs = append(jobs, drone.Job{Kind: KindCheck, Args: checkArgs{IncidentID: inc.ID, Target: "update", Due: due},
-			RunAt: due, UniqueKey: "notify/" + inc.ID + "/check/update/" + strconv.FormatInt(due.UnixNano(), 10)})
+		jobs = append(jobs, m.planUpdate(inc)...)
 	}
+	jobs = append(jobs, m.planAction(e)...)
 	if e.Kind == drone.EntryReportable {
 		jobs = append(jobs, m.planClocks(inc, e.Entry.At)...)
 	}
@@ -193,10 +201,12 @@ func (m *Measures) planClocks(inc *drone.Incident, now time.Time) []drone.Job {
 func (m *Measures) Register(w *river.Workers) {
 	river.AddWorker(w, queue.WorkFunc(m.check))
 	river.AddWorker(w, queue.WorkFunc(m.clock))
+	river.AddWorker(w, queue.WorkFunc(m.action))
 }
 
 // check records a missed target when the incident is still not
-// acknowledged, or still has no update since the one due. A job whose
+// acknowledged, or still has no update since the one due; at the lead's
+// stage of an update, it reminds the lead instead. A job whose
 // incident is gone (ENOTFOUND) is cancelled: no retry brings it back.
 func (m *Measures) check(ctx context.Context, job *river.Job[checkArgs]) error {
 	a := job.Args
@@ -210,6 +220,8 @@ func (m *Measures) check(ctx context.Context, job *river.Job[checkArgs]) error {
 	case a.Target == "acknowledge" && inc.AcknowledgedAt == nil && inc.Open():
 		key = "target/acknowledge"
 		text = fmt.Sprintf("%s was not acknowledged in time: the %s target ran out at %s", inc.Ref(), inc.SeverityName, due)
+	case a.Target == "update" && inc.Open() && inc.NextUpdateDue != nil && inc.NextUpdateDue.Equal(a.Due) && a.Stage == stageLead:
+		return m.remindLead(ctx, inc, a)
 	case a.Target == "update" && inc.Open() && inc.NextUpdateDue != nil && inc.NextUpdateDue.Equal(a.Due):
 		key = "target/update/" + strconv.FormatInt(a.Due.UnixNano(), 10)
 		text = fmt.Sprintf("%s has had no status update since one was due at %s", inc.Ref(), due)

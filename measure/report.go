@@ -35,7 +35,25 @@ type Report struct {
 	Closed             []IncidentLine `json:"closed"`
 	Missed             []Missed       `json:"targets_missed"`
 	Deadlines          []Deadline     `json:"regulatory_deadlines"`
-	Measures           []Dimension    `json:"measures"`
+	// OverdueActions are the open follow-up actions past their due date at
+	// the end of the period, of the incidents the report covers.
+	OverdueActions []ActionLine `json:"overdue_actions"`
+	Measures       []Dimension  `json:"measures"`
+}
+
+// ActionLine is a follow-up action as a report lists it.
+type ActionLine struct {
+	Ref      string    `json:"ref"`
+	Incident string    `json:"incident"`
+	Text     string    `json:"text"`
+	Owner    string    `json:"owner,omitempty"`
+	Due      time.Time `json:"due"`
+}
+
+// followUps is what a report reads of follow-up actions: drone.Service
+// has it.
+type followUps interface {
+	FollowUps(ctx context.Context, f drone.FollowUpFilter) ([]*drone.FollowUp, error)
 }
 
 // IncidentLine is an incident as a report lists it.
@@ -192,7 +210,34 @@ func BuildReport(ctx context.Context, store drone.Reader, in ReportInput) (*Repo
 	})
 	r.OpenByBusinessUnit = countBy(r.Open, func(l IncidentLine) string { return orDash(l.BusinessUnit) }, func(a, b string) bool { return a < b })
 	r.Measures = measures(kept, in.Targets, within)
+	if fu, ok := store.(followUps); ok {
+		if err := r.addOverdue(ctx, fu, kept); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// addOverdue lists the open actions past due at the end of the period,
+// only of the incidents kept: a digest shows no action of an incident its
+// target may not see.
+func (r *Report) addOverdue(ctx context.Context, fu followUps, kept []*drone.Incident) error {
+	list, err := fu.FollowUps(ctx, drone.FollowUpFilter{Open: true, DueBefore: r.To})
+	if err != nil {
+		return fmt.Errorf("reading follow-up actions for the report: %w", err)
+	}
+	refs := make(map[string]string, len(kept))
+	for _, inc := range kept {
+		refs[inc.ID] = inc.Ref()
+	}
+	for _, ac := range list {
+		ref, ok := refs[ac.IncidentID]
+		if !ok || !ac.Overdue(r.To) {
+			continue
+		}
+		r.OverdueActions = append(r.OverdueActions, ActionLine{Ref: ac.Ref(), Incident: ref, Text: ac.Text, Owner: ac.Owner, Due: ac.Due.UTC()})
+	}
+	return nil
 }
 
 func line(inc *drone.Incident) IncidentLine {

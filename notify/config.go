@@ -45,6 +45,11 @@ type Config struct {
 	// Regulatory holds the reporting deadlines of reportable incidents,
 	// which the measures keep.
 	Regulatory measure.Regulatory `yaml:"regulatory"`
+	// Reminders say when the lead of an overdue update and the owner of a
+	// follow-up action are reminded in the incident's channel, and when an
+	// overdue update goes to the SOC (a missed target). See
+	// measure.Reminders for each default.
+	Reminders measure.Reminders `yaml:"reminders"`
 	// SOC is the target told of deliveries that failed for good. Defaults
 	// to none (they stay visible in drone queue list).
 	SOC string `yaml:"soc"`
@@ -393,4 +398,5 @@ func (v *validator) schedule() {
 		v.errf("notify.regulatory.contacts must name the targets reminded of the deadlines")
 	}
 	v.add(v.c.Regulatory.ValidateClocks())
+	v.add(v.c.Reminders.Validate())
 }

@@ -28,7 +28,7 @@ func Integration(cfg Config, org, soc string) integration.Builder {
 		}
 		// The measures are on whenever notifications are: their missed
 		// targets and reminders are events the rules route.
-		m := measure.New(measure.Options{Service: env.Service, Regulatory: cfg.Regulatory})
+		m := measure.New(measure.Options{Service: env.Service, Regulatory: cfg.Regulatory, Reminders: cfg.Reminders})
 		in.Enabled = true
 		in.Planner = drone.PlannerFunc(func(e drone.Event) []drone.Job { return append(m.Plan(e), n.Plan(e)...) })
 		in.Lanes = n.Lanes()

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -323,6 +324,12 @@ func TestDigestGoesToLeadersAndSchedulesTheNext(t *testing.T) {
 		if _, err := f.svc.Acknowledge(ctx, responder, cli, inc.Number); err != nil {
 			t.Fatal(err)
 		}
+		// Each incident has an action overdue by the digest: only the
+		// AMBER one's may show.
+		due := base.Add(-time.Hour)
+		if _, err := f.svc.AddFollowUp(ctx, responder, cli, inc.Number, drone.FollowUpInput{Text: fmt.Sprintf("Lessons of %s", inc.Ref()), Due: &due}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f.settle(t)
 	before := len(f.relay.Messages())
@@ -345,6 +352,9 @@ func TestDigestGoesToLeadersAndSchedulesTheNext(t *testing.T) {
 	body := string(digest.Data)
 	if !strings.Contains(body, "INC-1") || strings.Contains(body, "INC-2") {
 		t.Fatalf("the CISO's digest must list the HIGH AMBER INC-1 and not the RED INC-2:\n%s", body)
+	}
+	if !strings.Contains(body, "Overdue follow-up actions") || !strings.Contains(body, "ACT-1 (INC-1) Lessons of INC-1") || strings.Contains(body, "ACT-2") {
+		t.Fatalf("the CISO's digest must list INC-1's overdue action and not the RED INC-2's:\n%s", body)
 	}
 	next, err := f.db.Jobs(ctx, 100, "scheduled")
 	if err != nil || !slices.ContainsFunc(next, func(j store.JobInfo) bool { return j.Kind == KindDigest }) {

@@ -94,6 +94,8 @@ func goldenReport() *measure.Report {
 		Closed:             []measure.IncidentLine{{Ref: "INC-40", Title: "Lost laptop", Severity: "LOW", Resolution: "TruePositive"}},
 		Missed:             []measure.Missed{{Ref: "INC-41", Target: "status update overdue", Due: goldenNow.Add(-3 * time.Hour)}},
 		Deadlines:          []measure.Deadline{{Ref: "INC-42", Clock: "GDPR", Due: goldenNow.Add(48 * time.Hour), State: "open, due in 2d"}},
+		OverdueActions: []measure.ActionLine{{Ref: "ACT-7", Incident: "INC-40", Text: "Re-image the laptop & rotate <keys>", Owner: "slack:U2",
+			Due: goldenNow.Add(-48 * time.Hour)}},
 		Measures: []measure.Dimension{{Name: "severity", Groups: []measure.Group{
 			{Key: "HIGH", Acknowledge: measure.Stat{N: 3, Mean: min(20), P90: min(45), Targeted: 3, Within: 2}, Resolve: measure.Stat{N: 1, Mean: min(300), P90: min(300), Targeted: 1, Within: 1}},
 		}}},

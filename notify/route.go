@@ -182,6 +182,12 @@ func EventKind(e drone.Event) string {
 	case drone.EntryReported:
 		return EventReported
 	case drone.EntryReminder:
+		if _, personal := drone.Reminder(e.Entry); personal {
+			// The lead's and owners' reminders go to the incident's
+			// channel (the chat integrations post them); an overdue
+			// update reaches the SOC later, as a missed target.
+			return ""
+		}
 		return EventReminder
 	case drone.EntryStatus:
 		switch e.Incident.Status {

@@ -283,5 +283,13 @@ func DigestNotice(r *measure.Report, audience string) *drone.Notice {
 		}
 		n.Sections = append(n.Sections, s)
 	}
+	if len(r.OverdueActions) > 0 {
+		s := drone.Section{Title: "Overdue follow-up actions"}
+		for _, ac := range r.OverdueActions {
+			s.Items = append(s.Items, drone.Item{Text: fmt.Sprintf("%s (%s) %s — %s due %s", ac.Ref, ac.Incident, ac.Text,
+				orText(ac.Owner, "no owner"), ac.Due.Format("2006-01-02"))})
+		}
+		n.Sections = append(n.Sections, s)
+	}
 	return n
 }

@@ -66,6 +66,7 @@ type link struct{ Label, URL, Text string }
 type incidentData struct {
 	Inc        *drone.Incident
 	Obs        []obsRow
+	Actions    []*drone.FollowUp // follow-up actions, which outlive the incident
 	Timeline   []drone.Entry
 	ChainOK    bool
 	ChainError string
@@ -152,6 +153,9 @@ func (c *Console) incidentData(ctx context.Context, u *user, n int64) (*incident
 	d.Obs = make([]obsRow, len(rec.Observables))
 	for i, o := range rec.Observables {
 		d.Obs[i] = obsRow{Observable: o, Seen: where[string(o.Type)+"\x00"+o.Value]}
+	}
+	if d.Actions, err = c.svc.FollowUps(ctx, drone.FollowUpFilter{IncidentID: inc.ID}); err != nil {
+		return nil, err
 	}
 	d.LeadName = c.leadName(ctx, inc.Lead, rec.Timeline)
 	d.Links, d.External = externalLinks(inc.External)

@@ -509,10 +509,23 @@ func TestIncidentPageAfterClosing(t *testing.T) {
 		t.Errorf("lead shown as %q, want the name Alice first", lead)
 	}
 	page.must(t, http.StatusOK, `data-testid="add-indicators"`)
+	page.must(t, http.StatusOK, "No follow-up action")
+	due := time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := f.svc.AddFollowUp(context.Background(), drone.Actor{Platform: "local", ID: "op"}, drone.Origin{}, 1,
+		drone.FollowUpInput{Text: "Re-image <laptop>", Owner: "web:alice", Due: &due}); err != nil {
+		t.Fatal(err)
+	}
 	b.submit("/incidents/1/close", url.Values{"resolution": {"TruePositive"}, "impact": {"NoImpact"}, "summary": {"done"}}).
 		must(t, http.StatusSeeOther)
 	page = b.get("/incidents/1")
 	page.mustNot(t, `data-testid="add-indicators"`, `action="/incidents/1/ioc"`)
+	// The incident is closed; its action is still open, and overdue.
+	row := regexpFind(t, page.body, `(?s)<tr data-testid="followup-row">(.*?)</tr>`)
+	for _, want := range []string{"ACT-1", "Re-image &lt;laptop&gt;", "web:alice", `class="overdue">2020-01-02`, "<td>overdue</td>"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("follow-up row %q lacks %q", row, want)
+		}
+	}
 	if !strings.Contains(page.body, `<span class="kind">closed</span> <span class="text">Alice closed INC-1`) {
 		t.Errorf("the close is not labelled as one:\n%s", regexpFind(t, page.body, `(?s)(<ol class="timeline">.*?</ol>)`))
 	}

@@ -51,6 +51,16 @@ func Commands(svc *drone.Service) []*discordgo.ApplicationCommand {
 		sub("list", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "all",
 			Description: "Closed and resolved incidents too"}),
 		sub("show", incidentOption()),
+		sub("action", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "text",
+			Description: `"What to do" due 2026-12-20, or: done|reopen|cancel ACT-n [note]`, Required: true, MaxLength: 1000},
+			&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "owner",
+				Description: "Who owns the new action"}, incidentOption()),
+		sub("actions", choiceOption("which", "Which actions (default: the incident's, or the open ones)", false,
+			[]string{"open", "mine", "overdue"}), incidentOption()),
+		sub("snooze", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "duration",
+			Description: "How long the update waits, such as 45m or 2h", Required: true, MaxLength: 10},
+			&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "reason",
+				Description: "Why the update waits", Required: true, MaxLength: 1000}, incidentOption()),
 	}
 	for _, ext := range svc.Extensions {
 		subs = append(subs, sub(ext.Name, extensionOptions(ext)...))

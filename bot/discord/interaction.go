@@ -238,7 +238,8 @@ func (a *Adapter) exec(i *discordgo.Interaction, actor drone.Actor, cmd drone.Co
 }
 
 // changing are the commands that change an incident.
-var changing = map[string]bool{"ioc": true, "ack": true, "lead": true, "role": true, "access": true, "status": true, "close": true, "reopen": true}
+var changing = map[string]bool{"ioc": true, "ack": true, "lead": true, "role": true, "access": true, "status": true, "close": true,
+	"reopen": true, "action": true, "snooze": true}
 
 // button answers a press on a notice's buttons.
 func (a *Adapter) button(i *discordgo.Interaction, actor drone.Actor, action string, ref int64) step {

@@ -53,6 +53,9 @@ func (noticeArgs) Kind() string { return KindNotice }
 // implements drone.Planner.
 func (a *Adapter) Plan(e drone.Event) []drone.Job {
 	inc := e.Incident
+	if e.Kind == drone.EntryReminder {
+		return planRemind(e)
+	}
 	if e.Kind == drone.EntryDeclared {
 		guild := orElse(guildOf(e.Entry.Origin), a.cfg.GuildID)
 		if guild == "" {
@@ -119,6 +122,7 @@ var _ drone.Planner = (*Adapter)(nil)
 func (a *Adapter) Register(w *river.Workers) {
 	river.AddWorker(w, &spaceWorker{a: a})
 	river.AddWorker(w, &noticeWorker{a: a})
+	river.AddWorker(w, &remindWorker{a: a})
 	river.AddWorker(w, &reviewWorker{a: a})
 }
 

@@ -55,6 +55,8 @@ func (a *Adapter) slash(i *discordgo.Interaction, actor drone.Actor, data discor
 			"resolution": opts[drone.FieldResolution], "impact": opts[drone.FieldImpact], "summary": opts[drone.FieldSummary]}}, true)
 	case "reopen":
 		return a.exec(i, actor, drone.Command{Name: "reopen", Ref: ref, Args: strings.Fields(opts["reason"])}, true)
+	case "action", "actions", "snooze":
+		return a.slashFollowUp(i, actor, name, ref, opts)
 	case "list":
 		cmd := drone.Command{Name: "list"}
 		if opts["all"] == "true" {
@@ -238,4 +240,25 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *d
 	}
 	return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices}}
+}
+
+// slashFollowUp runs action, actions and snooze through drone's grammar:
+// their options are the words typed after the command, the owner a
+// Discord identity.
+func (a *Adapter) slashFollowUp(i *discordgo.Interaction, actor drone.Actor, name string, ref int64, opts map[string]string) step {
+	line := name + " " + opts["text"] + " " + opts["which"] + " " + opts["duration"] + " " + opts["reason"]
+	if o := opts["owner"]; o != "" {
+		if !isSnowflake(o) {
+			return answer(a.fail(drone.Errorf(drone.EINVALID, "name the owner: a member of this server")))
+		}
+		line += " discord:" + o
+	}
+	cmd, err := a.svc.Grammar().Parse(line)
+	if err != nil {
+		return answer(a.fail(err))
+	}
+	if ref != 0 {
+		cmd.Ref = ref
+	}
+	return a.exec(i, actor, cmd, name != "actions")
 }

@@ -71,6 +71,8 @@ func (h *Handler) Planner() drone.Planner {
 	return drone.PlannerFunc(func(e drone.Event) []drone.Job {
 		id := e.Incident.ID
 		switch {
+		case e.Kind == drone.EntryReminder:
+			return planRemind(e)
 		case e.Kind == drone.EntryDeclared:
 			return []drone.Job{{Kind: KindOpen, Args: openArgs{IncidentID: id}, UniqueKey: KindOpen + ":" + id}}
 		case e.Kind == drone.EntryReview:
@@ -134,6 +136,7 @@ func threadText(e drone.Event) string {
 func (h *Handler) Register(w *river.Workers) {
 	river.AddWorker(w, &openWorker{h: h})
 	river.AddWorker(w, &eventWorker{h: h})
+	river.AddWorker(w, &remindWorker{h: h})
 	river.AddWorker(w, &reviewWorker{h: h})
 	river.AddWorker(w, &inviteWorker{h: h})
 }

@@ -333,7 +333,7 @@ func (h *Handler) timelineShortcut(ctx context.Context, ic *slack.InteractionCal
 	msg := ic.Message
 	if number == 0 {
 		h.later("opening the timeline modal", func(ctx context.Context) error {
-			view, err := h.timelineView(ctx, viewMeta{Channel: channel, TS: ts})
+			view, err := h.timelineView(ctx, h.actor(ctx, user, ""), viewMeta{Channel: channel, TS: ts})
 			if err != nil {
 				return err
 			}
@@ -373,8 +373,9 @@ func (h *Handler) pinByAction(ctx context.Context, a drone.Actor, number int64, 
 }
 
 // timelineView asks which incident a message goes to.
-func (h *Handler) timelineView(ctx context.Context, meta viewMeta) (slack.ModalViewRequest, error) {
-	choices, _, err := h.incidentChoices(ctx, 0)
+// It offers only the incidents a may see.
+func (h *Handler) timelineView(ctx context.Context, a drone.Actor, meta viewMeta) (slack.ModalViewRequest, error) {
+	choices, _, err := h.incidentChoices(ctx, a, 0)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}

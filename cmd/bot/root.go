@@ -112,7 +112,8 @@ The command line acts as the local operator, who holds every role.`,
 		c.ackCommand(), c.leadCommand(), c.roleCommand(), c.grantCommand(), c.statusCommand(), c.closeCommand(), c.reopenCommand(),
 		c.deliverCommand(), c.queueCommand(), c.configCommand(), c.configureCommand(), c.backupCommand(),
 		c.versionCommand(), c.tdsCommand(), c.hiveCommand(), c.mispCommand(), c.cortexCommand(), c.jiraCommand(), c.serviceNowCommand(),
-		c.discordCommand(), c.reportCommand(), c.notifyCommand(), c.slackCommand(), c.migrateCommand(), c.userCommand(), c.reviewCommand())
+		c.discordCommand(), c.reportCommand(), c.notifyCommand(), c.slackCommand(), c.migrateCommand(), c.userCommand(), c.reviewCommand(),
+		c.actionCommand(), c.actionsCommand(), c.snoozeCommand())
 	wrapAllArgs(root)
 	return root
 }

@@ -28,8 +28,12 @@ func (s *Server) queryObservables(w http.ResponseWriter, steps []json.RawMessage
 		fail(w, notFound("Case", first.IDOrName))
 		return
 	}
+	if len(steps) >= 2 && stepName(steps[1]) == "tasks" {
+		s.queryTasks(w, c, steps[2:])
+		return
+	}
 	if len(steps) < 2 || stepName(steps[1]) != "observables" {
-		fail(w, badRequest("hivetest answers getCase only when followed by observables"))
+		fail(w, badRequest("hivetest answers getCase only when followed by observables or tasks"))
 		return
 	}
 	obs := slices.Clone(s.st.observables[c.ID])

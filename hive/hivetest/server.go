@@ -6,7 +6,7 @@
 // It is not TheHive: it keeps everything in memory, knows only cases,
 // observables (files included, uploaded as multipart/form-data), tasks,
 // task logs and alerts, and answers the query API only for listCase and
-// for a case's observables, filtered on a few fields. It is good enough for drone's tests
+// for a case's observables and tasks, filtered on a few fields. It is good enough for drone's tests
 // and for pointing a local drone at (see cmd/hivetest).
 package hivetest
 
@@ -213,6 +213,7 @@ func (s *Server) routes() {
 	both("POST", "/api/v1/case/{id}/observable", "/api/case/{id}/artifact", s.createObservables)
 	both("POST", "/api/v1/case/{id}/task", "/api/case/{id}/task", s.createTask)
 	both("POST", "/api/v1/task/{id}/log", "/api/case/task/{id}/log", s.createTaskLog)
+	both("PATCH", "/api/v1/task/{id}", "/api/case/task/{id}", s.updateTask)
 	both("POST", "/api/v1/alert", "/api/alert", s.createAlert)
 	both("POST", "/api/v1/alert/{id}/case", "/api/alert/{id}/createCase", s.promoteAlert)
 	both("GET", "/api/v1/user/current", "/api/user/current", s.currentUser)
@@ -220,6 +221,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/query", func(w http.ResponseWriter, r *http.Request) { s.queryV1(w, r) })
 	s.mux.HandleFunc("POST /api/case/_search", func(w http.ResponseWriter, r *http.Request) { s.searchV0(w, r) })
 	s.mux.HandleFunc("POST /api/case/artifact/_search", s.searchObservablesV0)
+	s.mux.HandleFunc("POST /api/case/task/_search", s.searchTasksV0)
 	s.public["GET /api/v1/status"], s.public["GET /api/status"] = true, true
 }
 

@@ -277,6 +277,12 @@ func TestActOnAnIncident(t *testing.T) {
 	p.Submit(by("submit-close"))
 	p.WaitText(by("incident-status"), "closed")
 	p.WaitText(by("chain-state"), "verified")
+	// A follow-up action outlives the incident: the page lists it.
+	if out := c.drone("action", "add", ref, "Enforce MFA on the VPN", "--owner", "web:admin", "--due", "2026-12-20"); out != "ACT-1 open\n" {
+		t.Errorf("drone action add printed %q", out)
+	}
+	p.Navigate(c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-"))
+	p.WaitText(by("followups"), "Enforce MFA on the VPN")
 	p.Screenshot("incident-closed")
 
 	// The command line sees what the browser did.
