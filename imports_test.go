@@ -23,17 +23,19 @@ var rules = map[string][]string{
 	// they share and the queue's words, never each other nor notify.
 	"bot/chat": {"drone"},
 	"bot":      {"drone", "bot/chat", "queue", "integration"},
-	// Integrations: the core, the queue's words, the shape they plug in by.
-	"hive":   {"drone", "queue", "integration"},
-	"cortex": {"drone", "queue", "integration"},
-	"misp":   {"drone", "queue", "integration"},
+	// Integrations: the core, the queue's words, the shape they plug in by,
+	// and how drone checks and reaches an HTTP API.
+	"hive":    {"drone", "queue", "integration", "httpapi"},
+	"cortex":  {"drone", "queue", "integration", "httpapi"},
+	"misp":    {"drone", "queue", "integration", "httpapi"},
+	"httpapi": {},
 	// Issue trackers: the shared sync (tracker), and one package per
 	// tracker speaking its wire format; their stand-ins share the fault
 	// injection of tracker/trackertest.
 	"tracker":             {"drone", "queue", "integration"},
 	"tracker/trackertest": {},
-	"jira":                {"drone", "queue", "integration", "tracker"},
-	"servicenow":          {"drone", "queue", "integration", "tracker"},
+	"jira":                {"drone", "queue", "integration", "tracker", "httpapi"},
+	"servicenow":          {"drone", "queue", "integration", "tracker", "httpapi"},
 	"notify":              {"drone", "queue", "integration", "configs", "measure"},
 	// The DRONE measures: reports, metrics, target checks, regulatory
 	// clocks. Their entries reach notify as events, so no notify here.

@@ -3,7 +3,6 @@ package cortex
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // maxResponse bounds the body the client reads from one answer; full
@@ -60,19 +61,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	if c.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if !*cfg.VerifyTLS {
-			tc.InsecureSkipVerify = true // the operator said so: verify_tls: false
+		tr, err := httpapi.Transport("cortex", *cfg.VerifyTLS, cfg.CAFile)
+		if err != nil {
+			return nil, err
 		}
-		if cfg.CAFile != "" {
-			pool, err := loadCAFile(cfg.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("cortex.ca_file: %w", err)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
 		c.http = &http.Client{Transport: tr}
 	}
 	return c, nil

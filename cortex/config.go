@@ -1,16 +1,14 @@
 package cortex
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ttp0/drone/drone/ioc"
+	"github.com/ttp0/drone/httpapi"
 )
 
 // Defaults applied by Config.WithDefaults.
@@ -131,7 +129,7 @@ func (c Config) Validate() error {
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("cortex."+format, args...)) }
-	if err := checkURL(c.URL); err != nil {
+	if err := httpapi.CheckURL(c.URL, "api_key"); err != nil {
 		add("url: %v", err)
 	}
 	if c.APIKey == "" {
@@ -146,7 +144,7 @@ func (c Config) Validate() error {
 		if c.VerifyTLS != nil && !*c.VerifyTLS {
 			add("ca_file: set while verify_tls is false; drop one of them")
 		}
-		if _, err := loadCAFile(c.CAFile); err != nil {
+		if _, err := httpapi.LoadCA(c.CAFile); err != nil {
 			add("ca_file: %v", err)
 		}
 	}
@@ -236,41 +234,4 @@ func (a Analyzer) takes(t ioc.Type) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL itself may hold a pasted key
-		}
-		return fmt.Errorf("not a URL: %v", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("no host")
-	case u.User != nil:
-		return errors.New("must not carry credentials; use api_key")
-	case u.RawQuery != "" || u.Fragment != "":
-		return errors.New("must not carry a query or a fragment")
-	}
-	return nil
-}
-
-// loadCAFile reads a PEM file into a pool holding the system roots as well.
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }

@@ -3,7 +3,6 @@ package hive
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // maxResponse bounds the body the client reads from one answer.
@@ -83,7 +84,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	if c.http == nil {
-		tr, err := newTransport(cfg)
+		tr, err := httpapi.Transport("hive", *cfg.VerifyTLS, cfg.CAFile)
 		if err != nil {
 			return nil, err
 		}
@@ -94,23 +95,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 
 // API returns the API version the client speaks, "v1" or "v0".
 func (c *Client) API() string { return c.api }
-
-func newTransport(cfg Config) (*http.Transport, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if !*cfg.VerifyTLS {
-		tc.InsecureSkipVerify = true // the operator said so: verify_tls: false
-	}
-	if cfg.CAFile != "" {
-		pool, err := loadCAFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("hive.ca_file: %w", err)
-		}
-		tc.RootCAs = pool
-	}
-	tr.TLSClientConfig = tc
-	return tr, nil
-}
 
 // response is a 2xx answer read whole.
 type response struct {
@@ -187,7 +171,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return nil, fmt.Errorf("hive: %s %s: %w", method, path, redactURLError(err))
+		return nil, fmt.Errorf("hive: %s %s: %w", method, path, httpapi.RedactURLError(err))
 	}
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	req.Header.Set("Accept", "application/json")

@@ -1,13 +1,12 @@
 package hive
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
-	"os"
 	"time"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // API versions a Client can speak.
@@ -104,7 +103,7 @@ func (c Config) Validate() error {
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("hive."+format, args...)) }
-	if err := checkURL(c.URL); err != nil {
+	if err := httpapi.CheckURL(c.URL, "api_key"); err != nil {
 		add("url: %v", err)
 	}
 	if c.APIKey == "" {
@@ -123,39 +122,12 @@ func (c Config) Validate() error {
 		if c.VerifyTLS != nil && !*c.VerifyTLS {
 			add("ca_file: set while verify_tls is false; drop one of them")
 		}
-		if _, err := loadCAFile(c.CAFile); err != nil {
+		if _, err := httpapi.LoadCA(c.CAFile); err != nil {
 			add("ca_file: %v", err)
 		}
 	}
 	errs = append(errs, checkMaps(c)...)
 	return errors.Join(errs...)
-}
-
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return fmt.Errorf("not a URL: %v", redactURLError(err))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("no host")
-	case u.User != nil:
-		return errors.New("must not carry credentials; use api_key")
-	case u.RawQuery != "" || u.Fragment != "":
-		return errors.New("must not carry a query or a fragment")
-	}
-	return nil
-}
-
-// redactURLError drops the URL itself from a parse error, in case a key was
-// pasted into it.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 func checkMaps(c Config) []error {
@@ -179,20 +151,4 @@ func checkMaps(c Config) []error {
 		}
 	}
 	return append(errs, checkPlaybooks(c.Playbooks)...)
-}
-
-// loadCAFile reads a PEM file into a pool holding the system roots as well.
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }

@@ -3,10 +3,11 @@ package jira
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // Flavours of Jira a Client speaks.
@@ -125,7 +126,7 @@ func (c Config) Validate() error {
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("jira."+format, args...)) }
-	if err := checkURL(c.URL); err != nil {
+	if err := httpapi.CheckURL(c.URL, "email and token"); err != nil {
 		add("url: %v", err)
 	}
 	switch c.Flavour {
@@ -161,21 +162,4 @@ func (c Config) Validate() error {
 		add("search_lag: %v is negative", c.SearchLag)
 	}
 	return errors.Join(errs...)
-}
-
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return errors.New("not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("no host")
-	case u.User != nil:
-		return errors.New("must not carry credentials; use email and token")
-	case u.RawQuery != "" || u.Fragment != "":
-		return errors.New("must not carry a query or a fragment")
-	}
-	return nil
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // maxResponse bounds the body the client reads from one answer.
@@ -99,10 +101,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	if c.http == nil {
-		tr, err := newTransport(cfg)
+		tr, err := httpapi.Transport("misp", *cfg.VerifyTLS, cfg.CAFile)
 		if err != nil {
 			return nil, err
 		}
+		tr.MaxIdleConnsPerHost = 16 // look-ups go out at the rate limit, in parallel
 		c.http = &http.Client{Transport: tr}
 	}
 	return c, nil

@@ -1,16 +1,13 @@
 package misp
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // Defaults applied by Config.WithDefaults.
@@ -126,7 +123,7 @@ func (c Config) Validate() error {
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("misp."+format, args...)) }
-	if err := checkURL(c.URL); err != nil {
+	if err := httpapi.CheckURL(c.URL, "key"); err != nil {
 		add("url: %v", err)
 	}
 	if c.Key == "" {
@@ -142,7 +139,7 @@ func (c Config) Validate() error {
 		if c.VerifyTLS != nil && !*c.VerifyTLS {
 			add("ca_file: set while verify_tls is false; drop one of them")
 		}
-		if _, err := loadCAFile(c.CAFile); err != nil {
+		if _, err := httpapi.LoadCA(c.CAFile); err != nil {
 			add("ca_file: %v", err)
 		}
 	}
@@ -179,59 +176,4 @@ func rank(order []string, s string) int {
 		}
 	}
 	return -1
-}
-
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL itself may hold a pasted key
-		}
-		return fmt.Errorf("not a URL: %v", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("no host")
-	case u.User != nil:
-		return errors.New("must not carry credentials; use key")
-	case u.RawQuery != "" || u.Fragment != "":
-		return errors.New("must not carry a query or a fragment")
-	}
-	return nil
-}
-
-// loadCAFile reads a PEM file into a pool holding the system roots as well.
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
-}
-
-func newTransport(cfg Config) (*http.Transport, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if !*cfg.VerifyTLS {
-		tc.InsecureSkipVerify = true // the operator said so: verify_tls: false
-	}
-	if cfg.CAFile != "" {
-		pool, err := loadCAFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("misp.ca_file: %w", err)
-		}
-		tc.RootCAs = pool
-	}
-	tr.TLSClientConfig = tc
-	tr.MaxIdleConnsPerHost = 16
-	return tr, nil
 }

@@ -3,9 +3,10 @@ package servicenow
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/ttp0/drone/httpapi"
 )
 
 // Defaults applied by Config.WithDefaults.
@@ -116,7 +117,7 @@ func (c Config) Validate() error {
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("servicenow."+format, args...)) }
-	if err := checkURL(c.URL); err != nil {
+	if err := httpapi.CheckURL(c.URL, "user and password"); err != nil {
 		add("url: %v", err)
 	}
 	switch {
@@ -138,21 +139,4 @@ func (c Config) Validate() error {
 		add("timeout: %v is negative", c.Timeout)
 	}
 	return errors.Join(errs...)
-}
-
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return errors.New("not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("no host")
-	case u.User != nil:
-		return errors.New("must not carry credentials; use user and password")
-	case u.RawQuery != "" || u.Fragment != "":
-		return errors.New("must not carry a query or a fragment")
-	}
-	return nil
 }
