@@ -2,11 +2,8 @@ package discord
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/ttp0/drone/bot/chat"
 	"github.com/ttp0/drone/drone"
 	"github.com/ttp0/drone/drone/ioc"
 )
@@ -23,11 +21,6 @@ import (
 // TimelineMenuName is the message menu that puts a message on an
 // incident's timeline.
 const TimelineMenuName = "Add to timeline"
-
-// MaxHashedFile is the largest attachment drone downloads to hash when a
-// message goes on the timeline; a larger one is named with its size and a
-// note.
-const MaxHashedFile = 25 << 20
 
 // eventTimeout bounds the work of one gateway event (reading the message,
 // hashing its files, recording it).
@@ -285,8 +278,8 @@ func nonEmpty(ss []string) []string {
 func (a *Adapter) attachment(ctx context.Context, f *discordgo.MessageAttachment) drone.ChatAttachment {
 	at := drone.ChatAttachment{Name: f.Filename, Size: int64(f.Size), URL: f.URL}
 	switch {
-	case f.Size > MaxHashedFile:
-		at.Note = fmt.Sprintf("larger than %d MB: not read", MaxHashedFile>>20)
+	case f.Size > chat.MaxHashedFile:
+		at.Note = fmt.Sprintf("larger than %d MB: not read", chat.MaxHashedFile>>20)
 	case !a.cdnHost(f.URL):
 		at.Note = "not on Discord's CDN: not read"
 	default:
@@ -324,15 +317,7 @@ func (a *Adapter) hashFile(ctx context.Context, raw string) (string, int64, erro
 	if resp.StatusCode != http.StatusOK {
 		return "", 0, fmt.Errorf("status %s", resp.Status)
 	}
-	s := sha256.New()
-	n, err := io.Copy(s, io.LimitReader(resp.Body, MaxHashedFile+1))
-	if err != nil {
-		return "", 0, err
-	}
-	if n > MaxHashedFile {
-		return "", 0, fmt.Errorf("larger than %d MB", MaxHashedFile>>20)
-	}
-	return hex.EncodeToString(s.Sum(nil)), n, nil
+	return chat.HashFile(resp.Body)
 }
 
 // freshIndicators are the indicators of a pin result the incident does not

@@ -2,12 +2,9 @@ package slack
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,13 +14,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/ttp0/drone/bot/chat"
 	"github.com/ttp0/drone/drone"
 )
-
-// MaxHashedFile is the largest attachment drone downloads to hash when a
-// message goes on the timeline; a larger one is named with its size and a
-// note.
-const MaxHashedFile = 25 << 20
 
 // timelineEvent is the part of the reaction and pin events drone reads.
 type timelineEvent struct {
@@ -209,8 +202,8 @@ func (h *Handler) attachment(ctx context.Context, f slack.File) drone.ChatAttach
 	switch {
 	case f.URLPrivate == "":
 		a.Note = "Slack gave no address to read it from"
-	case f.Size > MaxHashedFile:
-		a.Note = fmt.Sprintf("larger than %d MB: not read", MaxHashedFile>>20)
+	case f.Size > chat.MaxHashedFile:
+		a.Note = fmt.Sprintf("larger than %d MB: not read", chat.MaxHashedFile>>20)
 	case !h.slackHost(f.URLPrivate):
 		a.Note = "not on a Slack host: not read"
 	default:
@@ -252,15 +245,7 @@ func (h *Handler) hashFile(ctx context.Context, raw string) (string, int64, erro
 		// Slack answers a request it does not accept with its sign-in page.
 		return "", 0, errors.New("slack answered with a sign-in page: the bot needs the files:read scope")
 	}
-	s := sha256.New()
-	n, err := io.Copy(s, io.LimitReader(resp.Body, MaxHashedFile+1))
-	if err != nil {
-		return "", 0, err
-	}
-	if n > MaxHashedFile {
-		return "", 0, fmt.Errorf("larger than %d MB", MaxHashedFile>>20)
-	}
-	return hex.EncodeToString(s.Sum(nil)), n, nil
+	return chat.HashFile(resp.Body)
 }
 
 // userName is a user's display name from users.info, or "" when Slack
