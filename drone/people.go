@@ -2,6 +2,7 @@ package drone
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -308,4 +309,23 @@ func (s *Service) RequestAccess(ctx context.Context, a Actor, o Origin, number i
 		return fmt.Errorf("recording an access request for INC-%d: %w", number, err)
 	}
 	return nil
+}
+
+// NewHolder returns the identity an event gave a role to (the lead of an
+// acknowledgement or a lead change, the holder of a handoff, a person let
+// in), or "" when it gave none: the chat integrations let them into the
+// incident's channel.
+func NewHolder(e Event) string {
+	switch e.Kind {
+	case EntryLead, EntryAcknowledged:
+		return e.Incident.Lead
+	case EntryRole:
+		var d struct {
+			To string `json:"to"`
+		}
+		if json.Unmarshal(e.Entry.Data, &d) == nil {
+			return d.To
+		}
+	}
+	return ""
 }

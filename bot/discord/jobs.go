@@ -78,7 +78,7 @@ func (a *Adapter) Plan(e drone.Event) []drone.Job {
 		return nil
 	}
 	args := noticeArgs{IncidentID: inc.ID}
-	if holder, ok := strings.CutPrefix(newHolder(e), "discord:"); ok && isSnowflake(holder) {
+	if holder, ok := strings.CutPrefix(drone.NewHolder(e), "discord:"); ok && isSnowflake(holder) {
 		args.Lead = holder
 	}
 	// Before the space has its notice, its job renders the latest state
@@ -98,23 +98,6 @@ const (
 	spaceWait  = 2 * time.Minute
 	spaceRetry = 5 * time.Second
 )
-
-// newHolder is the identity a change gave a role (the lead, scribe,
-// communications, legal or a membership), or "".
-func newHolder(e drone.Event) string {
-	switch e.Kind {
-	case drone.EntryLead, drone.EntryAcknowledged:
-		return e.Incident.Lead
-	case drone.EntryRole:
-		var d struct {
-			To string `json:"to"`
-		}
-		if json.Unmarshal(e.Entry.Data, &d) == nil {
-			return d.To
-		}
-	}
-	return ""
-}
 
 var _ drone.Planner = (*Adapter)(nil)
 

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,7 +79,7 @@ func (h *Handler) Planner() drone.Planner {
 		case drone.ChangesIncident(e.Kind) || e.Kind == drone.EntryAccessRequest:
 			args := eventArgs{IncidentID: id, Seq: e.Entry.Seq, EntryKind: e.Kind, Text: threadText(e)}
 			jobs := []drone.Job{{Kind: KindEvent, Args: args, UniqueKey: fmt.Sprintf("%s:%s:%d", KindEvent, id, e.Entry.Seq)}}
-			if user := newHolder(e); user != "" {
+			if user := slackID(drone.NewHolder(e)); user != "" {
 				// Unique per person and incident: handing them a second
 				// role invites nobody twice.
 				jobs = append(jobs, drone.Job{Kind: KindInvite, Args: inviteArgs{IncidentID: id, User: user},
@@ -92,26 +91,13 @@ func (h *Handler) Planner() drone.Planner {
 	})
 }
 
-// newHolder is the Slack user a change gave a role (the lead, scribe,
-// communications, legal or a membership), or "".
-func newHolder(e drone.Event) string {
-	var to string
-	switch e.Kind {
-	case drone.EntryLead, drone.EntryAcknowledged:
-		to = e.Incident.Lead
-	case drone.EntryRole:
-		var d struct {
-			To string `json:"to"`
-		}
-		if json.Unmarshal(e.Entry.Data, &d) != nil {
-			return ""
-		}
-		to = d.To
+// slackID is the Slack user of an identity "slack:U…", or "".
+func slackID(identity string) string {
+	id, _ := strings.CutPrefix(identity, "slack:")
+	if id == identity {
+		return ""
 	}
-	if id, ok := strings.CutPrefix(to, "slack:"); ok && id != "" {
-		return id
-	}
-	return ""
+	return id
 }
 
 // threadText is the thread's message about a change: the timeline's
