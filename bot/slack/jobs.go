@@ -91,6 +91,28 @@ func (h *Handler) Planner() drone.Planner {
 	})
 }
 
+// refNames say the Slack references for people.
+var refNames = map[string]string{KeyChannel: "channel", KeyTS: "notification"}
+
+// awaitRefs reports whether the incident has the Slack references keys
+// (its channel, its notification) that a job needs. While the job that
+// makes them may still run (channelWait after this job was created) it
+// asks the queue to wait; past that it logs that the incident has no
+// what and ends the job (ok false, no error).
+func (h *Handler) awaitRefs(inc *drone.Incident, created time.Time, what string, keys ...string) (ok bool, err error) {
+	for _, k := range keys {
+		if inc.External[k] != "" {
+			continue
+		}
+		if time.Since(created) < channelWait {
+			return false, drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack %s yet", inc.Ref(), refNames[k]))
+		}
+		h.log.Warn("slack: incident has no "+what, "incident", inc.Ref())
+		return false, nil
+	}
+	return true, nil
+}
+
 // slackID is the Slack user of an identity "slack:U…", or "".
 func slackID(identity string) string {
 	id, _ := strings.CutPrefix(identity, "slack:")
@@ -149,14 +171,10 @@ func (h *Handler) inviteHolder(ctx context.Context, a inviteArgs, created time.T
 	if err != nil {
 		return err
 	}
-	channel := inc.External[KeyChannel]
-	if channel == "" {
-		if time.Since(created) < channelWait {
-			return drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack channel yet", inc.Ref()))
-		}
-		h.log.Warn("slack: incident has no channel to invite its people to", "incident", inc.Ref())
-		return nil
+	if ok, err := h.awaitRefs(inc, created, "channel to invite its people to", KeyChannel); !ok {
+		return err
 	}
+	channel := inc.External[KeyChannel]
 	if a.User == h.bot().userID {
 		return nil
 	}
@@ -427,14 +445,10 @@ func (h *Handler) change(ctx context.Context, a eventArgs, created time.Time) er
 	if err != nil {
 		return err
 	}
-	channel, ts := inc.External[KeyChannel], inc.External[KeyTS]
-	if channel == "" || ts == "" {
-		if time.Since(created) < channelWait {
-			return drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack notification yet", inc.Ref()))
-		}
-		h.log.Warn("slack: incident has no notification to update", "incident", inc.Ref())
-		return nil
+	if ok, err := h.awaitRefs(inc, created, "notification to update", KeyChannel, KeyTS); !ok {
+		return err
 	}
+	channel, ts := inc.External[KeyChannel], inc.External[KeyTS]
 	if a.EntryKind == drone.EntryAccessRequest {
 		return h.postAccessRequest(ctx, inc, channel, a.Text)
 	}

@@ -65,14 +65,10 @@ func (h *Handler) postReview(ctx context.Context, a reviewArgs, created time.Tim
 	if err != nil {
 		return err
 	}
-	channel := inc.External[KeyChannel]
-	if channel == "" {
-		if time.Since(created) < channelWait {
-			return drone.RetryAfter(channelRetry, fmt.Errorf("%s has no Slack channel yet", inc.Ref()))
-		}
-		h.log.Warn("slack: incident has no channel to post its review in", "incident", inc.Ref())
-		return nil
+	if ok, err := h.awaitRefs(inc, created, "channel to post its review in", KeyChannel); !ok {
+		return err
 	}
+	channel := inc.External[KeyChannel]
 	r, err := h.svc.Review(ctx, inc.ID)
 	if err != nil {
 		return fmt.Errorf("reading the review of %s: %w", inc.Ref(), err)
