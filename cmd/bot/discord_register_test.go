@@ -10,7 +10,7 @@ func TestDiscordRegister(t *testing.T) {
 	e := newDiscordEnv(t, "gateway")
 	out, errOut, code := e.run("", "discord", "register")
 	if code != 0 || !strings.Contains(out, "registered 3 commands in guild "+e.guild) || !strings.Contains(out, `"Add to timeline" on messages`) ||
-		!strings.Contains(out, "/drone (14 subcommands)") || !strings.Contains(out, `"Add indicators to incident" on messages`) {
+		!strings.Contains(out, "/drone (16 subcommands)") || !strings.Contains(out, `"Add indicators to incident" on messages`) {
 		t.Fatalf("register: exit %d\n%s%s", code, out, errOut)
 	}
 	declare := e.dc.Commands(e.guild)[0].Options[0]
@@ -26,9 +26,9 @@ func TestDiscordRegister(t *testing.T) {
 		t.Errorf("the zones of the configuration are the choices: %v", zone)
 	}
 	// The commands of the integrations turned on are registered too (the
-	// post-incident review's review is always on: 14 with the core's 13).
+	// post-incident review's review is always on: 16 with the core's 15).
 	e.vars["DRONE_TDS_INVENTORY"] = "../../configs/inventory.example.yaml"
-	if out, errOut, code = e.run("", "discord", "register"); code != 0 || !strings.Contains(out, "/drone (15 subcommands)") {
+	if out, errOut, code = e.run("", "discord", "register"); code != 0 || !strings.Contains(out, "/drone (17 subcommands)") {
 		t.Errorf("register with Threat Driven Security on: exit %d\n%s%s", code, out, errOut)
 	}
 	delete(e.vars, "DRONE_TDS_INVENTORY")
