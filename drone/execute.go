@@ -458,6 +458,12 @@ func RenderRecord(r *Record) string {
 			fmt.Fprintf(&b, "  %-16s %s%s\n", o.Type, ioc.Defang(o.Type, o.Value), internalMark(o.Internal))
 		}
 	}
+	if len(r.FollowUps) > 0 {
+		fmt.Fprintf(&b, "Follow-up actions (%d):\n", len(r.FollowUps))
+		for _, ac := range r.FollowUps {
+			fmt.Fprintf(&b, "  %-7s %-9s %s%s\n", ac.Ref(), ac.Status, ac.Text, ac.describeOwnerDue())
+		}
+	}
 	if len(r.Timeline) > 0 {
 		b.WriteString("Timeline:\n")
 		for _, e := range InOrder(r.Timeline) {

@@ -98,6 +98,9 @@ func TestActionCommands(t *testing.T) {
 	if r, err := f.run(responder, "actions", red.Number); err != nil || !strings.Contains(r.Text, "Interview the insider") {
 		t.Errorf("the RED incident's own actions: %v %v", r, err)
 	}
+	if r, err := f.run(responder, "show", red.Number); err != nil || !strings.Contains(r.Text, "Follow-up actions (1):") || !strings.Contains(r.Text, "Interview the insider") {
+		t.Errorf("show lists the incident's actions: %v %v", r, err)
+	}
 	// Outside its channel, its action is no action at all, as the incident is no incident.
 	r, err = f.run(responder, `actions open`, red.Number)
 	if err != nil || !strings.Contains(r.Text, "Interview the insider") {

@@ -630,6 +630,8 @@ type Record struct {
 	Incident    *Incident    `json:"incident"`
 	Observables []Observable `json:"observables"`
 	Timeline    []Entry      `json:"timeline"`
+	// FollowUps are its follow-up actions, when read (Get reads them).
+	FollowUps []*FollowUp `json:"actions,omitempty"`
 }
 
 // Get returns an incident with its observables and timeline.
@@ -646,5 +648,9 @@ func (s *Service) Get(ctx context.Context, number int64) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Record{Incident: inc, Observables: obs, Timeline: tl}, nil
+	acts, err := s.Store.FollowUps(ctx, FollowUpFilter{IncidentID: inc.ID})
+	if err != nil {
+		return nil, err
+	}
+	return &Record{Incident: inc, Observables: obs, Timeline: tl, FollowUps: acts}, nil
 }

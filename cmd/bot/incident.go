@@ -240,6 +240,9 @@ func (c *cli) changeCommand(use, short string, minArgs int, run func(ctx context
 				if inc.Lead != "" {
 					fmt.Fprintf(c.Out, ", lead %s", inc.Lead)
 				}
+				if inc.NextUpdateDue != nil && inc.Open() {
+					fmt.Fprintf(c.Out, ", next update due %s", inc.NextUpdateDue.UTC().Format("2006-01-02 15:04 MST"))
+				}
 				fmt.Fprintln(c.Out)
 				return nil
 			})
