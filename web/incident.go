@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -67,6 +68,7 @@ type incidentData struct {
 	Inc        *drone.Incident
 	Obs        []obsRow
 	Actions    []*drone.FollowUp // follow-up actions, which outlive the incident
+	Review     int               // the latest post-incident review's version, 0 when none
 	Timeline   []drone.Entry
 	ChainOK    bool
 	ChainError string
@@ -154,8 +156,11 @@ func (c *Console) incidentData(ctx context.Context, u *user, n int64) (*incident
 	for i, o := range rec.Observables {
 		d.Obs[i] = obsRow{Observable: o, Seen: where[string(o.Type)+"\x00"+o.Value]}
 	}
-	if d.Actions, err = c.svc.FollowUps(ctx, drone.FollowUpFilter{IncidentID: inc.ID}); err != nil {
-		return nil, err
+	d.Actions = rec.FollowUps
+	for _, e := range rec.Timeline {
+		if v, ok := drone.ReviewVersion(e); ok {
+			d.Review = v
+		}
 	}
 	d.LeadName = c.leadName(ctx, inc.Lead, rec.Timeline)
 	d.Links, d.External = externalLinks(inc.External)
@@ -380,6 +385,26 @@ func (c *Console) viewRecord(w http.ResponseWriter, r *http.Request, u *user, wh
 		return nil
 	}
 	return rec
+}
+
+// review shows the latest post-incident review, the printable page drone
+// rendered (goldmark, no raw HTML). The page is the review's own, so it
+// gets its own policy: its inline style, and nothing else.
+func (c *Console) review(w http.ResponseWriter, r *http.Request, u *user) {
+	inc := c.viewIncident(w, r, u, "post-incident review")
+	if inc == nil {
+		return
+	}
+	rv, err := c.svc.Review(r.Context(), inc.ID)
+	if err != nil {
+		c.failErr(w, r, u, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, rv.HTML)
 }
 
 // export downloads the incident's evidence file: the JSON drone incident

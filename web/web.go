@@ -213,6 +213,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /declare", c.signedIn(c.declare))
 	mux.Handle("GET /incidents/{n}", c.signedIn(c.incidentPage))
 	mux.Handle("GET /incidents/{n}/export", c.signedIn(c.export))
+	mux.Handle("GET /incidents/{n}/review", c.signedIn(c.review))
 	mux.Handle("POST /incidents/{n}/{action}", c.signedIn(c.act))
 	mux.Handle("GET /leaders", c.signedIn(c.leaders))
 	mux.Handle("GET /leaders/{n}", c.signedIn(c.leaderPage))

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -36,7 +37,7 @@ func TestEveryRouteNeedsSigningIn(t *testing.T) {
 	f := setup(t)
 	f.declare(drone.DeclareInput{})
 	b := f.anonymous()
-	for _, path := range []string{"/", "/?tab=closed", "/declare", "/incidents/1", "/incidents/1/export", "/leaders",
+	for _, path := range []string{"/", "/?tab=closed", "/declare", "/incidents/1", "/incidents/1/export", "/incidents/1/review", "/leaders",
 		"/leaders/1", "/measures", "/tds", "/tds/navigator.json", "/queue", "/accounts", "/account", "/events?incident=1"} {
 		res := b.get(path)
 		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/signin?next="+url.QueryEscape(path) {
@@ -667,4 +668,29 @@ func TestPinnedMessageAtItsTime(t *testing.T) {
 	if first := strings.Index(page.body, `data-kind="pinned"`); first < 0 || first > strings.Index(page.body, `data-kind="declared"`) {
 		t.Error("the message posted before the declaration is not shown first")
 	}
+}
+
+// The incident page links the latest post-incident review, which opens
+// under its own content policy; an incident above the user's clearance
+// has no review for them either, and none drafted is a plain 404.
+func TestReviewFromTheIncidentPage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.declare(drone.DeclareInput{TLP: "RED", Overview: "Board member's mailbox"})
+	alice, bob := f.as("alice"), f.as("bob")
+	alice.get("/incidents/1").mustNot(t, `data-testid="review-link"`)
+	alice.get("/incidents/1/review").must(t, http.StatusNotFound)
+	for i, body := range []string{"first draft", "second draft <script>x</script>"} {
+		html := "<!doctype html><html><body><h1>Review</h1><p>" + template.HTMLEscapeString(body) + "</p></body></html>"
+		if _, err := f.svc.SaveReview(context.Background(), operator, drone.Origin{}, 1, "# Review", html); err != nil {
+			t.Fatalf("draft %d: %v", i+1, err)
+		}
+	}
+	alice.get("/incidents/1").must(t, http.StatusOK, `data-testid="review-link"`, "Post-incident review (v2)")
+	res := alice.get("/incidents/1/review")
+	res.must(t, http.StatusOK, "second draft &lt;script&gt;")
+	if csp := res.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'") {
+		t.Errorf("the review's policy: %q", csp)
+	}
+	bob.get("/incidents/1/review").must(t, http.StatusNotFound)
 }
