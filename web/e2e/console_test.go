@@ -284,6 +284,13 @@ func TestActOnAnIncident(t *testing.T) {
 	p.Navigate(c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-"))
 	p.WaitText(by("followups"), "Enforce MFA on the VPN")
 	p.Screenshot("incident-closed")
+	// drone serve drafted the review on closing: the page links it.
+	p.WaitVisible(by("review-link"))
+	p.Click(by("review-link"))
+	p.WaitText("h1", "Post-incident review: "+ref)
+	p.WaitText("body", "Outcome: 5 users reset") // drafted on closing, before the action
+	p.Screenshot("review")
+	p.Navigate(c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-"))
 
 	// The command line sees what the browser did.
 	out := c.drone("incident", "show", ref)
