@@ -61,8 +61,10 @@ func (h *Handler) event(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	if ok {
-		h.later("putting a message on the timeline", func(ctx context.Context) error { return h.timelineFromEvent(ctx, t) })
-		return nil, nil
+		// A job, not work after the answer: Slack was told the event
+		// arrived, so a stop before the work is done must not lose it.
+		args := timelineArgs{Add: t.add, Via: t.via, User: t.user, Channel: t.channel, TS: t.ts}
+		return nil, h.svc.Enqueue(ctx, drone.Job{Kind: KindTimeline, Args: args, UniqueKey: KindTimeline + ":" + cb.EventID})
 	}
 	var m messageEvent
 	if len(cb.Event) > 0 && json.Unmarshal(cb.Event, &m) == nil && m.Type == "message" {

@@ -146,6 +146,7 @@ func (h *Handler) Register(w *river.Workers) {
 	river.AddWorker(w, &eventWorker{h: h})
 	river.AddWorker(w, &remindWorker{h: h})
 	river.AddWorker(w, &reviewWorker{h: h})
+	river.AddWorker(w, &timelineWorker{h: h})
 	river.AddWorker(w, &inviteWorker{h: h})
 }
 

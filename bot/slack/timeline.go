@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/slack-go/slack"
 
 	"github.com/ttp0/drone/bot/chat"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/queue"
 )
 
 // timelineEvent is the part of the reaction and pin events drone reads.
@@ -35,6 +37,38 @@ type timelineEvent struct {
 }
 
 // pinTarget is a message an event puts on (add) or takes off the timeline.
+// KindTimeline puts a message on an incident's timeline, or takes it off,
+// for a reaction or pin event.
+const KindTimeline = "slack.timeline"
+
+// timelineArgs are a pinTarget, as a job carries it.
+type timelineArgs struct {
+	Add     bool   `json:"add"`
+	Via     string `json:"via"`
+	User    string `json:"user"`
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
+}
+
+func (timelineArgs) Kind() string { return KindTimeline }
+
+type timelineWorker struct {
+	river.WorkerDefaults[timelineArgs]
+	h *Handler
+}
+
+// Work reads the message and records it; a failure to read it is retried
+// (queue.Steer), a refusal by the core is told to the person.
+func (w *timelineWorker) Work(ctx context.Context, job *river.Job[timelineArgs]) error {
+	release, err := w.h.jobSlot(ctx)
+	if err != nil {
+		return queue.Steer(err)
+	}
+	defer release()
+	a := job.Args
+	return queue.Steer(classify(w.h.timelineFromEvent(ctx, pinTarget{add: a.Add, via: a.Via, user: a.User, channel: a.Channel, ts: a.TS})))
+}
+
 type pinTarget struct {
 	add               bool
 	via               string
@@ -91,7 +125,7 @@ func tsTime(ts string) (time.Time, error) {
 }
 
 // timelineFromEvent puts a message of an incident's channel on its
-// timeline, or takes it off, after the event is acknowledged. Reactions
+// timeline, or takes it off (the slack.timeline job of an event). Reactions
 // and pins outside incident channels are not drone's business.
 func (h *Handler) timelineFromEvent(ctx context.Context, t pinTarget) error {
 	inc, err := h.svc.IncidentByRef(ctx, KeyChannel, t.channel)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	droneslack "github.com/ttp0/drone/bot/slack"
 	"github.com/ttp0/drone/bot/slack/slacktest"
 	"github.com/ttp0/drone/drone"
 )
@@ -32,6 +33,7 @@ func (e *env) eventRetried(id string, body []byte, err error, n int) {
 		}
 	}
 	e.h.Wait()
+	e.harness.Settle(20 * time.Second) // the slack.timeline jobs
 }
 
 // entries returns an incident's timeline entries of a kind.
@@ -87,6 +89,16 @@ func TestTimelineFromReactionAndPin(t *testing.T) {
 		pinned := e.entries(inc.Number, drone.EntryPinned)
 		if len(pinned) != 1 {
 			t.Fatalf("pinned entries after a reaction delivered 3 times: %d; want 1", len(pinned))
+		}
+		// The work went through the durable queue, once for the 3 deliveries.
+		var jobs int
+		for _, j := range e.harness.Jobs() {
+			if j.Kind == droneslack.KindTimeline {
+				jobs++
+			}
+		}
+		if jobs != 1 { // the :eyes: reaction is no timeline event
+			t.Errorf("%d slack.timeline jobs, want 1 (one per event, whatever the retries)", jobs)
 		}
 		if got := pinned[0].OccurredAt(); !got.Equal(posted) {
 			t.Errorf("the entry shows %v; want the message's time %v", got, posted)
