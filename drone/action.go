@@ -163,6 +163,16 @@ func (s *Service) UpdateFollowUp(ctx context.Context, a Actor, o Origin, number 
 	})
 }
 
+// SyncFollowUp records on an action a change made in another system (its
+// tracker's ticket closed or reopened there), brought back by that
+// system's integration. It needs no role here: whoever made the change
+// was allowed to make it there.
+func (s *Service) SyncFollowUp(ctx context.Context, a Actor, o Origin, number int64, c FollowUpChange) (*FollowUp, error) {
+	return s.changeFollowUp(ctx, a, o, number, func(ac *FollowUp) (string, bool) {
+		return s.applyFollowUpChange(ac, a, c), true
+	})
+}
+
 // SetFollowUpExternal records trackers' references on an action (a TheHive
 // task id, a Jira issue key), with a timeline entry saying so. Integrations
 // call it; it needs no role.

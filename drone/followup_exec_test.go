@@ -156,3 +156,28 @@ func TestActionDueWord(t *testing.T) {
 		t.Errorf("ACT-1 = %+v (%v)", ac, err)
 	}
 }
+
+// A change brought back from a tracker needs no role here: whoever closed
+// the ticket was allowed to there. It is on the timeline under the
+// tracker's name.
+func TestSyncFollowUpNeedsNoRole(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	inc := f.declare(t, drone.DeclareInput{Category: "CAT1", Severity: "high", Overview: "phishing"})
+	ac, err := f.svc.AddFollowUp(ctx, responder, drone.Origin{Channel: "test"}, inc.Number, drone.FollowUpInput{Text: "rotate keys"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jira := drone.Actor{Platform: "jira", ID: "sync", Name: "Jira"}
+	if _, err := f.svc.UpdateFollowUp(ctx, jira, drone.Origin{Channel: "jira"}, ac.Number, drone.FollowUpChange{Status: drone.ActionDone}); drone.ErrorCode(err) != drone.EFORBIDDEN {
+		t.Fatalf("a tracker through UpdateFollowUp: %v, want forbidden", err)
+	}
+	got, err := f.svc.SyncFollowUp(ctx, jira, drone.Origin{Channel: "jira"}, ac.Number, drone.FollowUpChange{Status: drone.ActionDone, Note: "Jira SOC-12 is Done"})
+	if err != nil || got.Status != drone.ActionDone {
+		t.Fatalf("SyncFollowUp: %+v %v", got, err)
+	}
+	tl, _ := f.svc.Timeline(ctx, inc.ID)
+	if last := tl[len(tl)-1]; last.Actor.Identity() != "jira:sync" || !strings.Contains(last.Text, "Jira SOC-12 is Done") {
+		t.Errorf("last entry %q by %s", last.Text, last.Actor.Identity())
+	}
+}

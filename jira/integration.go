@@ -16,9 +16,9 @@ const (
 	ExtURL = "jira.url"
 )
 
-// Actor is who the sync is on timelines. It is a local actor: what it
-// brings back from Jira, someone allowed to close the issue did there.
-var Actor = drone.Actor{Platform: "local", ID: "jira", Name: "Jira"}
+// Actor is who the sync is on timelines. What it brings back from Jira,
+// someone allowed to close the issue did there (drone.Service.SyncFollowUp).
+var Actor = drone.Actor{Platform: "jira", ID: "sync", Name: "Jira"}
 
 // Prefix names the jobs of the sync: jira.action, jira.incident, jira.poll.
 type Prefix struct{}

@@ -16,10 +16,10 @@ const (
 	ExtURL    = "servicenow.url"
 )
 
-// Actor is who the sync is on timelines. It is a local actor: what it
-// brings back from ServiceNow, someone allowed to resolve the record did
-// there.
-var Actor = drone.Actor{Platform: "local", ID: "servicenow", Name: "ServiceNow"}
+// Actor is who the sync is on timelines. What it brings back from
+// ServiceNow, someone allowed to resolve the record did there
+// (drone.Service.SyncFollowUp).
+var Actor = drone.Actor{Platform: "servicenow", ID: "sync", Name: "ServiceNow"}
 
 // Prefix names the jobs of the sync: servicenow.action,
 // servicenow.incident, servicenow.poll.

@@ -100,7 +100,7 @@ func (s *Sync[P]) bringBack(ctx context.Context, t *Ticket) error {
 	if t.State.Closed() {
 		change.Status = drone.FollowUpStatus(t.State)
 	}
-	if _, err := s.o.Service.UpdateFollowUp(ctx, s.o.Actor, drone.Origin{Channel: s.o.Actor.ID, Ref: t.URL}, number, change); err != nil {
+	if _, err := s.o.Service.SyncFollowUp(ctx, s.o.Actor, drone.Origin{Channel: s.o.Actor.Platform, Ref: t.URL}, number, change); err != nil {
 		return fmt.Errorf("%s: bringing %s's state onto %s: %w", s.o.Name, t.Number, ac.Ref(), err)
 	}
 	return nil
