@@ -53,15 +53,8 @@ func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		return &Reply{Text: s.Grammar().Help(topic)}, nil
 	case "declare":
 		return s.execDeclare(ctx, a, o, cmd)
-	case "list":
-		return s.execList(ctx, a, cmd, here)
-	case "action":
-		return s.execAction(ctx, a, o, cmd, here)
-	case "actions":
-		return s.execActions(ctx, a, cmd, here)
-	case "enrich":
-		return s.execEnrich(ctx, a, cmd)
 	case "access":
+		// The same answer whether the incident exists or may be seen.
 		return s.execAccess(ctx, a, o, cmd)
 	}
 	// A private incident is, to whoever may not see it, no incident at
@@ -70,6 +63,16 @@ func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 		if _, err := s.visible(ctx, a, cmd.Ref, here); err != nil {
 			return nil, err
 		}
+	}
+	switch cmd.Name {
+	case "list":
+		return s.execList(ctx, a, cmd, here)
+	case "action":
+		return s.execAction(ctx, a, o, cmd, here)
+	case "actions":
+		return s.execActions(ctx, a, cmd, here)
+	case "enrich":
+		return s.execEnrich(ctx, a, cmd)
 	}
 	if ext, ok := s.extension(cmd.Name); ok {
 		return ext.Run(ctx, a, o, cmd)

@@ -2,6 +2,7 @@ package drone_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,11 @@ func TestActionCommands(t *testing.T) {
 	ref := acts[0].Ref()
 	if _, err := f.run(outsider, "action done "+ref+" done", 0); err == nil || err.Error() != "there is no "+ref {
 		t.Errorf("an outsider marking %s done: %v, want the missing action's answer", ref, err)
+	}
+	for _, line := range []string{fmt.Sprintf("actions INC-%d", red.Number), fmt.Sprintf(`action INC-%d "look around"`, red.Number)} {
+		if _, err := f.run(responder, line, 0); err == nil || err.Error() != fmt.Sprintf("there is no INC-%d", red.Number) {
+			t.Errorf("%q from another channel: %v, want the missing incident's answer", line, err)
+		}
 	}
 	var kinds []string
 	tl, _ := f.svc.Timeline(ctx, inc.ID)
