@@ -60,7 +60,7 @@ func (s *Service) execute(ctx context.Context, a Actor, o Origin, cmd Command, h
 	// A private incident is, to whoever may not see it, no incident at
 	// all: every command naming it gets the missing incident's answer.
 	if cmd.Ref != 0 {
-		if _, err := s.visible(ctx, a, cmd.Ref, here); err != nil {
+		if _, err := s.Visible(ctx, a, cmd.Ref, here); err != nil {
 			return nil, err
 		}
 	}

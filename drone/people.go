@@ -167,9 +167,10 @@ func (s *Service) CanSee(a Actor, inc *Incident, here int64) bool {
 // whoever may not see it alike, so that it says nothing of which.
 func notFound(number int64) error { return Errorf(ENOTFOUND, "there is no INC-%d", number) }
 
-// visible returns the incident a may see from the channel of here, or the
-// missing-incident error.
-func (s *Service) visible(ctx context.Context, a Actor, number, here int64) (*Incident, error) {
+// Visible returns the incident a may see from the channel of here, or the
+// missing-incident error: adapters ask it before acting on an incident
+// named from elsewhere (a message action, a form).
+func (s *Service) Visible(ctx context.Context, a Actor, number, here int64) (*Incident, error) {
 	inc, err := s.Store.Incident(ctx, number)
 	if err != nil {
 		return nil, err

@@ -376,6 +376,13 @@ func (h *Handler) timelineShortcut(ctx context.Context, ic *slack.InteractionCal
 // pinByAction puts a message on an incident's timeline for the shortcut,
 // and says what it did.
 func (h *Handler) pinByAction(ctx context.Context, a drone.Actor, number int64, channel string, msg *slack.Message) (string, error) {
+	here, err := h.router.ChannelIncident(ctx, channel)
+	if err != nil {
+		return "", err
+	}
+	if _, err := h.svc.Visible(ctx, a, number, here); err != nil {
+		return "", err // a private incident named from elsewhere: no such incident
+	}
 	m := h.chatMessage(ctx, channel, msg)
 	res, err := h.svc.PinMessage(ctx, a, origin(channel, msg.Timestamp), number, m, drone.PinByAction)
 	if err != nil {

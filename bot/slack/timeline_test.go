@@ -216,3 +216,26 @@ func TestTimelineThreadReply(t *testing.T) {
 		t.Error("the reply was not read from its thread")
 	}
 }
+
+// TestTimelineShortcutHidesPrivateIncidents: "Add to timeline" from a
+// public channel naming a private incident its user may not see answers as
+// for a missing incident, and records nothing.
+func TestTimelineShortcutHidesPrivateIncidents(t *testing.T) {
+	e := setup(t, "http")
+	in := phishing()
+	in.Private = true
+	inc, _ := e.declare(in) // alice's: bob is none of its people
+	ts, err := e.srv.Post(e.general, bob, "is "+inc.Ref()+" about the payroll?", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.interact(e.srv.MessageShortcut("drone.add_to_timeline", bob, e.general, ts))
+	e.h.Wait()
+	if n := len(e.entries(inc.Number, drone.EntryPinned)); n != 0 {
+		t.Fatalf("bob put %d messages on a private incident he may not see", n)
+	}
+	answers := e.srv.Ephemerals(bob)
+	if len(answers) != 1 || !strings.Contains(answers[0].Text, "there is no "+inc.Ref()) {
+		t.Errorf("answers to bob = %+v; want the missing incident's answer", answers)
+	}
+}
