@@ -47,7 +47,7 @@ type Adapter struct {
 
 	work    tracker
 	files   *http.Client   // attachments of messages put on the timeline
-	handled atomic.Int64   // reaction and pin events seen and done with, for tests
+	handled atomic.Int64   // reaction and pin events seen and queued (or not ours), for tests
 	notices [64]sync.Mutex // notice edits of one incident, one at a time
 	botMu   sync.Mutex
 	botID   string

@@ -20,6 +20,9 @@ import (
 const (
 	KindSpace  = "discord.space"  // open an incident's channel or thread and post its notice
 	KindNotice = "discord.notice" // edit the notice after a change
+	// KindTimeline puts a message on an incident's timeline, or takes it
+	// off, for a reaction or pin event of the gateway.
+	KindTimeline = "discord.timeline"
 )
 
 // spaceArgs are the arguments of a discord.space job.
@@ -107,6 +110,7 @@ func (a *Adapter) Register(w *river.Workers) {
 	river.AddWorker(w, &noticeWorker{a: a})
 	river.AddWorker(w, &remindWorker{a: a})
 	river.AddWorker(w, &reviewWorker{a: a})
+	river.AddWorker(w, &timelineWorker{a: a})
 }
 
 type spaceWorker struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/riverqueue/river"
 
 	"github.com/ttp0/drone/bot/chat"
 	"github.com/ttp0/drone/drone"
@@ -22,9 +23,9 @@ import (
 // incident's timeline.
 const TimelineMenuName = "Add to timeline"
 
-// eventTimeout bounds the work of one gateway event (reading the message,
-// hashing its files, recording it).
-const eventTimeout = time.Minute
+// enqueueTimeout bounds the queueing of one gateway event: its work is a
+// discord.timeline job, bounded by the queue's job timeout.
+const enqueueTimeout = 10 * time.Second
 
 // pinActor is who a pin is recorded by: Discord's CHANNEL_PINS_UPDATE does
 // not say who pinned. Roles that restrict "ioc" name it as "discord:pins".
@@ -34,46 +35,152 @@ var pinActor = drone.Actor{Platform: "discord", ID: "pins", Name: "a Discord pin
 // message is cleared (MESSAGE_REACTION_REMOVE_ALL names nobody).
 var clearActor = drone.Actor{Platform: "discord", ID: "reactions", Name: "reactions cleared in Discord"}
 
-// addTimelineHandlers makes the gateway's reaction and pin events put
-// messages of incident channels on their timelines; it returns the
-// function that removes the handlers.
+// What a discord.timeline job does.
+const (
+	opReact   = "react"   // a timeline reaction added: the message goes on
+	opUnreact = "unreact" // one removed: its hold goes, unless another remains
+	opClear   = "clear"   // every reaction of the message cleared
+	opPins    = "pins"    // the channel's pins changed: read them, diff with the timeline
+)
+
+// timelineArgs are the arguments of a discord.timeline job: one gateway
+// event, as much of it as the work needs.
+type timelineArgs struct {
+	Op      string `json:"op"`
+	Guild   string `json:"guild,omitempty"`
+	Channel string `json:"channel"`
+	Message string `json:"message,omitempty"` // reactions
+	// Actor is who reacted, with the roles the event gave (opReact), or
+	// only their id (opUnreact).
+	Actor drone.Actor `json:"actor,omitzero"`
+	Emoji string      `json:"emoji,omitempty"`
+	// PinsAt is the pins update's last_pin_timestamp.
+	PinsAt string `json:"pins_at,omitempty"`
+	// Seq is the gateway's sequence number of the event.
+	Seq int64 `json:"seq"`
+}
+
+// Kind implements river.JobArgs.
+func (timelineArgs) Kind() string { return KindTimeline }
+
+// uniqueKey is the event's identity: the gateway dispatches an event again
+// when a session resumes, and that must be one job. The queue skips a key
+// queued, running or recently completed, so the key holds the dispatch's
+// sequence number (which the replay keeps): without it, alice's second 📌
+// after taking her first back, or a second unpin with the same
+// last_pin_timestamp, would be skipped as the first. Sequence numbers
+// restart with a new session: two keys meet only when the same event
+// fields come at the same sequence number while the queue still keeps the
+// first job.
+func (t timelineArgs) uniqueKey() string {
+	id := []string{t.Op, t.Channel}
+	if t.Op == opPins {
+		id = append(id, t.PinsAt)
+	} else {
+		id = append(id, t.Message, t.Actor.ID, t.Emoji)
+	}
+	return KindTimeline + ":" + strings.Join(id, ":") + ":" + strconv.FormatInt(t.Seq, 10)
+}
+
+type timelineWorker struct {
+	river.WorkerDefaults[timelineArgs]
+	a *Adapter
+}
+
+// Work does what a reaction or pin event asks; a failure to read the
+// message or the pins is tried again (429s wait their retry_after), a 4xx
+// or a refusal by the core is permanent.
+func (w *timelineWorker) Work(ctx context.Context, job *river.Job[timelineArgs]) error {
+	return w.a.jobError(w.a.timelineEvent(ctx, job.Args))
+}
+
+func (a *Adapter) timelineEvent(ctx context.Context, t timelineArgs) error {
+	switch t.Op {
+	case opReact:
+		return a.reactionAdded(ctx, t)
+	case opUnreact, opClear:
+		return a.reactionRemoved(ctx, t)
+	case opPins:
+		return a.pinsUpdated(ctx, t.Channel, t.Guild)
+	}
+	return drone.Permanent(fmt.Errorf("a discord.timeline job with the unknown op %q", t.Op))
+}
+
+// addTimelineHandlers makes the gateway's reaction and pin events
+// discord.timeline jobs: the durable queue works them, so an event is not
+// lost when drone stops before it is done, nor when Discord fails to give
+// the message. It returns the function that removes the handler.
 func (a *Adapter) addTimelineHandlers(ctx context.Context) func() {
-	event := func(what string, ours bool, fn func(ctx context.Context) error) {
+	return a.session.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) {
+		t, ok := a.timelineArgsOf(e)
+		if !ok {
+			return // not a timeline event: no count either, interactions come this way too
+		}
 		defer a.handled.Add(1)
-		if !ours || !a.work.start() {
+		if t.Op == "" || !a.work.start() {
 			return
 		}
 		defer a.work.done()
-		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
 		defer cancel()
-		if err := fn(ectx); err != nil {
-			a.log.Warn("putting a message on the timeline", "event", what, "err", a.limiter.named(err))
+		if err := a.enqueueTimeline(ectx, t); err != nil {
+			a.log.Error("queueing a timeline event", "event", e.Type, "channel", t.Channel, "err", err)
 		}
-	}
-	removes := []func(){
-		a.session.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionAdd) {
-			event("reaction added", r.MessageReaction != nil && r.Emoji.Name == a.cfg.TimelineEmoji,
-				func(ctx context.Context) error { return a.reactionAdded(ctx, r) })
-		}),
-		a.session.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {
-			event("reaction removed", r.MessageReaction != nil && r.Emoji.Name == a.cfg.TimelineEmoji,
-				func(ctx context.Context) error { return a.reactionRemoved(ctx, r.MessageReaction) })
-		}),
+	})
+}
+
+// timelineArgsOf reads a reaction or pin event (ok), as the job of the
+// timeline it makes, or none (an empty Op) when it is not the timeline's
+// reaction. Seq is the dispatch's sequence number, which a resumed
+// session's replay keeps.
+func (a *Adapter) timelineArgsOf(e *discordgo.Event) (t timelineArgs, ok bool) {
+	t.Seq = e.Sequence
+	switch ev := e.Struct.(type) {
+	case *discordgo.MessageReactionAdd:
+		if ev.MessageReaction == nil || ev.Emoji.Name != a.cfg.TimelineEmoji {
+			return timelineArgs{}, true
+		}
+		t.Op, t.Guild, t.Channel, t.Message, t.Emoji = opReact, ev.GuildID, ev.ChannelID, ev.MessageID, ev.Emoji.Name
+		t.Actor = drone.Actor{Platform: "discord", ID: ev.UserID}
+		if ev.Member != nil && ev.Member.User != nil {
+			t.Actor, _ = actorOf(&discordgo.Interaction{Member: ev.Member})
+		}
+	case *discordgo.MessageReactionRemove:
+		if ev.MessageReaction == nil || ev.Emoji.Name != a.cfg.TimelineEmoji {
+			return timelineArgs{}, true
+		}
+		t.Op, t.Guild, t.Channel, t.Message, t.Emoji = opUnreact, ev.GuildID, ev.ChannelID, ev.MessageID, ev.Emoji.Name
+		t.Actor = drone.Actor{Platform: "discord", ID: ev.UserID}
+	case *discordgo.MessageReactionRemoveAll:
 		// A moderator clearing every reaction of a message takes the
-		// reaction's hold off too (MESSAGE_REACTION_REMOVE_ALL).
-		a.session.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionRemoveAll) {
-			event("reactions cleared", r.MessageReaction != nil,
-				func(ctx context.Context) error { return a.reactionRemoved(ctx, r.MessageReaction) })
-		}),
-		a.session.AddHandler(func(_ *discordgo.Session, p *discordgo.ChannelPinsUpdate) {
-			event("pins updated", true, func(ctx context.Context) error { return a.pinsUpdated(ctx, p.ChannelID, p.GuildID) })
-		}),
-	}
-	return func() {
-		for _, r := range removes {
-			r()
+		// reaction's hold off too.
+		if ev.MessageReaction == nil {
+			return timelineArgs{}, true
 		}
+		t.Op, t.Guild, t.Channel, t.Message, t.Actor = opClear, ev.GuildID, ev.ChannelID, ev.MessageID, clearActor
+	case *discordgo.ChannelPinsUpdate:
+		t.Op, t.Guild, t.Channel, t.PinsAt = opPins, ev.GuildID, ev.ChannelID, ev.LastPinTimestamp
+	default:
+		return timelineArgs{}, false
 	}
+	return t, true
+}
+
+// enqueueTimeline queues the job of an event in an incident's channel;
+// reactions and pins elsewhere are not drone's business. When the channel
+// cannot be looked up the job is queued all the same: its worker looks
+// again.
+func (a *Adapter) enqueueTimeline(ctx context.Context, t timelineArgs) error {
+	inc, err := a.channelIncident(ctx, t.Channel)
+	if err != nil {
+		a.log.Warn("looking up the incident of a channel; queueing its timeline event anyway", "channel", t.Channel, "err", err)
+	} else if inc == nil {
+		return nil
+	}
+	if err := a.svc.Enqueue(ctx, drone.Job{Kind: KindTimeline, Args: t, UniqueKey: t.uniqueKey()}); err != nil {
+		return fmt.Errorf("queueing a %s job: %w", KindTimeline, err)
+	}
+	return nil
 }
 
 // channelIncident is the incident of a channel, or nil when the channel
@@ -89,24 +196,20 @@ func (a *Adapter) channelIncident(ctx context.Context, channel string) (*drone.I
 	return inc, err
 }
 
-func (a *Adapter) reactionAdded(ctx context.Context, r *discordgo.MessageReactionAdd) error {
-	inc, err := a.channelIncident(ctx, r.ChannelID)
-	if inc == nil || err != nil || !isSnowflake(r.MessageID) {
+func (a *Adapter) reactionAdded(ctx context.Context, t timelineArgs) error {
+	inc, err := a.channelIncident(ctx, t.Channel)
+	if inc == nil || err != nil || !isSnowflake(t.Message) {
 		return err
 	}
-	msg, err := a.session.ChannelMessage(r.ChannelID, r.MessageID, discordgo.WithContext(ctx))
+	msg, err := a.session.ChannelMessage(t.Channel, t.Message, discordgo.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("reading message %s: %w", r.MessageID, err)
+		return fmt.Errorf("reading message %s: %w", t.Message, err)
 	}
 	if a.own(ctx, msg) {
 		return nil
 	}
-	actor := drone.Actor{Platform: "discord", ID: r.UserID}
-	if r.Member != nil && r.Member.User != nil {
-		actor, _ = actorOf(&discordgo.Interaction{Member: r.Member})
-	}
-	res, err := a.svc.PinMessage(ctx, actor, a.messageOrigin(r.GuildID, r.ChannelID, r.MessageID), inc.Number,
-		a.chatMessage(ctx, r.GuildID, msg), drone.PinByReaction)
+	res, err := a.svc.PinMessage(ctx, t.Actor, a.messageOrigin(t.Guild, t.Channel, t.Message), inc.Number,
+		a.chatMessage(ctx, t.Guild, msg), drone.PinByReaction)
 	if err != nil {
 		return err
 	}
@@ -115,25 +218,29 @@ func (a *Adapter) reactionAdded(ctx context.Context, r *discordgo.MessageReactio
 
 // reactionRemoved takes the reaction's hold off a message, unless someone
 // else's reaction with the same emoji remains.
-func (a *Adapter) reactionRemoved(ctx context.Context, r *discordgo.MessageReaction) error {
-	inc, err := a.channelIncident(ctx, r.ChannelID)
-	if inc == nil || err != nil || !isSnowflake(r.MessageID) {
+func (a *Adapter) reactionRemoved(ctx context.Context, t timelineArgs) error {
+	inc, err := a.channelIncident(ctx, t.Channel)
+	if inc == nil || err != nil || !isSnowflake(t.Message) {
 		return err
 	}
-	msg, err := a.session.ChannelMessage(r.ChannelID, r.MessageID, discordgo.WithContext(ctx))
-	if err == nil {
+	msg, err := a.session.ChannelMessage(t.Channel, t.Message, discordgo.WithContext(ctx))
+	switch {
+	case err == nil:
 		for _, re := range msg.Reactions {
 			if re != nil && re.Emoji != nil && re.Emoji.Name == a.cfg.TimelineEmoji && re.Count > 0 {
 				return nil
 			}
 		}
+	case !drone.IsPermanent(classify(err)):
+		// A 429 or an outage says nothing of the reactions: try again.
+		return fmt.Errorf("reading message %s: %w", t.Message, err)
 	} // an unreadable (deleted) message holds no reaction
-	m := drone.ChatMessage{Platform: "discord", Channel: r.ChannelID, ID: r.MessageID, PostedAt: snowflakeTime(r.MessageID)}
-	actor := drone.Actor{Platform: "discord", ID: r.UserID}
-	if !isSnowflake(r.UserID) {
+	m := drone.ChatMessage{Platform: "discord", Channel: t.Channel, ID: t.Message, PostedAt: snowflakeTime(t.Message)}
+	actor := t.Actor
+	if !isSnowflake(actor.ID) {
 		actor = clearActor // every reaction cleared: Discord does not say by whom
 	}
-	_, err = a.svc.UnpinMessage(ctx, actor, a.messageOrigin(r.GuildID, r.ChannelID, r.MessageID), inc.Number, m, drone.PinByReaction)
+	_, err = a.svc.UnpinMessage(ctx, actor, a.messageOrigin(t.Guild, t.Channel, t.Message), inc.Number, m, drone.PinByReaction)
 	return err
 }
 

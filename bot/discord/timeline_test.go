@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ttp0/drone/bot/discord/discordtest"
 	"github.com/ttp0/drone/drone"
+	"github.com/ttp0/drone/store"
 )
 
 // handledAfter runs fn, which makes the stand-in dispatch one gateway
-// event, and waits until drone has handled it.
+// event, and waits until drone has handled it: queued its job, which the
+// queue then works.
 func (b *bundle) handledAfter(what string, fn func() error) {
 	b.t.Helper()
 	n := b.ad.handled.Load()
@@ -18,6 +21,23 @@ func (b *bundle) handledAfter(what string, fn func() error) {
 		b.t.Fatalf("%s: %v", what, err)
 	}
 	b.h.Eventually(what+" handled", func() bool { return b.ad.handled.Load() > n })
+	b.h.Settle(20 * time.Second) // the discord.timeline job
+}
+
+// timelineJobs are the discord.timeline jobs queued so far, all done.
+func (b *bundle) timelineJobs() []store.JobInfo {
+	b.t.Helper()
+	var out []store.JobInfo
+	for _, j := range b.h.Jobs() {
+		if j.Kind != KindTimeline {
+			continue
+		}
+		if j.State != "completed" {
+			b.t.Errorf("discord.timeline job %d is %s: %s", j.ID, j.State, j.LastError)
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // entries returns INC-n's entries of a kind, checking the chain.
@@ -107,6 +127,54 @@ func TestTimelineFromReactionAndPin(t *testing.T) {
 	un = b.entries(1, drone.EntryUnpinned)
 	if p := len(b.entries(1, drone.EntryPinned)); p != 2 || len(un) != 2 || un[1].Actor.ID != "reactions" {
 		t.Errorf("after a reaction and a clear: pinned %d, unpinned %+v; want 2 and 2, the last by discord:reactions", p, un)
+	}
+	// Each timeline event was a job of the durable queue; 👀 was none.
+	if n := len(b.timelineJobs()); n != 11 {
+		t.Errorf("%d discord.timeline jobs; want 11, one per 📌 reaction, pin and clear", n)
+	}
+}
+
+// TestTimelineEventReplayedAndRetried: an event the gateway dispatches
+// again (a resumed session's replay) is one job, and a message or pins
+// Discord fails to give (429, 502) are read again by the queue, not lost.
+func TestTimelineEventReplayedAndRetried(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "gateway")
+	ch, _ := declare(t, b, "AMBER")
+	msg := b.dc.AddUserMessage(ch, b.bob.Member, "the proxy logs agree", nil)
+
+	const getMessage, getPins = "GET /channels/{channel}/messages/{message}", "GET /channels/{channel}/pins"
+	b.dc.Throttle(getMessage, 1, 0.05)
+	b.dc.Drop(getMessage, 1)
+	b.handledAfter("📌 by alice", func() error { return b.dc.React(ch, msg.ID, b.alice.Member, "📌") })
+	b.handledAfter("📌 by alice replayed", b.dc.Replay)
+	if n := len(b.entries(1, drone.EntryPinned)); n != 1 {
+		t.Fatalf("pinned entries after a 429, a 502 and a replay: %d; want 1", n)
+	}
+	reads := 0
+	for _, c := range b.dc.CallsTo(getMessage) {
+		if strings.HasSuffix(c.Path, "/"+msg.ID) {
+			reads++
+		}
+	}
+	if reads != 3 {
+		t.Errorf("the message was read %d times; want 3 (429, 502, then the message)", reads)
+	}
+
+	b.dc.Drop(getPins, 1)
+	b.handledAfter("pin", func() error { return b.dc.PinMessage(ch, msg.ID, true) })
+	b.handledAfter("pin replayed", b.dc.Replay)
+	b.handledAfter("📌 taken back", func() error { return b.dc.Unreact(ch, msg.ID, b.alice.Member, "📌") })
+	b.handledAfter("📌 taken back replayed", b.dc.Replay)
+	if u := len(b.entries(1, drone.EntryUnpinned)); u != 0 {
+		t.Fatalf("📌 taken back while pinned (the pins read again after a 502): %d corrections; want 0", u)
+	}
+	b.handledAfter("unpin", func() error { return b.dc.PinMessage(ch, msg.ID, false) })
+	if p, u := len(b.entries(1, drone.EntryPinned)), len(b.entries(1, drone.EntryUnpinned)); p != 1 || u != 1 {
+		t.Errorf("pinned %d, unpinned %d; want 1 and 1", p, u)
+	}
+	if n := len(b.timelineJobs()); n != 4 {
+		t.Errorf("%d discord.timeline jobs for 4 events, 3 of them dispatched twice; want 4", n)
 	}
 }
 

@@ -23,6 +23,7 @@ type gatewaySession struct {
 	mu       sync.Mutex // one writer at a time
 	conn     *websocket.Conn
 	seq      int64
+	last     *frame // the last event dispatched, for Replay
 	identify json.RawMessage
 }
 
@@ -44,8 +45,19 @@ func (g *gatewaySession) send(op int, typ string, data any) error {
 	if op == 0 {
 		g.seq++
 		f.Seq = g.seq
+		g.last = &f
 	}
 	return g.conn.WriteJSON(f)
+}
+
+// replay sends the last event again, with its sequence number.
+func (g *gatewaySession) replay() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.last == nil {
+		return errors.New("no event dispatched yet")
+	}
+	return g.conn.WriteJSON(*g.last)
 }
 
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
@@ -167,6 +179,28 @@ func (s *Server) DispatchEvent(typ string, data any) error {
 	for _, gs := range sessions {
 		if err := gs.send(0, typ, data); err != nil {
 			return fmt.Errorf("dispatching %s: %w", typ, err)
+		}
+	}
+	return nil
+}
+
+// Replay sends every session's last event again, with its sequence
+// number, as Discord replays the events a resumed session may have missed:
+// the same event, dispatched twice.
+func (s *Server) Replay() error {
+	g := &s.gateway
+	g.mu.Lock()
+	sessions := make([]*gatewaySession, 0, len(g.sessions))
+	for _, gs := range g.sessions {
+		sessions = append(sessions, gs)
+	}
+	g.mu.Unlock()
+	if len(sessions) == 0 {
+		return errors.New("no gateway session to replay to")
+	}
+	for _, gs := range sessions {
+		if err := gs.replay(); err != nil {
+			return fmt.Errorf("replaying: %w", err)
 		}
 	}
 	return nil
