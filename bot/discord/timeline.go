@@ -517,7 +517,16 @@ func (a *Adapter) timelineFromMenu(ctx context.Context, i *discordgo.Interaction
 }
 
 // pinByMenu puts a message on an incident's timeline and says so.
+// A private incident named from elsewhere is, to whoever may not see it,
+// no incident.
 func (a *Adapter) pinByMenu(ctx context.Context, i *discordgo.Interaction, actor drone.Actor, number int64, msg *discordgo.Message) *discordgo.InteractionResponse {
+	here, err := a.router.ChannelIncident(ctx, i.ChannelID)
+	if err != nil {
+		return a.fail(err)
+	}
+	if _, err := a.svc.Visible(ctx, actor, number, here); err != nil {
+		return a.fail(err)
+	}
 	m := a.chatMessage(ctx, i.GuildID, msg)
 	res, err := a.svc.PinMessage(ctx, actor, originOf(i, msg.ID), number, m, drone.PinByAction)
 	if err != nil {

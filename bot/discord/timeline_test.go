@@ -218,4 +218,16 @@ func TestTimelineMenu(t *testing.T) {
 	if n := len(b.entries(1, drone.EntryPinned)); n != 2 {
 		t.Errorf("pinned entries = %d; want 2", n)
 	}
+
+	// A private incident (RED) of alice's, named from elsewhere by bob, who
+	// is none of its people: no such incident, nothing recorded.
+	b.h.Declare(drone.Actor{Platform: "discord", ID: b.alice.Member.ID, Name: "alice"}, drone.DeclareInput{Category: "CAT1",
+		Severity: "high", TLP: "RED", Overview: "payroll leak"})
+	secret := b.dc.AddUserMessage(elsewhere, b.bob.Member, "INC-2 looks like the payroll leak", nil)
+	if got := c.answer(here.TimelineMenu(secret)); !strings.Contains(got, "there is no INC-2") {
+		t.Errorf("the menu naming a private incident: %q", got)
+	}
+	if n := len(b.entries(2, drone.EntryPinned)); n != 0 {
+		t.Errorf("bob put %d messages on a private incident he may not see", n)
+	}
 }
