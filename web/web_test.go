@@ -45,7 +45,9 @@ func TestEveryRouteNeedsSigningIn(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/declare", "/incidents/1/ack", "/incidents/1/status", "/incidents/1/ioc-save",
-		"/incidents/1/close", "/queue/1/retry", "/accounts", "/account/password", "/signout"} {
+		"/incidents/1/close", "/incidents/1/role", "/incidents/1/grant", "/incidents/1/actions", "/incidents/1/actions/1/done",
+		"/incidents/1/actions/1/reopen", "/incidents/1/actions/1/cancel", "/incidents/1/snooze",
+		"/queue/1/retry", "/accounts", "/account/password", "/signout"} {
 		res := b.post(path, url.Values{"csrf": {"x"}, "overview": {"x"}})
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/signin") {
 			t.Errorf("POST %s: %d to %q", path, res.status, res.header.Get("Location"))
