@@ -85,6 +85,19 @@ type incidentData struct {
 	Preview    *previewData
 	ReopenText string
 	Message    string // after an action refused for the state it found
+
+	// The forms of people, follow-up actions and the next update.
+	Private   bool           // private: people are let in one by one (grant)
+	Roles     []roleRow      // the roles besides the lead, and who holds them
+	Rows      []actionRow    // the follow-up actions with what the user may do to each
+	ActCol    bool           // some action has a change the user may make
+	People    []drone.Option // the console accounts, offered as people to name
+	Role      smallForm
+	Grant     smallForm
+	AddAction smallForm
+	Cancel    actionError // a cancel refused, beside its action
+	Change    actionError // a done or reopen refused, beside its action
+	Snooze    smallForm
 }
 
 type previewData struct {
@@ -157,6 +170,9 @@ func (c *Console) incidentData(ctx context.Context, u *user, n int64) (*incident
 		d.Obs[i] = obsRow{Observable: o, Seen: where[string(o.Type)+"\x00"+o.Value]}
 	}
 	d.Actions = rec.FollowUps
+	if err := c.peopleData(ctx, u, d); err != nil {
+		return nil, err
+	}
 	for _, e := range rec.Timeline {
 		if v, ok := drone.ReviewVersion(e); ok {
 			d.Review = v
@@ -228,15 +244,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx, n, o := r.Context(), inc.Number, origin(r)
 	var err error
 	var changed *drone.Incident
-	again := func(status int, edit func(d *incidentData)) {
-		d, err := c.incidentData(ctx, u, n)
-		if err != nil {
-			c.failErr(w, r, u, err)
-			return
-		}
-		edit(d)
-		c.showIncident(w, r, u, status, d)
-	}
+	again := func(status int, edit func(d *incidentData)) { c.again(w, r, u, n, status, edit) }
 	switch r.PathValue("action") {
 	case "ack":
 		changed, err = c.svc.Acknowledge(ctx, u.actor, o, n)
@@ -309,6 +317,28 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, u *user) {
 		c.notFound(w, r, u)
 		return
 	}
+	c.settle(w, r, u, n, "", changed, err, func(d *incidentData, msg string) { d.Message = msg })
+}
+
+// again draws the incident page once more in answer to a form, with what
+// edit sets (the form as it was typed, a message).
+func (c *Console) again(w http.ResponseWriter, r *http.Request, u *user, n int64, status int, edit func(d *incidentData)) {
+	d, err := c.incidentData(r.Context(), u, n)
+	if err != nil {
+		c.failErr(w, r, u, err)
+		return
+	}
+	edit(d)
+	c.showIncident(w, r, u, status, d)
+}
+
+// settle answers a change made from the incident page: after it is made,
+// back to the page (at anchor, when set), so that a reload posts nothing
+// twice; refused for its input or for the incident's state, the page
+// again with show putting the message beside the form; refused by role
+// or failed, an error page.
+func (c *Console) settle(w http.ResponseWriter, r *http.Request, u *user, n int64, anchor string, changed *drone.Incident,
+	err error, show func(d *incidentData, msg string)) {
 	switch drone.ErrorCode(err) {
 	case "":
 	case drone.ECONFLICT, drone.EINVALID:
@@ -317,7 +347,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, u *user) {
 		if drone.ErrorCode(err) == drone.EINVALID {
 			status = http.StatusUnprocessableEntity
 		}
-		again(status, func(d *incidentData) { d.Message = msg })
+		c.again(w, r, u, n, status, func(d *incidentData) { show(d, msg) })
 		return
 	default:
 		c.failErr(w, r, u, err)
@@ -326,7 +356,11 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, u *user) {
 	if changed != nil {
 		c.index.put(changed)
 	}
-	http.Redirect(w, r, "/incidents/"+itoa(n), http.StatusSeeOther)
+	to := "/incidents/" + itoa(n)
+	if anchor != "" {
+		to += "#" + anchor
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // preview runs the extractor over text as adding would, without saving:

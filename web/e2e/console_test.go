@@ -302,6 +302,86 @@ func TestActOnAnIncident(t *testing.T) {
 	c.drone("incident", "verify", ref)
 }
 
+// The incident page's forms of people, follow-up actions and the next
+// update: a role handed, actions added (a mistake first) and marked done
+// or cancelled with a reason, the update snoozed; the command line sees
+// what the browser did.
+func TestIncidentForms(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	ref := c.declare("--category", "CAT1", "--subcontext", "phishing", "--severity", "high",
+		"--overview", "Credential phishing wave")
+	page := c.base + "/incidents/" + strings.TrimPrefix(ref, "INC-")
+	p := c.admin()
+	p.Navigate(page)
+	p.Submit(by("action-ack"))
+	p.WaitText(by("incident-status"), "acknowledged")
+
+	p.Fill(by("role-select"), "communications")
+	p.Fill(by("role-person"), "slack:U024BE7LH")
+	p.Submit(by("action-role"))
+	p.WaitText(by("incident-roles"), "Communications: slack:U024BE7LH")
+	p.WaitVisible(by("release-communications"))
+
+	// A mistake comes back beside the form, with what was typed.
+	p.Fill(by("action-text"), "Enforce MFA on the VPN")
+	p.Fill(by("action-owner"), "admin")
+	p.Fill(by("action-due"), "someday")
+	p.Submit(by("action-add"))
+	p.WaitText(by("error-action"), "not a date")
+	if v := p.Attr(by("action-text"), "value"); v != "Enforce MFA on the VPN" {
+		t.Errorf("the form came back with %q", v)
+	}
+	p.Fill(by("action-due"), "in 3d")
+	p.Submit(by("action-add"))
+	p.WaitText(by("followup-table"), "Enforce MFA on the VPN")
+	for _, text := range []string{"Reset the phished users' passwords", "Block the sender domain at the gateway"} {
+		p.Fill(by("action-text"), text)
+		p.Fill(by("action-owner"), "admin")
+		p.Fill(by("action-due"), "in 2w")
+		p.Submit(by("action-add"))
+		p.WaitText(by("followup-table"), text)
+	}
+	p.Submit(`[data-action="ACT-2"] ` + by("action-done"))
+	p.WaitVisible(`[data-action="ACT-2"] ` + by("action-reopen-act"))
+	p.Click(`[data-action="ACT-3"] ` + by("cancel-open"))
+	p.Submit(`[data-action="ACT-3"] ` + by("action-cancel"))
+	p.WaitText(by("error-cancel"), "Say why ACT-3 is cancelled")
+	p.Screenshot("incident-forms-cancel-refused")
+	p.Fill(`[data-action="ACT-3"] `+by("cancel-reason"), "the mail provider blocked it first")
+	p.Submit(`[data-action="ACT-3"] ` + by("action-cancel"))
+	p.WaitText(by("followup-note"), "the mail provider blocked it first")
+
+	p.Fill(by("snooze-for"), "1h")
+	p.Fill(by("snooze-reason"), "waiting for the mail provider's logs")
+	p.Submit(by("action-snooze"))
+	p.WaitText(by("timeline"), "snoozed the update reminders")
+	if next := p.Text(by("incident-next-update")); !regexp.MustCompile(`\(in (59m|1h)`).MatchString(next) {
+		t.Errorf("next update %q, want in an hour", next)
+	}
+	p.Screenshot("incident-forms")
+
+	// A cancel's reason half typed stays, in sight, through a change made
+	// elsewhere.
+	p.Click(`[data-action="ACT-1"] ` + by("cancel-open"))
+	p.Fill(`[data-action="ACT-1"] `+by("cancel-reason"), "half typed")
+	c.drone("action", "add", ref, "Tell the users what to look for")
+	p.WaitText(by("followup-table"), "Tell the users what to look for")
+	kept := p.Eval(`(() => { const d = document.querySelector('[data-action="ACT-1"] details');
+		return d.open + " " + d.querySelector("input[name=reason]").value; })()`)
+	if kept != "true half typed" {
+		t.Errorf("after a live update the cancel form is %q, want it open with what was typed", kept)
+	}
+
+	out := c.drone("incident", "show", ref)
+	for _, want := range []string{"slack:U024BE7LH", "ACT-1", "Enforce MFA on the VPN", "done", "cancelled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("drone incident show lacks %q:\n%s", want, out)
+		}
+	}
+	c.drone("incident", "verify", ref)
+}
+
 func TestIncidentPageUpdatesLive(t *testing.T) {
 	t.Parallel()
 	c := start(t)

@@ -31,6 +31,10 @@
         } else {
           twin.value = f.value;
         }
+        // A field typed in a closed-by-default part (an action's cancel
+        // reason) stays in sight.
+        var part = twin.closest("details");
+        if (part) { part.open = true; }
       }
       if (f === focused) { setTimeout(function () { twin.focus(); }, 0); }
     });
