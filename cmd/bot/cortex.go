@@ -14,24 +14,15 @@ import (
 
 func (c *cli) cortexCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "cortex", Short: "Check drone's connection to Cortex", Args: cobra.NoArgs}
-	var asJSON bool
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Reach Cortex with the configured URL and key; list its analyzers and those configured it lacks",
-		Long: `Reach Cortex with the configured URL and API key, list the analyzers enabled
+	cmd.AddCommand(c.checkCommand("Reach Cortex with the configured URL and key; list its analyzers and those configured it lacks",
+		`Reach Cortex with the configured URL and API key, list the analyzers enabled
 for the key's organisation, and say which configured analyzers (cortex.analyzers)
 Cortex does not have, or do not take a configured data type. When Cortex cannot
 be reached, or refuses the key, it says which setting to look at. Exit status:
 0 when Cortex answered and has every configured analyzer, 1 when it did not
 answer, refused, or lacks one, 2 when the configuration itself is wrong or
 Cortex is not configured.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.cortexCheck(cmd.Context(), asJSON)
-		},
-	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(check)
+		c.cortexCheck))
 	return cmd
 }
 

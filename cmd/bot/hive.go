@@ -14,22 +14,13 @@ import (
 
 func (c *cli) hiveCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "hive", Short: "Check drone's connection to TheHive", Args: cobra.NoArgs}
-	var asJSON bool
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Reach TheHive with the configured URL, key and organisation; print the user and TheHive's version",
-		Long: `Reach TheHive with the configured URL, API key and organisation, then print
+	cmd.AddCommand(c.checkCommand("Reach TheHive with the configured URL, key and organisation; print the user and TheHive's version",
+		`Reach TheHive with the configured URL, API key and organisation, then print
 the user the key belongs to and TheHive's version. When TheHive cannot be
 reached, or refuses the key or the organisation, it says which setting to look
 at. Exit status: 0 when TheHive answered, 1 when it did not or refused,
 2 when the configuration itself is wrong or TheHive is not configured.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.hiveCheck(cmd.Context(), asJSON)
-		},
-	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(check)
+		c.hiveCheck))
 	return cmd
 }
 

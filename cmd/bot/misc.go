@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
 	"github.com/ttp0/drone/drone"
 )
 
@@ -71,4 +72,15 @@ func (c *cli) configCommand() *cobra.Command {
 	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(check)
 	return cmd
+}
+
+// checkCommand is the "check" subcommand of an integration ("drone hive
+// check"): it reaches the system with the configured settings and says
+// what is wrong, as text or, with --json, as JSON.
+func (c *cli) checkCommand(short, long string, run func(ctx context.Context, asJSON bool) error) *cobra.Command {
+	var asJSON bool
+	check := &cobra.Command{Use: "check", Short: short, Long: long, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), asJSON) }}
+	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return check
 }

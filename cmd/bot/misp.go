@@ -14,19 +14,13 @@ import (
 
 func (c *cli) mispCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "misp", Short: "Check drone's connection to MISP; export an incident as a MISP event", Args: cobra.NoArgs}
-	var asJSON bool
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Reach MISP with the configured URL and key; print its version and the key's user",
-		Long: `Reach MISP with the configured URL and key, then print MISP's version and
+	check := c.checkCommand("Reach MISP with the configured URL and key; print its version and the key's user",
+		`Reach MISP with the configured URL and key, then print MISP's version and
 the user, organisation and role the key belongs to. When MISP cannot be
 reached, or refuses the key, it says which setting to look at. Exit status:
 0 when MISP answered, 1 when it did not or refused, 2 when the configuration
 itself is wrong or MISP is not configured.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return c.mispCheck(cmd.Context(), asJSON) },
-	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+		c.mispCheck)
 	var exportJSON bool
 	export := &cobra.Command{
 		Use:   "export INC-n",

@@ -15,21 +15,14 @@ import (
 
 func (c *cli) jiraCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "jira", Short: "Check drone's connection to Jira", Args: cobra.NoArgs}
-	var asJSON bool
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Reach Jira with the configured URL and token; print the user, the project and its issue types",
-		Long: `Reach Jira with the configured URL, flavour and credentials, then read the
+	cmd.AddCommand(c.checkCommand("Reach Jira with the configured URL and token; print the user, the project and its issue types",
+		`Reach Jira with the configured URL, flavour and credentials, then read the
 token's user and the project drone files issues in, and check that the project
 has the configured issue type. When Jira cannot be reached, or refuses the
 credentials, or lacks the project or the issue type, it says which setting to
 look at. Exit status: 0 when all is well, 1 when Jira did not answer or
 refused, 2 when the configuration itself is wrong or Jira is not configured.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return c.jiraCheck(cmd.Context(), asJSON) },
-	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(check)
+		c.jiraCheck))
 	return cmd
 }
 
@@ -95,21 +88,14 @@ func (c *cli) jiraCheck(ctx context.Context, asJSON bool) error {
 
 func (c *cli) serviceNowCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "servicenow", Short: "Check drone's connection to ServiceNow", Args: cobra.NoArgs}
-	var asJSON bool
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Reach ServiceNow with the configured URL and credentials; check the table and the assignment group",
-		Long: `Reach the ServiceNow instance with the configured URL and credentials, then
+	cmd.AddCommand(c.checkCommand("Reach ServiceNow with the configured URL and credentials; check the table and the assignment group",
+		`Reach the ServiceNow instance with the configured URL and credentials, then
 read the table drone files records in (and the assignment group, when one is
 set). When the instance cannot be reached, or refuses the credentials, or the
 table or the group is missing or unreadable, it says which setting to look at.
 Exit status: 0 when all is well, 1 when ServiceNow did not answer or refused,
 2 when the configuration itself is wrong or ServiceNow is not configured.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return c.serviceNowCheck(cmd.Context(), asJSON) },
-	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(check)
+		c.serviceNowCheck))
 	return cmd
 }
 
