@@ -338,4 +338,11 @@ func TestTrackersFromTheEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "jira.token: required") || !strings.Contains(err.Error(), "servicenow.user, password: required") {
 		t.Errorf("want the missing secrets reported, got %v", err)
 	}
+	users := file + "  users:\n    slack:U1: alice.analyst\n    carol: carol\n    slack:U2: \"\"\n"
+	_, err = config.Parse("f.yaml", []byte(users), env(map[string]string{"DRONE_JIRA_TOKEN": "jt", "DRONE_SERVICENOW_PASSWORD": "pw"}))
+	for _, want := range []string{`servicenow.users: "carol" is not a chat identity`, "servicenow.users: slack:U2 maps to no user"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q reported, got %v", want, err)
+		}
+	}
 }

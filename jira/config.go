@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/httpapi"
+	"github.com/ttp0/drone/tracker"
 )
 
 // Flavours of Jira a Client speaks.
@@ -57,6 +58,10 @@ type Config struct {
 	// Incidents files a ticket for each incident too, closed when the
 	// incident is. Defaults to false: only follow-up actions.
 	Incidents bool `yaml:"incidents"`
+	// Users maps an action owner's chat identity ("slack:U024BE7LH") to
+	// the Jira user its issue is assigned to: an accountId on Cloud, a
+	// user name on Data Center. Defaults to none: issues are unassigned.
+	Users map[string]string `yaml:"users"`
 	// DueField is the field an action's due date is written to, as
 	// YYYY-MM-DD; "none" writes it nowhere (a screen without the field
 	// refuses it). Defaults to "duedate".
@@ -161,5 +166,6 @@ func (c Config) Validate() error {
 	if c.SearchLag < 0 {
 		add("search_lag: %v is negative", c.SearchLag)
 	}
+	errs = append(errs, tracker.CheckUsers("jira", c.Users)...)
 	return errors.Join(errs...)
 }

@@ -32,7 +32,7 @@ func NewSync(client *Client, svc *drone.Service) (*tracker.Sync[Prefix], error) 
 	cfg := client.Config()
 	return tracker.New[Prefix](tracker.Options{Name: "Jira", Tracker: client, Service: svc, Actor: Actor,
 		KeyID: ExtKey, KeyNumber: ExtKey, KeyURL: ExtURL, Incidents: cfg.Incidents, PollInterval: cfg.PollInterval,
-		SearchLag: cfg.SearchLag, Log: client.ep.Log})
+		SearchLag: cfg.SearchLag, Users: cfg.Users, Log: client.ep.Log})
 }
 
 // Integration files follow-up actions (and, with jira.incidents, the

@@ -175,6 +175,14 @@ func (c *Client) Create(ctx context.Context, nt tracker.NewTicket) (*tracker.Tic
 	if nt.Due != nil && c.cfg.DueField != "none" {
 		fields[c.cfg.DueField] = nt.Due.UTC().Format(dateLayout)
 	}
+	if nt.Assignee != "" {
+		// Cloud names users by accountId only; Data Center by user name.
+		if c.cfg.Flavour == DataCenter {
+			fields["assignee"] = map[string]string{"name": nt.Assignee}
+		} else {
+			fields["assignee"] = map[string]string{"accountId": nt.Assignee}
+		}
+	}
 	var out struct {
 		ID  string `json:"id"`
 		Key string `json:"key"`

@@ -156,6 +156,30 @@ func TestActionBecomesOneIssue(t *testing.T) {
 	})
 }
 
+// TestOwnerIsTheAssignee: an action's owner listed in jira.users is its
+// issue's assignee (by accountId on Cloud, by name on Data Center); an
+// owner not listed leaves the issue unassigned.
+func TestOwnerIsTheAssignee(t *testing.T) {
+	t.Parallel()
+	forEachFlavour(t, func(t *testing.T, flavour string) {
+		b := setup(t, flavour, func(c *jira.Config) { c.Users = map[string]string{"SLACK:u1": "5b10ac8d82e05b22cc7d4ef5"} })
+		b.addAction(t, "Rotate the VPN pre-shared key") // owner slack:U1
+		inc := b.h.Declare(operator, incident)
+		if _, err := b.h.Service.AddFollowUp(b.h.Ctx, operator, drone.Origin{}, inc.Number, drone.FollowUpInput{Text: "Brief the board", Owner: "slack:U9"}); err != nil {
+			t.Fatal(err)
+		}
+		b.work(t)
+		b.h.NoDeadJobs()
+		got := map[string]string{}
+		for _, is := range b.srv.Issues() {
+			got[is.Summary] = is.Assignee
+		}
+		if got["ACT-1: Rotate the VPN pre-shared key"] != "5b10ac8d82e05b22cc7d4ef5" || got["ACT-2: Brief the board"] != "" {
+			t.Errorf("assignees %v", got)
+		}
+	})
+}
+
 func TestLostCreationAnswerFilesOneIssue(t *testing.T) {
 	t.Parallel()
 	forEachFlavour(t, func(t *testing.T, flavour string) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ttp0/drone/httpapi"
+	"github.com/ttp0/drone/tracker"
 )
 
 // Defaults applied by Config.WithDefaults.
@@ -45,6 +46,10 @@ type Config struct {
 	// Incidents files a record for each incident too, resolved when the
 	// incident is closed. Defaults to false: only follow-up actions.
 	Incidents bool `yaml:"incidents"`
+	// Users maps an action owner's chat identity ("slack:U024BE7LH") to
+	// the ServiceNow user (sys_id or user_name) its record is assigned to
+	// (assigned_to). Defaults to none: records are unassigned.
+	Users map[string]string `yaml:"users"`
 	// DueField is the field an action's due date is written to;
 	// "none" writes it nowhere. Defaults to "due_date".
 	DueField string `yaml:"due_field"`
@@ -138,5 +143,6 @@ func (c Config) Validate() error {
 	if c.Timeout < 0 {
 		add("timeout: %v is negative", c.Timeout)
 	}
+	errs = append(errs, tracker.CheckUsers("servicenow", c.Users)...)
 	return errors.Join(errs...)
 }

@@ -36,7 +36,7 @@ func NewSync(client *Client, svc *drone.Service) (*tracker.Sync[Prefix], error) 
 	cfg := client.Config()
 	return tracker.New[Prefix](tracker.Options{Name: "ServiceNow", Tracker: client, Service: svc, Actor: Actor,
 		KeyID: ExtSysID, KeyNumber: ExtNumber, KeyURL: ExtURL, Incidents: cfg.Incidents,
-		PollInterval: cfg.PollInterval, Log: client.ep.Log})
+		PollInterval: cfg.PollInterval, Users: cfg.Users, Log: client.ep.Log})
 }
 
 // Integration files follow-up actions (and, with servicenow.incidents,

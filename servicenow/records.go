@@ -128,6 +128,9 @@ func (c *Client) Create(ctx context.Context, nt tracker.NewTicket) (*tracker.Tic
 	if nt.Due != nil && c.cfg.DueField != "none" {
 		in[c.cfg.DueField] = nt.Due.UTC().Format(timeLayout)
 	}
+	if nt.Assignee != "" {
+		in["assigned_to"] = nt.Assignee
+	}
 	var out struct {
 		Result record `json:"result"`
 	}

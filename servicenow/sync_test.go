@@ -74,7 +74,7 @@ func (b *bundle) addAction(t *testing.T, text string) *drone.FollowUp {
 	inc := b.h.Declare(operator, incident)
 	due := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
 	ac, err := b.h.Service.AddFollowUp(b.h.Ctx, operator, drone.Origin{Channel: "test"}, inc.Number,
-		drone.FollowUpInput{Text: text, Due: &due})
+		drone.FollowUpInput{Text: text, Owner: "slack:U1", Due: &due})
 	if err != nil {
 		t.Fatalf("AddFollowUp: %v", err)
 	}
@@ -120,13 +120,14 @@ func (b *bundle) updates(t *testing.T, ac *drone.FollowUp) []drone.Entry {
 
 func TestActionBecomesOneRecord(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, func(c *servicenow.Config) { c.Users = map[string]string{"slack:U1": "alice.analyst"} })
 	ac := b.addAction(t, "Rotate the VPN pre-shared key")
 	b.work(t)
 	b.h.NoDeadJobs()
 	r := b.onlyRecord(t)
 	want := map[string]string{"short_description": "ACT-1: Rotate the VPN pre-shared key", "correlation_id": tracker.ActionCorrelation(ac),
-		"correlation_display": "drone", "assignment_group": servicenowtest.SOCGroup, "due_date": "2026-12-20 00:00:00", "state": "1"}
+		"correlation_display": "drone", "assignment_group": servicenowtest.SOCGroup, "due_date": "2026-12-20 00:00:00", "state": "1",
+		"assigned_to": "alice.analyst"} // the owner, slack:U1, in servicenow.users
 	for k, v := range want {
 		if r[k] != v {
 			t.Errorf("%s = %q, want %q", k, r[k], v)

@@ -24,11 +24,14 @@ type Options struct {
 	Tracker Tracker
 	// Service is drone's core. Required.
 	Service *drone.Service
-	// Actor is who the sync is on timelines. It acts on the local
-	// platform: the integration runs inside drone, as trusted as drone's
-	// own command line, and brings back what someone allowed to close the
-	// ticket did in the tracker. Required.
+	// Actor is who the sync is on timelines ("jira:sync"). It brings back
+	// what someone allowed to close the ticket did in the tracker, through
+	// drone.Service.SyncFollowUp, which needs no role. Required.
 	Actor drone.Actor
+	// Users maps an action owner's identity ("slack:U024BE7LH", matched
+	// ignoring case) to the tracker's user the ticket is assigned to. An
+	// owner not listed leaves the ticket unassigned.
+	Users map[string]string
 	// Keys are the names of the references recorded on actions and
 	// incidents (External): the ticket's ID, number and URL. Required.
 	KeyID, KeyNumber, KeyURL string
@@ -267,7 +270,21 @@ func (s *Sync[P]) actionTicket(ctx context.Context, ac *drone.FollowUp) (NewTick
 		fmt.Fprintf(&d, "Owner in drone: %s\n", ac.Owner)
 	}
 	fmt.Fprintf(&d, "Added by %s on %s. Closing this ticket marks %s done in drone.", ac.CreatedBy, ac.CreatedAt.UTC().Format("2006-01-02"), ac.Ref())
-	return NewTicket{Summary: clip(ac.Ref()+": "+ac.Text, 160), Description: d.String(), Due: ac.Due}, nil
+	return NewTicket{Summary: clip(ac.Ref()+": "+ac.Text, 160), Description: d.String(), Due: ac.Due,
+		Assignee: s.assignee(ac.Owner)}, nil
+}
+
+// assignee is the tracker's user of an owner's identity, or "".
+func (s *Sync[P]) assignee(owner string) string {
+	if owner == "" {
+		return ""
+	}
+	for id, user := range s.o.Users {
+		if strings.EqualFold(id, owner) {
+			return user
+		}
+	}
+	return ""
 }
 
 func incidentTicket(inc *drone.Incident) NewTicket {

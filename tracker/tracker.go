@@ -9,6 +9,9 @@ package tracker
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +64,9 @@ type NewTicket struct {
 	Summary, Description string
 	// Due is the due date, if any.
 	Due *time.Time
+	// Assignee is the tracker's user the ticket is assigned to (a Jira
+	// accountId or user name, a ServiceNow user), or "".
+	Assignee string
 }
 
 // Tracker is what the sync needs of a tracker's client.
@@ -128,4 +134,19 @@ func ParseActionCorrelation(c string) (number int64, idStart string, ok bool) {
 // IsCorrelation reports whether s is one of drone's correlation ids.
 func IsCorrelation(s string) bool {
 	return strings.HasPrefix(s, actionPrefix) || strings.HasPrefix(s, incidentPrefix)
+}
+
+// CheckUsers reports the entries of a tracker's users map that cannot be
+// used: an owner that is no chat identity ("platform:id"), or no user.
+func CheckUsers(section string, users map[string]string) []error {
+	var errs []error
+	for _, id := range slices.Sorted(maps.Keys(users)) {
+		switch {
+		case !strings.Contains(id, ":") || strings.HasPrefix(id, ":") || strings.HasSuffix(id, ":"):
+			errs = append(errs, fmt.Errorf("%s.users: %q is not a chat identity such as slack:U024BE7LH", section, id))
+		case strings.TrimSpace(users[id]) == "":
+			errs = append(errs, fmt.Errorf("%s.users: %s maps to no user", section, id))
+		}
+	}
+	return errs
 }

@@ -20,6 +20,7 @@ type Issue struct {
 	Description any
 	Labels      []string
 	DueDate     string
+	Assignee    string // the accountId (v3) or user name (v2) assigned
 	Status      string // To Do, In Progress or Done
 	Created     time.Time
 	Updated     time.Time
@@ -149,9 +150,12 @@ func (s *Server) issueFrom(version string, f map[string]json.RawMessage) (*Issue
 			problems["duedate"] = "Error parsing date string: " + is.DueDate
 		}
 	}
+	if raw, ok := f["assignee"]; ok {
+		is.Assignee = assignee(version, raw, problems)
+	}
 	for k := range f {
 		switch k {
-		case "project", "issuetype", "summary", "description", "labels", "duedate":
+		case "project", "issuetype", "summary", "description", "labels", "duedate", "assignee":
 		default:
 			problems[k] = fmt.Sprintf("Field '%s' cannot be set. It is not on the appropriate screen, or unknown.", k)
 		}
@@ -307,4 +311,27 @@ func (s *Server) project(w http.ResponseWriter, r *http.Request) {
 		types = append(types, map[string]string{"id": strconv.Itoa(10001 + i), "name": t})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": "10000", "key": s.opts.Project, "name": "Security", "issueTypes": types})
+}
+
+// assignee reads the assignee field as Jira does: Cloud (v3) names users
+// by accountId only, Data Center (v2) by name.
+func assignee(version string, raw json.RawMessage, problems map[string]string) string {
+	var u struct {
+		AccountID string `json:"accountId"`
+		Name      string `json:"name"`
+	}
+	if json.Unmarshal(raw, &u) != nil {
+		problems["assignee"] = "Could not find a user for the assignee"
+		return ""
+	}
+	if version == "3" {
+		if u.AccountID == "" {
+			problems["assignee"] = "Specify the user by accountId"
+		}
+		return u.AccountID
+	}
+	if u.Name == "" {
+		problems["assignee"] = "Specify the user by name"
+	}
+	return u.Name
 }
