@@ -28,6 +28,24 @@ func (r *Review) FileName(inc *Incident, ext string) string {
 	return fmt.Sprintf("%s-review-v%d.%s", inc.Ref(), r.Version, ext)
 }
 
+// ReviewFile is one file of a review as the integrations send it.
+type ReviewFile struct {
+	Name, ContentType, Body string
+}
+
+// Files returns the review's files, the Markdown first, leaving out an
+// empty one.
+func (r *Review) Files(inc *Incident) []ReviewFile {
+	var out []ReviewFile
+	for _, f := range []struct{ ext, ctype, body string }{
+		{"md", "text/markdown; charset=utf-8", r.Markdown}, {"html", "text/html; charset=utf-8", r.HTML}} {
+		if f.body != "" {
+			out = append(out, ReviewFile{Name: r.FileName(inc, f.ext), ContentType: f.ctype, Body: f.body})
+		}
+	}
+	return out
+}
+
 // ReviewVersion reads the version a review entry (EntryReview) names.
 func ReviewVersion(e Entry) (int, bool) {
 	var d struct {

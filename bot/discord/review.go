@@ -1,11 +1,11 @@
 package discord
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -98,11 +98,8 @@ func (a *Adapter) postReview(ctx context.Context, args reviewArgs, created time.
 // Discord enforces.
 func (a *Adapter) sendReview(ctx context.Context, inc *drone.Incident, r *drone.Review, channel, key string) (string, error) {
 	var files []*discordgo.File
-	for _, f := range []struct{ ext, ctype, body string }{
-		{"md", "text/markdown; charset=utf-8", r.Markdown}, {"html", "text/html; charset=utf-8", r.HTML}} {
-		if f.body != "" {
-			files = append(files, &discordgo.File{Name: r.FileName(inc, f.ext), ContentType: f.ctype, Reader: bytes.NewReader([]byte(f.body))})
-		}
+	for _, f := range r.Files(inc) {
+		files = append(files, &discordgo.File{Name: f.Name, ContentType: f.ContentType, Reader: strings.NewReader(f.Body)})
 	}
 	body := struct {
 		Content         string                            `json:"content"`

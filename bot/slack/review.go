@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -116,17 +115,14 @@ func (h *Handler) reviewShared(ctx context.Context, inc *drone.Incident, channel
 // the channel in one message.
 func (h *Handler) shareReview(ctx context.Context, inc *drone.Incident, r *drone.Review, channel, key string) error {
 	var files []slack.FileSummary
-	for _, f := range []struct{ ext, body string }{{"md", r.Markdown}, {"html", r.HTML}} {
-		if f.body == "" {
-			continue
-		}
-		name := r.FileName(inc, f.ext)
-		up, err := h.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: name, FileSize: len(f.body)})
+	for _, f := range r.Files(inc) {
+		name := f.Name
+		up, err := h.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: name, FileSize: len(f.Body)})
 		if err != nil {
 			return fmt.Errorf("uploading %s: %w", name, err)
 		}
 		if err := h.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Filename: name,
-			Reader: bytes.NewReader([]byte(f.body))}); err != nil {
+			Reader: strings.NewReader(f.Body)}); err != nil {
 			return fmt.Errorf("uploading %s: %w", name, err)
 		}
 		files = append(files, slack.FileSummary{ID: up.FileID, Title: name})
