@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ttp0/drone/drone"
@@ -93,26 +92,7 @@ func getFollowUp(ctx context.Context, q querier, number int64) (*drone.FollowUp,
 
 // FollowUps lists actions, oldest first.
 func (db *SQLite) FollowUps(ctx context.Context, f drone.FollowUpFilter) ([]*drone.FollowUp, error) {
-	var where []string
-	var args []any
-	if f.IncidentID != "" {
-		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
-	}
-	if f.Open {
-		where = append(where, "status = 'open'")
-	}
-	if f.Owner != "" {
-		where, args = append(where, "owner = ? COLLATE NOCASE"), append(args, f.Owner)
-	}
-	if !f.DueBefore.IsZero() {
-		where, args = append(where, "due IS NOT NULL AND due < ?"), append(args, formatTime(f.DueBefore))
-	}
-	q := `SELECT ` + followUpColumns + ` FROM action`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY number LIMIT ?"
-	args = append(args, followUpLimit(f))
+	q, args := followUpListing(f, false)
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
@@ -127,13 +107,6 @@ func (db *SQLite) FollowUps(ctx context.Context, f drone.FollowUpFilter) ([]*dro
 		out = append(out, fu)
 	}
 	return out, rows.Err()
-}
-
-func followUpLimit(f drone.FollowUpFilter) int {
-	if f.Limit <= 0 {
-		return 1000
-	}
-	return f.Limit
 }
 
 func scanFollowUp(row scanner) (*drone.FollowUp, error) {

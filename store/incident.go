@@ -230,31 +230,7 @@ func (db *SQLite) IncidentByID(ctx context.Context, id string) (*drone.Incident,
 
 // Incidents lists incidents, newest first.
 func (db *SQLite) Incidents(ctx context.Context, f drone.IncidentFilter) ([]*drone.Incident, error) {
-	var where []string
-	var args []any
-	if f.Open {
-		where = append(where, "status NOT IN ('resolved', 'closed')")
-	}
-	if len(f.Status) > 0 {
-		where = append(where, "status IN (?"+strings.Repeat(",?", len(f.Status)-1)+")")
-		for _, s := range f.Status {
-			args = append(args, string(s))
-		}
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "declared_at >= ?")
-		args = append(args, formatTime(f.Since))
-	}
-	q := `SELECT ` + incidentColumns + ` FROM incident`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q += " ORDER BY number DESC LIMIT ?"
-	args = append(args, limit)
+	q, args := incidentListing(f, false)
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing incidents: %w", err)

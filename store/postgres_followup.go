@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,30 +79,7 @@ func pgGetFollowUp(ctx context.Context, q pgQuerier, where string, number int64)
 
 // FollowUps lists actions, oldest first.
 func (db *Postgres) FollowUps(ctx context.Context, f drone.FollowUpFilter) ([]*drone.FollowUp, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
-	}
-	if f.IncidentID != "" {
-		add("incident_id = $?", f.IncidentID)
-	}
-	if f.Open {
-		where = append(where, "status = 'open'")
-	}
-	if f.Owner != "" {
-		add("lower(owner) = lower($?)", f.Owner)
-	}
-	if !f.DueBefore.IsZero() {
-		add("due < $?", f.DueBefore)
-	}
-	q := `SELECT ` + followUpColumns + ` FROM action`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, followUpLimit(f))
-	q += " ORDER BY number LIMIT $" + strconv.Itoa(len(args))
+	q, args := followUpListing(f, true)
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)

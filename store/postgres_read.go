@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,33 +30,7 @@ func (db *Postgres) IncidentByID(ctx context.Context, id string) (*drone.Inciden
 
 // Incidents lists incidents, newest first.
 func (db *Postgres) Incidents(ctx context.Context, f drone.IncidentFilter) ([]*drone.Incident, error) {
-	var where []string
-	var args []any
-	if f.Open {
-		where = append(where, "status NOT IN ('resolved', 'closed')")
-	}
-	if len(f.Status) > 0 {
-		s := make([]string, len(f.Status))
-		for i, v := range f.Status {
-			s[i] = string(v)
-		}
-		args = append(args, s)
-		where = append(where, "status = ANY($"+strconv.Itoa(len(args))+")")
-	}
-	if !f.Since.IsZero() {
-		args = append(args, f.Since)
-		where = append(where, "declared_at >= $"+strconv.Itoa(len(args)))
-	}
-	q := `SELECT ` + incidentColumns + ` FROM incident`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	args = append(args, limit)
-	q += " ORDER BY number DESC LIMIT $" + strconv.Itoa(len(args))
+	q, args := incidentListing(f, true)
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing incidents: %w", err)
