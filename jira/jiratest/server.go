@@ -15,8 +15,6 @@ package jiratest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -97,13 +95,10 @@ func New(tb testing.TB, opts Options) *Server {
 func NewServer(addr string, opts Options) (*Server, error) {
 	s := &Server{opts: opts.withDefaults(), mux: http.NewServeMux()}
 	s.routes()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	var err error
+	if s.url, s.hs, err = trackertest.Serve(addr, s); err != nil {
+		return nil, err
 	}
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.hs.Serve(ln) }()
-	s.url = "http://" + ln.Addr().String()
 	return s, nil
 }
 

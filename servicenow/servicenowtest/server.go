@@ -18,8 +18,6 @@ package servicenowtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -104,13 +102,10 @@ func NewServer(addr string, opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /api/now/table/{table}", s.insert)
 	s.mux.HandleFunc("GET /api/now/table/{table}/{sys_id}", s.get)
 	s.mux.HandleFunc("PATCH /api/now/table/{table}/{sys_id}", s.patch)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	var err error
+	if s.url, s.hs, err = trackertest.Serve(addr, s); err != nil {
+		return nil, err
 	}
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.hs.Serve(ln) }()
-	s.url = "http://" + ln.Addr().String()
 	return s, nil
 }
 
